@@ -1,0 +1,57 @@
+import RampartCore
+
+/// The `audit:` section of `rampart.yml`:
+///
+///     audit:
+///       disable: [string-unrestricted, missing-contact]
+///       severity:
+///         http-basic-auth: high
+///
+/// Validated on load: unknown keys, unknown rule ids and bad values are errors naming file, line and key.
+public enum AuditConfiguration {
+    public static let topLevelKeys = ["audit"]
+
+    public static func load(path: String) throws(SpecError) -> AuditOptions {
+        let document = try SpecDocument(path: path)
+        return try parse(document.root)
+    }
+
+    public static func parse(_ root: Cursor) throws(SpecError) -> AuditOptions {
+        func fail(_ cursor: Cursor, _ problem: String) -> SpecError {
+            SpecError(file: cursor.file, line: Int(cursor.node.line), column: Int(cursor.node.column), problem: problem)
+        }
+        if case .null = root.node.value { return AuditOptions() }
+        guard root.node.isObject else { throw fail(root, "the configuration must be a mapping of sections (audit: …)") }
+        for (key, cursor) in root.entries where !topLevelKeys.contains(key) {
+            throw fail(cursor, "unknown section '\(key)' (expected: \(topLevelKeys.joined(separator: ", ")))")
+        }
+        guard let audit = root["audit"] else { return AuditOptions() }
+        if case .null = audit.node.value { return AuditOptions() }
+        guard audit.node.isObject else { throw fail(audit, "'audit' must be a mapping (disable:, severity:)") }
+        let known = Set(Auditor.metadata.map(\.id))
+        var options = AuditOptions()
+        for (key, cursor) in audit.entries {
+            switch key {
+            case "disable":
+                guard case .array = cursor.node.value else { throw fail(cursor, "'audit.disable' must be a list of rule ids") }
+                for item in cursor.items {
+                    guard let id = item.node.string else { throw fail(item, "'audit.disable' entries must be rule ids") }
+                    guard known.contains(id) else { throw fail(item, "unknown rule '\(id)' (see `rampart rules`)") }
+                    options.disabledRules.insert(id)
+                }
+            case "severity":
+                guard cursor.node.isObject else { throw fail(cursor, "'audit.severity' must map rule ids to severities") }
+                for (id, value) in cursor.entries {
+                    guard known.contains(id) else { throw fail(value, "unknown rule '\(id)' (see `rampart rules`)") }
+                    guard let text = value.node.string, let severity = Severity(rawValue: text.lowercased()) else {
+                        throw fail(value, "'\(value.node.scalarText ?? "?")' is not a severity (critical, high, medium, low, info)")
+                    }
+                    options.severityOverrides[id] = severity
+                }
+            default:
+                throw fail(cursor, "unknown key 'audit.\(key)' (expected: disable, severity)")
+            }
+        }
+        return options
+    }
+}

@@ -1,0 +1,266 @@
+import Foundation
+
+/// A node together with where it is: the file and the JSON pointer inside that file.
+public struct Cursor {
+    public let node: SpecNode
+    public let file: String
+    public let pointer: String
+
+    public init(node: SpecNode, file: String, pointer: String) {
+        self.node = node
+        self.file = file
+        self.pointer = pointer
+    }
+
+    public subscript(key: String) -> Cursor? {
+        node[key].map { Cursor(node: $0, file: file, pointer: pointer + "/" + Self.escape(key)) }
+    }
+
+    public var entries: [(key: String, cursor: Cursor)] {
+        node.entries.map { ($0.key, Cursor(node: $0.node, file: file, pointer: pointer + "/" + Self.escape($0.key))) }
+    }
+
+    public var items: [Cursor] {
+        node.items.enumerated().map { Cursor(node: $1, file: file, pointer: pointer + "/\($0)") }
+    }
+
+    /// RFC 6901 escaping of one pointer segment.
+    public static func escape(_ key: String) -> String {
+        guard key.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else { return key }
+        return key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+    }
+
+    public static func unescape(_ segment: Substring) -> String {
+        guard segment.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "%") }) else { return String(segment) }
+        let decoded = segment.removingPercentEncoding ?? String(segment)
+        return decoded.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Byte-level substring search; Foundation's `String.contains` is far slower on large files.
+    func contains(bytes text: String) -> Bool {
+        let needle = Array(text.utf8)
+        guard let first = needle.first else { return true }
+        var i = startIndex
+        while let found = self[i...].firstIndex(of: first) {
+            if self[found...].starts(with: needle) { return true }
+            i = found + 1
+        }
+        return false
+    }
+}
+
+/// A `$ref` that could not be followed, kept so the audit can report it.
+public struct BrokenReference: Hashable {
+    public var reference: String
+    public var file: String
+    public var pointer: String
+    public var line: Int
+    public var column: Int
+    public var reason: String
+}
+
+/// A loaded API description: the root file and every file its `$ref`s reach,
+/// loaded on first use. Not thread-safe: one document belongs to one task.
+public final class SpecDocument {
+    public let rootFile: String
+    public private(set) var root: Cursor
+    private var files: [String: SpecNode] = [:]
+    private var sources: [String: [UInt8]] = [:]
+    private var failedFiles: [String: SpecError] = [:]
+    public private(set) var brokenReferences: [BrokenReference] = []
+    private var reportedBroken: Set<String> = []
+    /// Most `$ref` hops followed in one chain before it is called a loop.
+    static let maxHops = 64
+
+    /// Loads the root file. Errors here (unreadable, not JSON/YAML) are fatal for the audit.
+    public init(path: String) throws(SpecError) {
+        rootFile = Self.normalize(path)
+        let (node, bytes) = try Self.read(rootFile)
+        files[rootFile] = node
+        sources[rootFile] = bytes
+        root = Cursor(node: node, file: rootFile, pointer: "")
+    }
+
+    /// A document from text in memory (tests, the bundled demo).
+    public init(text: String, file: String) throws(SpecError) {
+        rootFile = file
+        let bytes = Array(text.utf8)
+        let node = try Self.parse(bytes, file: file)
+        files[file] = node
+        sources[file] = bytes
+        root = Cursor(node: node, file: file, pointer: "")
+    }
+
+    /// How many files have been loaded so far.
+    public var fileCount: Int { files.count }
+
+    static func read(_ path: String) throws(SpecError) -> (SpecNode, [UInt8]) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw SpecError(file: path, problem: "no such file")
+        }
+        guard !isDirectory.boolValue else { throw SpecError(file: path, problem: "is a folder, not a spec file") }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SpecError(file: path, problem: "cannot be read (permissions?)")
+        }
+        let bytes = [UInt8](data)
+        return (try parse(bytes, file: path), bytes)
+    }
+
+    /// JSON goes through the fast reader; anything else (or JSON-looking YAML) through Yams.
+    static func parse(_ bytes: [UInt8], file: String) throws(SpecError) -> SpecNode {
+        let firstSignificant = bytes.drop { [0x20, 0x09, 0x0A, 0x0D, 0xEF, 0xBB, 0xBF].contains($0) }.first
+        guard let firstSignificant else { throw SpecError(file: file, problem: "the file is empty") }
+        let isJSONFile = file.lowercased().hasSuffix(".json")
+        if isJSONFile || firstSignificant == UInt8(ascii: "{") || firstSignificant == UInt8(ascii: "[") {
+            do {
+                return try JSONReader.parse(bytes, file: file)
+            } catch {
+                if isJSONFile { throw error }
+            }
+        }
+        if bytes.contains(0) { throw SpecError(file: file, problem: "binary file (contains NUL bytes), not JSON or YAML") }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw SpecError(file: file, problem: "not valid UTF-8 text")
+        }
+        return try YAMLReader.parse(text, file: file)
+    }
+
+    /// `a/./b/../c.yaml` → `a/c.yaml`, keeping the path relative if it was.
+    static func normalize(_ path: String) -> String {
+        var parts: [Substring] = []
+        for part in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if part == "." { continue }
+            if part == "..", let last = parts.last, last != ".." { parts.removeLast(); continue }
+            parts.append(part)
+        }
+        let joined = parts.joined(separator: "/")
+        return path.hasPrefix("/") ? "/" + joined : (joined.isEmpty ? "." : joined)
+    }
+
+    /// The node a JSON pointer names in a loaded file.
+    public func node(file: String, pointer: String) -> SpecNode? {
+        path(file: file, pointer: pointer)?.last
+    }
+
+    /// Every node from the file's root down to the one the pointer names.
+    public func path(file: String, pointer: String) -> [SpecNode]? {
+        guard var node = files[file] else { return nil }
+        var nodes = [node]
+        for segment in pointer.split(separator: "/", omittingEmptySubsequences: false).dropFirst() {
+            let key = Cursor.unescape(segment)
+            if let child = node[key] {
+                node = child
+            } else if case .array(let items) = node.value, let i = Int(key), items.indices.contains(i) {
+                node = items[i]
+            } else {
+                return nil
+            }
+            nodes.append(node)
+        }
+        return nodes
+    }
+
+    /// Whether any loaded file mentions `x-rampart-ignore`: most do not, and then no finding needs the ancestor walk.
+    public var mentionsInlineIgnores: Bool {
+        sources.values.contains { $0.contains(bytes: "x-rampart-ignore") }
+    }
+
+    /// Whether a file looks like the root of a description (a top-level `openapi` or `swagger` key)
+    /// rather than a fragment of a multi-file one. Cheap: a byte search, no parse.
+    public static func looksLikeDescription(_ bytes: [UInt8]) -> Bool {
+        ["openapi", "swagger"].contains { key in
+            bytes.contains(bytes: "\"\(key)\"") || bytes.starts(with: Array("\(key):".utf8)) || bytes.contains(bytes: "\n\(key):")
+        }
+    }
+
+    /// Byte offset where each line starts, per file, built on first use.
+    private var lineStarts: [String: [Int]] = [:]
+
+    /// The source line, for evidence excerpts.
+    public func sourceLine(file: String, line: Int) -> String? {
+        guard let bytes = sources[file], line >= 1 else { return nil }
+        if lineStarts[file] == nil {
+            var starts = [0]
+            for (i, byte) in bytes.enumerated() where byte == 0x0A { starts.append(i + 1) }
+            lineStarts[file] = starts
+        }
+        guard let starts = lineStarts[file], line <= starts.count else { return nil }
+        let start = starts[line - 1]
+        var end = start
+        while end < bytes.count, bytes[end] != 0x0A, bytes[end] != 0x0D { end += 1 }
+        return String(decoding: bytes[start..<end], as: UTF8.self)
+    }
+
+    /// Follows `$ref` (and chains of them) to the node they name; anything else is returned as is.
+    /// A reference that cannot be followed is recorded once in `brokenReferences` and yields nil.
+    public func resolve(_ cursor: Cursor) -> Cursor? {
+        var current = cursor
+        for _ in 0..<Self.maxHops {
+            guard let reference = current.node["$ref"]?.string else { return current }
+            guard let target = follow(reference, from: current) else { return nil }
+            current = target
+        }
+        recordBroken(cursor, reference: cursor.node["$ref"]?.string ?? "", reason: "the $ref chain loops or is longer than \(Self.maxHops) hops")
+        return nil
+    }
+
+    private func follow(_ reference: String, from cursor: Cursor) -> Cursor? {
+        let hash = reference.firstIndex(of: "#")
+        let filePart = String(hash.map { reference[..<$0] } ?? reference[...])
+        let fragment = hash.map { String(reference[reference.index(after: $0)...]) } ?? ""
+        var file = cursor.file
+        if !filePart.isEmpty {
+            if filePart.contains("://") {
+                recordBroken(cursor, reference: reference, reason: "remote references are not fetched")
+                return nil
+            }
+            let decoded = filePart.removingPercentEncoding ?? filePart
+            let base = (cursor.file as NSString).deletingLastPathComponent
+            file = Self.normalize(decoded.hasPrefix("/") ? decoded : (base.isEmpty ? decoded : base + "/" + decoded))
+            guard load(file, from: cursor, reference: reference) else { return nil }
+        }
+        guard fragment.isEmpty || fragment.hasPrefix("/") else {
+            recordBroken(cursor, reference: reference, reason: "only JSON-pointer fragments (#/…) are supported")
+            return nil
+        }
+        guard let node = node(file: file, pointer: fragment) else {
+            recordBroken(cursor, reference: reference, reason: "nothing at \(fragment.isEmpty ? "/" : fragment) in \(file)")
+            return nil
+        }
+        let pointer = fragment.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+            .map { "/" + Cursor.escape(Cursor.unescape($0)) }.joined()
+        return Cursor(node: node, file: file, pointer: pointer)
+    }
+
+    private func load(_ file: String, from cursor: Cursor, reference: String) -> Bool {
+        if files[file] != nil { return true }
+        if let error = failedFiles[file] {
+            recordBroken(cursor, reference: reference, reason: error.description)
+            return false
+        }
+        do {
+            let (node, bytes) = try Self.read(file)
+            files[file] = node
+            sources[file] = bytes
+            return true
+        } catch {
+            failedFiles[file] = error
+            recordBroken(cursor, reference: reference, reason: error.description)
+            return false
+        }
+    }
+
+    private func recordBroken(_ cursor: Cursor, reference: String, reason: String) {
+        let key = cursor.file + "#" + cursor.pointer
+        guard reportedBroken.insert(key).inserted else { return }
+        let line = Int(cursor.node.line), column = Int(cursor.node.column)
+        brokenReferences.append(BrokenReference(
+            reference: reference, file: cursor.file, pointer: cursor.pointer, line: line, column: column, reason: reason))
+    }
+
+    /// Files whose `$ref` target could not be parsed: the audit reports them as errors.
+    public var unreadableFiles: [SpecError] { failedFiles.values.sorted { $0.file < $1.file } }
+}
