@@ -31,7 +31,7 @@ let package = Package(
             resources: [.copy("Resources/demo-openapi.yaml")]
         ),
         .testTarget(name: "RampartCoreTests", dependencies: ["RampartCore"]),
-        .testTarget(name: "RampartSpecTests", dependencies: ["RampartSpec"]),
+        .testTarget(name: "RampartSpecTests", dependencies: ["RampartSpec"], exclude: ["Fixtures"]),
         .testTarget(name: "RampartReportTests", dependencies: ["RampartReport", "RampartSpec"]),
         .testTarget(name: "RampartCLITests", dependencies: ["rampart"]),
     ]

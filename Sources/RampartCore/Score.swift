@@ -44,6 +44,18 @@ public enum ScoreModel {
     /// …and one rule never costs more than this multiple of its first finding.
     public static let ruleCap = 2.0
 
+    /// All rules of one severity together never cost more than this, so many small
+    /// problems cannot outweigh one serious one: lows alone keep an A, mediums alone a C.
+    public static func severityCap(_ severity: Severity) -> Double {
+        switch severity {
+        case .critical: 100
+        case .high: 60
+        case .medium: 30
+        case .low: 10
+        case .info: 0
+        }
+    }
+
     /// Lowest score of each grade, best first.
     public static let boundaries: [(Grade, Int)] = [(.aPlus, 97), (.a, 90), (.b, 80), (.c, 70), (.d, 60), (.f, 0)]
 
@@ -53,14 +65,17 @@ public enum ScoreModel {
 
     public static func score(_ findings: [Finding]) -> Score {
         var deductions: [String: Double] = [:]
+        var bySeverity: [Severity: Double] = [:]
         for (ruleId, group) in Dictionary(grouping: findings, by: \.ruleId) {
             // Costs in descending order so the worst occurrence is the one paid in full.
             let costs = group.map { points($0.severity) * weight($0.confidence) }.sorted(by: >)
             guard let first = costs.first, first > 0 else { continue }
             let total = first + costs.dropFirst().reduce(0) { $0 + $1 * repeatShare }
             deductions[ruleId] = min(total, first * ruleCap)
+            // A rule counts in the tier of its most severe finding.
+            bySeverity[group.map(\.severity).max()!, default: 0] += deductions[ruleId]!
         }
-        let taken = deductions.values.reduce(0, +)
+        let taken = bySeverity.reduce(0) { $0 + min($1.value, severityCap($1.key)) }
         let value = max(0, Int((100 - taken).rounded()))
         return Score(value: value, grade: grade(for: value), deductions: deductions)
     }

@@ -18,7 +18,7 @@ public enum AuditConfiguration {
 
     public static func parse(_ root: Cursor) throws(SpecError) -> AuditOptions {
         func fail(_ cursor: Cursor, _ problem: String) -> SpecError {
-            SpecError(file: cursor.file, line: Int(cursor.node.line), column: Int(cursor.node.column), problem: problem)
+            SpecError(file: cursor.file, line: cursor.node.reportLine, column: cursor.node.reportColumn, problem: problem)
         }
         if case .null = root.node.value { return AuditOptions() }
         guard root.node.isObject else { throw fail(root, "the configuration must be a mapping of sections (audit: …)") }

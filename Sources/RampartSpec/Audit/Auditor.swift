@@ -50,7 +50,7 @@ public enum Auditor {
 
     static func makeFinding(_ rule: RuleMetadata, _ hit: RuleHit, _ document: SpecDocument, severity: Severity?) -> Finding {
         let cursor = hit.cursor
-        let line = Int(cursor.node.line), column = Int(cursor.node.column)
+        let line = cursor.node.reportLine, column = cursor.node.reportColumn
         let pointer = cursor.file == document.rootFile ? cursor.pointer : "\(cursor.file)#\(cursor.pointer)"
         let excerpt = document.sourceLine(file: cursor.file, line: line).map { String($0.trimmingPrefix(while: \.isWhitespace).prefix(200)) }
         return Finding(

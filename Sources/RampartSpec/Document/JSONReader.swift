@@ -73,6 +73,7 @@ public struct JSONReader {
                 guard offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") else {
                     throw error("expected a quoted key, found \(describeCurrent())")
                 }
+                let keyLine = line, keyColumn = offset - lineStart + 1
                 let key = try string()
                 skipWhitespace()
                 guard offset < bytes.count, bytes[offset] == UInt8(ascii: ":") else {
@@ -80,7 +81,10 @@ public struct JSONReader {
                 }
                 offset += 1
                 skipWhitespace()
-                entries.append((key, try value(depth: depth + 1)))
+                let member = try value(depth: depth + 1)
+                member.keyLine = Int32(clamping: keyLine)
+                member.keyColumn = Int32(clamping: keyColumn)
+                entries.append((key, member))
                 skipWhitespace()
                 guard offset < bytes.count else { throw error("unexpected end of file, expected ',' or '}'") }
                 if bytes[offset] == UInt8(ascii: ",") { offset += 1; continue }

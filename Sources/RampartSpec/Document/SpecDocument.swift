@@ -256,7 +256,7 @@ public final class SpecDocument {
     private func recordBroken(_ cursor: Cursor, reference: String, reason: String) {
         let key = cursor.file + "#" + cursor.pointer
         guard reportedBroken.insert(key).inserted else { return }
-        let line = Int(cursor.node.line), column = Int(cursor.node.column)
+        let line = cursor.node.reportLine, column = cursor.node.reportColumn
         brokenReferences.append(BrokenReference(
             reference: reference, file: cursor.file, pointer: cursor.pointer, line: line, column: column, reason: reason))
     }

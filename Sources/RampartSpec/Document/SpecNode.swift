@@ -16,6 +16,14 @@ public final class SpecNode: @unchecked Sendable {
     public let value: Value
     public let line: Int32
     public let column: Int32
+    /// Where this node's key starts when it is an object member (0 otherwise). In block YAML the
+    /// key is the line a reader looks for (`basic:`), one above the value's first line.
+    public internal(set) var keyLine: Int32 = 0
+    public internal(set) var keyColumn: Int32 = 0
+
+    /// The key's position when there is one, else the value's.
+    public var reportLine: Int { Int(keyLine > 0 ? keyLine : line) }
+    public var reportColumn: Int { Int(keyLine > 0 ? keyColumn : column) }
     /// Key → entry index, built only for large objects where a linear scan would cost.
     private let index: [String: Int]?
 

@@ -66,6 +66,8 @@ public enum YAMLReader {
                 if name == "<<", key.scalar?.style == .plain {
                     merged += converted.isObject ? [converted] : converted.items  // YAML merge key
                 } else {
+                    converted.keyLine = Int32(clamping: key.mark?.line ?? 0)
+                    converted.keyColumn = Int32(clamping: key.mark?.column ?? 0)
                     entries.append((name, converted))
                 }
             }
