@@ -76,6 +76,7 @@ public struct HTMLRenderer {
         .sev{color:#fff;border-radius:4px;padding:.1rem .45rem;font-size:.8rem}
         pre{background:#263238;color:#eceff1;padding:.5rem;overflow-x:auto;white-space:pre-wrap}
         .fp{color:#757575;font-size:.75rem}.controls{margin:1rem 0;display:flex;gap:1rem}
+        td:nth-child(3) code{white-space:nowrap}
         input,select{padding:.35rem;font-size:.9rem}
         </style></head><body>
         <header><div class="grade" title="score \(report.score.value)/100">\(report.score.grade.rawValue)</div>

@@ -53,3 +53,38 @@ private func parse(_ text: String) throws(SpecError) -> SpecNode { try YAMLReade
         do { _ = try parse(text) } catch { #expect(!error.description.contains("\n")) }
     }
 }
+
+/// Mutation fuzzing of the YAML path (through Yams and our conversion): parse or a one-line SpecError, never a crash.
+@Test func fuzzedYAMLNeverCrashes() throws {
+    let seed = Array("""
+    openapi: 3.0.3
+    info: {title: t, version: '1'}
+    x-base: &base {type: string, maxLength: 5}
+    paths:
+      /a/{id}:
+        get:
+          parameters:
+            - {name: id, in: path, required: true, schema: *base}
+          responses:
+            '200': {description: "ok \\u00e9"}
+    """.utf8)
+    var generator = SystemRandomNumberGenerator()
+    let alphabet = Array("{}[]:,-&*!|>'\"#? \n\t%@`\u{00}".utf8)
+    for _ in 0..<1500 {
+        var bytes = seed
+        for _ in 0..<Int.random(in: 1...6, using: &generator) where !bytes.isEmpty {
+            let i = Int.random(in: 0..<bytes.count, using: &generator)
+            switch Int.random(in: 0..<3, using: &generator) {
+            case 0: bytes[i] = alphabet.randomElement(using: &generator)!
+            case 1: bytes.remove(at: i)
+            default: bytes.insert(alphabet.randomElement(using: &generator)!, at: i)
+            }
+        }
+        do {
+            let document = try SpecDocument(text: String(decoding: bytes, as: UTF8.self), file: "fuzz.yaml")
+            if let api = try? APIDescription(document) { _ = Auditor.audit(api) }
+        } catch {
+            #expect(!error.description.contains("\n"), "one-line error: \(error.description)")
+        }
+    }
+}
