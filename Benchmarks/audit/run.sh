@@ -31,7 +31,13 @@ measure() {
   echo "$best $rss"
 }
 # What rampart reported, from its JSON report in $out.
-audited() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(f"{len(d.get(\"subjects\") or [1])} audited, {d[\"summary\"][\"total\"]} findings")' "$out"; }
+audited() {
+  python3 - "$out" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+print(f"{len(report.get('subjects') or [1])} audited, {report['summary']['total']} findings")
+PY
+}
 verdict() { sed 's/^openapi-spec-validator: //' "$out"; }
 ratio() { awk "BEGIN{printf \"%.1f×\", $2 / $1}"; }
 

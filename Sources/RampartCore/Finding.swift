@@ -34,12 +34,16 @@ public struct Finding: Codable, Hashable, Sendable {
 extension Array where Element == Finding {
     /// Most severe first, then by place, so every output lists findings in one order.
     public func sortedForReport() -> [Finding] {
-        sorted {
-            if $0.severity != $1.severity { return $0.severity > $1.severity }
-            let l = ($0.location.position?.file ?? "", $0.location.position?.line ?? 0)
-            let r = ($1.location.position?.file ?? "", $1.location.position?.line ?? 0)
-            if l != r { return l < r }
-            return ($0.ruleId, $0.location.stableKey) < ($1.ruleId, $1.location.stableKey)
+        // Sort small keys, not the findings themselves: a Finding is large and costly to move.
+        let keys = map { finding in
+            (severity: finding.severity, file: finding.location.position?.file ?? "", line: finding.location.position?.line ?? 0,
+             rule: finding.ruleId, fingerprint: finding.fingerprint)
         }
+        let order = keys.indices.sorted { a, b in
+            let l = keys[a], r = keys[b]
+            if l.severity != r.severity { return l.severity > r.severity }
+            return (l.file, l.line, l.rule, l.fingerprint) < (r.file, r.line, r.rule, r.fingerprint)
+        }
+        return order.map { self[$0] }
     }
 }

@@ -19,7 +19,7 @@ public struct Inventory: Codable, Hashable, Sendable {
         public var parameters: [Parameter]
         public var requestContentTypes: [String]
         public var responseStatuses: [String]
-        /// Alternatives of scheme names; empty means no authentication.
+        /// Alternatives of scheme names, any one of which suffices; an empty alternative means anonymous access is allowed.
         public var security: [[String]]
         public var deprecated: Bool
 
@@ -37,8 +37,6 @@ public struct Inventory: Codable, Hashable, Sendable {
             self.security = security
             self.deprecated = deprecated
         }
-
-        public var isAuthenticated: Bool { security.contains { !$0.isEmpty } && !security.contains { $0.isEmpty } }
     }
 
     public struct Parameter: Codable, Hashable, Sendable {

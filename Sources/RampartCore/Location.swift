@@ -17,9 +17,9 @@ public struct SourcePosition: Codable, Hashable, Sendable {
 /// a finding about a running API has a method, a path template and maybe a parameter;
 /// a finding about a host has a host. Only the stable parts go into the fingerprint.
 public struct Location: Codable, Hashable, Sendable {
-    /// JSON pointer into the spec (`/paths/~1users~1{id}/get`).
+    /// JSON pointer into the file of `position` (`/paths/~1users~1{id}/get`).
     public var pointer: String?
-    /// Where in which file that node starts. Not part of the fingerprint: lines move.
+    /// Where in which file that node starts. The file is part of the fingerprint, the line and column are not: lines move.
     public var position: SourcePosition?
     public var method: String?
     public var path: String?
@@ -40,7 +40,7 @@ public struct Location: Codable, Hashable, Sendable {
 
     /// The identity of the place, independent of line numbers and run.
     public var stableKey: String {
-        [pointer, method, path, parameter, host].map { $0 ?? "" }.joined(separator: "\u{1F}")
+        [position?.file, pointer, method, path, parameter, host].map { $0 ?? "" }.joined(separator: "\u{1F}")
     }
 
     /// `spec.yaml:12:5`, else `GET /users/{id}`, else the pointer or host.

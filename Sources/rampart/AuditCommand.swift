@@ -4,38 +4,6 @@ import RampartCore
 import RampartReport
 import RampartSpec
 
-extension ReportFormat: ExpressibleByArgument {}
-
-/// `--fail-on`: a severity, or `none` to never fail.
-enum FailOn: String, ExpressibleByArgument, CaseIterable {
-    case critical, high, medium, low, info, none
-
-    var threshold: Severity? { Severity(rawValue: rawValue) }
-
-    func fails(_ findings: [Finding]) -> Bool {
-        guard let threshold else { return false }
-        return findings.contains { $0.severity >= threshold }
-    }
-}
-
-/// Options every reporting command shares.
-struct ReportOptions: ParsableArguments {
-    @Option(name: [.short, .long], help: "Output format: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var format: ReportFormat = .text
-
-    @Option(name: [.short, .long], help: "Write the report to this file instead of stdout.")
-    var output: String?
-
-    @Option(help: "Exit with 1 when a finding is at or above this severity (critical, high, medium, low, info, none).")
-    var failOn: FailOn = .high
-
-    func emit(_ report: Report) throws(CLIFailure) {
-        let colour = format == .text && output == nil && Terminal.colourAllowed
-        try Terminal.write(format.render(report, color: colour), to: output)
-        if let output { Terminal.note("wrote \(format.rawValue) report to \(output)") }
-    }
-}
-
 struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
@@ -80,14 +48,11 @@ struct AuditCommand: ParsableCommand {
 
     func run() throws {
         let options = try loadOptions()
-        let files = try SpecFinder.find(specs)
-        let results = audit(files, options: options)
+        let results = audit(try SpecFinder.find(specs), options: options)
+        // A single spec that cannot be read is an input error: one line on stderr, no report.
+        if results.count == 1, let error = results[0].error { throw CLIFailure.input(error.description) }
 
         var findings = results.flatMap { $0.result?.findings ?? [] }
-        let subjects = results.map { entry in
-            Report.Subject(name: entry.file, score: entry.result.map { ScoreModel.score($0.findings) },
-                           findings: entry.result?.findings.count ?? 0, error: entry.error?.description)
-        }
         if let writeBaseline {
             try Terminal.write(BaselineFile.encode(Baseline(findings: findings)), to: writeBaseline)
             Terminal.note("wrote baseline of \(findings.count) finding(s) to \(writeBaseline)")
@@ -98,18 +63,19 @@ struct AuditCommand: ParsableCommand {
             findings = accepted.new(in: findings)
             Terminal.note("baseline \(baseline): \(before - findings.count) known finding(s) hidden, \(findings.count) new")
         }
-        let target = specs.count == 1 ? specs[0] : specs.joined(separator: " ")
-        let enabled = Auditor.metadata.filter { !options.disabledRules.contains($0.id) }
-        let report = Report(tool: .init(version: Rampart.version), command: "audit", target: target, findings: findings,
-                            rules: enabled, subjects: subjects)
-        // A single spec that cannot be read is an input error: one line on stderr, no report.
-        if results.count == 1, let error = results[0].error { throw CLIFailure.input(error.description) }
+        let subjects = results.map { entry in
+            Report.Subject(name: entry.file, score: entry.result.map { ScoreModel.score($0.findings) },
+                           findings: entry.result?.findings.count ?? 0, error: entry.error?.description)
+        }
+        let report = Report(tool: .init(version: Rampart.version), command: "audit", target: specs.joined(separator: " "),
+                            findings: findings, rules: Auditor.metadata.filter { !options.disabledRules.contains($0.id) },
+                            subjects: subjects)
         try self.report.emit(report)
-        // In a folder run unreadable specs are listed in the report and the rest still count.
-        let unreadable = results.filter { $0.error != nil }
-        for entry in unreadable { Terminal.error(entry.error!.description) }
-        if self.report.failOn.fails(report.findings) { throw ExitCode(1) }
+        // In a folder run unreadable specs are reported, the others still audited; the input error decides the exit code.
+        let unreadable = results.compactMap(\.error)
+        for error in unreadable { Terminal.error(error.description) }
         if !unreadable.isEmpty { throw CLIFailure.input("\(unreadable.count) of \(results.count) specs could not be read") }
+        if self.report.failOn.fails(report.findings) { throw ExitCode(1) }
     }
 
     private func loadOptions() throws(CLIFailure) -> AuditOptions {
@@ -140,73 +106,5 @@ struct AuditCommand: ParsableCommand {
         }
         if files.count > 1 { Terminal.endProgress() }
         return slots.values.compactMap { $0 }
-    }
-}
-
-/// Results of parallel work, written once per index.
-final class Slots<Value: Sendable>: @unchecked Sendable {
-    private var storage: [Value?]
-    private let lock = NSLock()
-    init(count: Int) { storage = Array(repeating: nil, count: count) }
-    subscript(index: Int) -> Value? {
-        get { lock.withLock { storage[index] } }
-        set { lock.withLock { storage[index] = newValue } }
-    }
-    var values: [Value?] { lock.withLock { storage } }
-}
-
-final class Counter: @unchecked Sendable {
-    private var value = 0
-    private let lock = NSLock()
-    func increment() -> Int { lock.withLock { value += 1; return value } }
-}
-
-/// Expands folders into the API descriptions they hold.
-enum SpecFinder {
-    static let extensions: Set<String> = ["json", "yaml", "yml"]
-
-    static func find(_ paths: [String]) throws(CLIFailure) -> [String] {
-        var files: [String] = []
-        for path in paths {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-                throw .input("\(path): no such file or folder")
-            }
-            guard isDirectory.boolValue else { files.append(path); continue }
-            let found = descriptions(in: path)
-            guard !found.isEmpty else { throw .input("\(path): no OpenAPI or Swagger description found in this folder") }
-            files += found
-        }
-        return files
-    }
-
-    /// Files under `folder` whose text has a top-level-looking `openapi`/`swagger` key (fragments of multi-file specs are skipped).
-    static func descriptions(in folder: String) -> [String] {
-        guard let walker = FileManager.default.enumerator(atPath: folder) else { return [] }
-        var result: [String] = []
-        while let relative = walker.nextObject() as? String {
-            guard extensions.contains((relative as NSString).pathExtension.lowercased()) else { continue }
-            let path = (folder as NSString).appendingPathComponent(relative)
-            guard let data = FileManager.default.contents(atPath: path), SpecDocument.looksLikeDescription([UInt8](data)) else { continue }
-            result.append(path)
-        }
-        return result.sorted()
-    }
-}
-
-enum BaselineFile {
-    static func encode(_ baseline: Baseline) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return String(decoding: (try? encoder.encode(baseline)) ?? Data(), as: UTF8.self) + "\n"
-    }
-
-    static func load(_ path: String) throws(CLIFailure) -> Baseline {
-        guard let data = FileManager.default.contents(atPath: path) else { throw .input("\(path): cannot read the baseline file") }
-        do {
-            return try JSONDecoder().decode(Baseline.self, from: data)
-        } catch {
-            throw .input("\(path): not a Rampart baseline (expected {\"version\": 1, \"fingerprints\": [...]}): \(error.localizedDescription)")
-        }
     }
 }

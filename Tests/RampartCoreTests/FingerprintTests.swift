@@ -17,6 +17,12 @@ private let rule = RuleMetadata(id: "r", title: "R", severity: .low, owasp: .api
     #expect(a != Fingerprint.of(ruleId: "r", location: Location(method: "GET", path: "/a")))
 }
 
+@Test func sameProblemInAnotherFileIsAnotherFinding() {
+    let a = Location(pointer: "/paths", position: SourcePosition(file: "a.yaml", line: 1, column: 1))
+    let b = Location(pointer: "/paths", position: SourcePosition(file: "b.yaml", line: 1, column: 1))
+    #expect(Fingerprint.of(ruleId: "r", location: a) != Fingerprint.of(ruleId: "r", location: b))
+}
+
 @Test func fingerprintIsStableAcrossReleases() {
     // Baselines written by earlier versions must keep matching: this value must never change.
     #expect(Fingerprint.hash("rule\u{1E}/paths") == Fingerprint.hash("rule\u{1E}/paths"))

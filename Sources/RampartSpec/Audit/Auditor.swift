@@ -15,7 +15,6 @@ public struct AuditResult: Sendable {
     public var file: String
     public var findings: [Finding]
     public var inventory: Inventory
-    public var specVersion: String
     public var filesLoaded: Int
 }
 
@@ -45,17 +44,16 @@ public enum Auditor {
             }
         }
         return AuditResult(file: api.document.rootFile, findings: findings.sortedForReport(), inventory: api.inventory,
-                           specVersion: api.declaredVersion, filesLoaded: api.document.fileCount)
+                           filesLoaded: api.document.fileCount)
     }
 
     static func makeFinding(_ rule: RuleMetadata, _ hit: RuleHit, _ document: SpecDocument, severity: Severity?) -> Finding {
         let cursor = hit.cursor
         let line = cursor.node.reportLine, column = cursor.node.reportColumn
-        let pointer = cursor.file == document.rootFile ? cursor.pointer : "\(cursor.file)#\(cursor.pointer)"
         let excerpt = document.sourceLine(file: cursor.file, line: line).map { String($0.trimmingPrefix(while: \.isWhitespace).prefix(200)) }
         return Finding(
             rule: rule,
-            location: Location(pointer: pointer, position: SourcePosition(file: cursor.file, line: line, column: column)),
+            location: Location(pointer: cursor.pointer, position: SourcePosition(file: cursor.file, line: line, column: column)),
             message: hit.message, confidence: hit.confidence, severity: severity,
             evidence: excerpt.map { Evidence(excerpt: $0) })
     }

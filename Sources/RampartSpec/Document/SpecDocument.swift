@@ -56,8 +56,6 @@ public struct BrokenReference: Hashable {
     public var reference: String
     public var file: String
     public var pointer: String
-    public var line: Int
-    public var column: Int
     public var reason: String
 }
 
@@ -256,11 +254,6 @@ public final class SpecDocument {
     private func recordBroken(_ cursor: Cursor, reference: String, reason: String) {
         let key = cursor.file + "#" + cursor.pointer
         guard reportedBroken.insert(key).inserted else { return }
-        let line = cursor.node.reportLine, column = cursor.node.reportColumn
-        brokenReferences.append(BrokenReference(
-            reference: reference, file: cursor.file, pointer: cursor.pointer, line: line, column: column, reason: reason))
+        brokenReferences.append(BrokenReference(reference: reference, file: cursor.file, pointer: cursor.pointer, reason: reason))
     }
-
-    /// Files whose `$ref` target could not be parsed: the audit reports them as errors.
-    public var unreadableFiles: [SpecError] { failedFiles.values.sorted { $0.file < $1.file } }
 }

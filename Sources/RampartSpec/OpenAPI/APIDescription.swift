@@ -94,6 +94,18 @@ public final class APIDescription {
         /// What applies: its own, else the global one.
         public var security: SecurityRequirement?
         public var deprecated: Bool
+        /// Login, sign-up, token and password-reset endpoints: anonymous by nature, and where attackers guess passwords.
+        public var isAuthenticationEndpoint: Bool
+
+        /// Whether a path names an authentication endpoint; computed once per operation.
+        static func isAuthenticationPath(_ path: String) -> Bool {
+            let words = ["login", "logon", "signin", "signup", "register", "token", "oauth", "password", "forgot", "otp", "session"]
+            return path.lowercased().split(separator: "/").contains { segment in
+                let name = segment.filter { $0.isLetter || $0.isNumber }
+                // "auth" only as a whole segment: /auth/… yes, /authors no.
+                return name == "auth" || name == "authenticate" || words.contains { name.firstRange(of: $0) != nil }
+            }
+        }
 
         public var isWrite: Bool { ["POST", "PUT", "PATCH", "DELETE"].contains(method) }
         public var isAuthenticated: Bool { !(security?.allowsAnonymous ?? true) }

@@ -99,7 +99,8 @@ struct Builder {
                 result.append(.init(
                     method: method.uppercased(), path: path, cursor: op, operationId: op.node["operationId"]?.string,
                     parameters: params, requestBody: body, responses: responses, responsesCursor: responsesCursor,
-                    ownSecurity: own, security: own ?? globalSecurity, deprecated: op.node["deprecated"]?.bool == true))
+                    ownSecurity: own, security: own ?? globalSecurity, deprecated: op.node["deprecated"]?.bool == true,
+                    isAuthenticationEndpoint: APIDescription.Operation.isAuthenticationPath(path)))
             }
         }
         return result

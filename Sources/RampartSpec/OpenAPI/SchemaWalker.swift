@@ -37,9 +37,4 @@ public struct SchemaWalker {
 extension Cursor {
     /// `type` as a set (3.1 allows a list), empty when absent.
     public var schemaTypes: Set<String> { Set(node["type"]?.strings ?? []) }
-
-    /// A schema that only composes or restricts by value: it has no shape of its own to check.
-    public var isComposition: Bool {
-        ["allOf", "anyOf", "oneOf", "$ref", "not", "enum", "const"].contains { node[$0] != nil }
-    }
 }

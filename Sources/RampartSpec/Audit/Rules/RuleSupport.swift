@@ -19,20 +19,14 @@ func versionSegments(in text: String) -> [String] {
 
 /// Name matching used by several rules: `Card_Number`, `card-number` and `cardNumber` all become `cardnumber`.
 func normalized(_ name: String) -> String {
-    String(name.lowercased().unicodeScalars.filter { CharacterSet.alphanumerics.contains($0) }.map(Character.init))
+    var out = String.UnicodeScalarView()
+    for scalar in name.unicodeScalars where scalar.properties.isAlphabetic || scalar.properties.numericType != nil {
+        out.append(contentsOf: scalar.properties.lowercaseMapping.unicodeScalars)
+    }
+    return String(out)
 }
 
 extension APIDescription.Operation {
-    /// Login, sign-up, token and password-reset endpoints are anonymous by nature.
-    var isAuthenticationEndpoint: Bool {
-        let words = ["login", "logon", "signin", "signup", "register", "token", "oauth", "password", "forgot", "otp", "session"]
-        return path.split(separator: "/").contains { segment in
-            let name = normalized(String(segment))
-            // "auth" only as a whole segment: /auth/… yes, /authors no.
-            return name == "auth" || name == "authenticate" || words.contains { name.firstRange(of: $0) != nil }
-        }
-    }
-
     var hasInput: Bool { !parameters.isEmpty || requestBody != nil }
 
     func documents(_ statuses: String...) -> Bool { statuses.contains { self.statuses.contains($0) } }
