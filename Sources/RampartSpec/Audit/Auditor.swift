@@ -40,6 +40,7 @@ public enum Auditor {
         for (rule, hits) in ruleHits {
             for hit in hits where !(honourIgnores && isIgnored(rule.id, at: hit.cursor, in: api.document)) {
                 let finding = makeFinding(rule, hit, api.document, severity: options.severityOverrides[rule.id])
+                // One finding per rule and place, even when several operations reach the same parameter or schema.
                 if seen.insert(finding.fingerprint).inserted { findings.append(finding) }
             }
         }

@@ -157,6 +157,11 @@ public final class APIDescription {
 
     public func scheme(named name: String) -> SecurityScheme? { securitySchemes.first { $0.name == name } }
 
+    /// Every `security` list in the description: the global one first, then each operation's own.
+    public var securityRequirements: [SecurityRequirement] {
+        (globalSecurity.map { [$0] } ?? []) + operations.compactMap(\.ownSecurity)
+    }
+
     /// The shared inventory of this description.
     public var inventory: Inventory {
         Inventory(

@@ -16,10 +16,8 @@ struct CredentialsInURL: AuditRule {
     }
 
     func check(_ api: APIDescription, _ hits: inout [RuleHit]) {
-        var seen: Set<String> = []
         for op in api.operations {
             for parameter in op.parameters where ["query", "path"].contains(parameter.location) && Self.isCredential(parameter.name) {
-                guard seen.insert(parameter.cursor.file + parameter.cursor.pointer).inserted else { continue }
                 hits.flag(parameter.cursor, "\(op.label) takes '\(parameter.name)' in the \(parameter.location)")
             }
         }

@@ -7,7 +7,6 @@ struct ParameterWithoutSchema: AuditRule {
         remediation: "Give every parameter a `schema` with a `type` (2.0: `type`).")
 
     func check(_ api: APIDescription, _ hits: inout [RuleHit]) {
-        var seen: Set<String> = []
         for op in api.operations {
             for parameter in op.parameters {
                 let untyped: Bool
@@ -16,7 +15,7 @@ struct ParameterWithoutSchema: AuditRule {
                 } else {
                     untyped = true
                 }
-                guard untyped, seen.insert(parameter.cursor.file + parameter.cursor.pointer).inserted else { continue }
+                guard untyped else { continue }
                 hits.flag(parameter.cursor, "parameter '\(parameter.name)' of \(op.label) has no type")
             }
         }

@@ -12,11 +12,9 @@ struct SequentialIntegerID: AuditRule {
     }
 
     func check(_ api: APIDescription, _ hits: inout [RuleHit]) {
-        var seen: Set<String> = []
         for op in api.operations {
             for parameter in op.parameters where parameter.location == "path" && Self.isIdentifier(parameter.name) {
-                guard let schema = parameter.schema.flatMap(api.document.resolve), schema.schemaTypes.contains("integer"),
-                      seen.insert(parameter.cursor.file + parameter.cursor.pointer).inserted else { continue }
+                guard let schema = parameter.schema.flatMap(api.document.resolve), schema.schemaTypes.contains("integer") else { continue }
                 hits.flag(parameter.cursor, "\(op.path) identifies objects by integer '\(parameter.name)'", confidence: .firm)
             }
         }

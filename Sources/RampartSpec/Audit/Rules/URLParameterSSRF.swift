@@ -10,10 +10,8 @@ struct URLParameterSSRF: AuditRule {
                                      "avatarurl", "targeturl", "feedurl", "endpoint", "sourceurl", "fileurl", "href", "returnurl"]
 
     func check(_ api: APIDescription, _ hits: inout [RuleHit]) {
-        var seen: Set<String> = []
         for op in api.operations {
             for parameter in op.parameters where Self.names.contains(normalized(parameter.name)) {
-                guard seen.insert(parameter.cursor.file + parameter.cursor.pointer).inserted else { continue }
                 hits.flag(parameter.cursor, "\(op.label) takes a URL in '\(parameter.name)'", confidence: .tentative)
             }
         }

@@ -7,9 +7,7 @@ struct UndefinedOAuthScope: AuditRule {
         remediation: "Declare the scope in the scheme's flows, or correct the requirement.")
 
     func check(_ api: APIDescription, _ hits: inout [RuleHit]) {
-        var requirements = api.operations.compactMap(\.ownSecurity)
-        if let global = api.globalSecurity { requirements.insert(global, at: 0) }
-        for requirement in requirements {
+        for requirement in api.securityRequirements {
             for alternative in requirement.alternatives {
                 for (name, scopes) in alternative {
                     guard let scheme = api.scheme(named: name), scheme.type == "oauth2", !scheme.flows.isEmpty else { continue }

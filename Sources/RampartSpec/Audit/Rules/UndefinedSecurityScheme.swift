@@ -8,9 +8,7 @@ struct UndefinedSecurityScheme: AuditRule {
 
     func check(_ api: APIDescription, _ hits: inout [RuleHit]) {
         let defined = Set(api.securitySchemes.map(\.name))
-        var requirements = api.operations.compactMap(\.ownSecurity)
-        if let global = api.globalSecurity { requirements.insert(global, at: 0) }
-        for requirement in requirements {
+        for requirement in api.securityRequirements {
             let unknown = Set(requirement.alternatives.flatMap { $0.map(\.scheme) }).subtracting(defined).sorted()
             if !unknown.isEmpty { hits.flag(requirement.cursor, "undefined security scheme \(unknown.joined(separator: ", "))") }
         }
