@@ -19,6 +19,8 @@ let package = Package(
         .target(name: "RampartCore"),
         // OpenAPI 2.0/3.0/3.1 loading (position-aware) and the audit rules.
         .target(name: "RampartSpec", dependencies: ["RampartCore", "Yams"]),
+        // Outside-in rating of hosts: headers (Observatory model), TLS, API-specific checks.
+        .target(name: "RampartRate", dependencies: ["RampartCore"]),
         // Renderers shared by every command.
         .target(name: "RampartReport", dependencies: ["RampartCore"]),
         // The CLI: parses arguments, wires modules, nothing else.
@@ -32,6 +34,7 @@ let package = Package(
         ),
         .testTarget(name: "RampartCoreTests", dependencies: ["RampartCore"]),
         .testTarget(name: "RampartSpecTests", dependencies: ["RampartSpec"], exclude: ["Fixtures"]),
+        .testTarget(name: "RampartRateTests", dependencies: ["RampartRate"]),
         .testTarget(name: "RampartReportTests", dependencies: ["RampartReport", "RampartSpec"]),
         .testTarget(name: "RampartCLITests", dependencies: ["rampart"]),
     ]
