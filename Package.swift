@@ -13,6 +13,11 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // The shared vocabulary: findings, rules, score, inventory. Pure, no I/O.
@@ -20,21 +25,48 @@ let package = Package(
         // OpenAPI 2.0/3.0/3.1 loading (position-aware) and the audit rules.
         .target(name: "RampartSpec", dependencies: ["RampartCore", "Yams"]),
         // Outside-in rating of hosts: headers (Observatory model), TLS, API-specific checks.
-        .target(name: "RampartRate", dependencies: ["RampartCore"]),
+        .target(
+            name: "RampartRate",
+            dependencies: [
+                "RampartCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]
+        ),
         // Renderers shared by every command.
         .target(name: "RampartReport", dependencies: ["RampartCore"]),
         // The CLI: parses arguments, wires modules, nothing else.
         .executableTarget(
             name: "rampart",
             dependencies: [
-                "RampartCore", "RampartSpec", "RampartReport",
+                "RampartCore", "RampartSpec", "RampartReport", "RampartRate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             resources: [.copy("Resources/demo-openapi.yaml")]
         ),
         .testTarget(name: "RampartCoreTests", dependencies: ["RampartCore"]),
         .testTarget(name: "RampartSpecTests", dependencies: ["RampartSpec"], exclude: ["Fixtures"]),
-        .testTarget(name: "RampartRateTests", dependencies: ["RampartRate"]),
+        .testTarget(
+            name: "RampartRateTests",
+            dependencies: [
+                "RampartRate",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .testTarget(name: "RampartReportTests", dependencies: ["RampartReport", "RampartSpec"]),
         .testTarget(name: "RampartCLITests", dependencies: ["rampart"]),
     ]

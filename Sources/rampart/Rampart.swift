@@ -43,12 +43,13 @@ struct Rampart: AsyncParsableCommand {
           rampart audit api/openapi.yaml
           rampart audit api/openapi.yaml --format sarif --output rampart.sarif --fail-on high
           rampart rules
+          rampart rate https://api.example.com
 
         Exit codes: 0 no findings at or above --fail-on · 1 findings at or above it ·
         2 usage or input error · 3 internal failure.
         """,
         version: version,
-        subcommands: [AuditCommand.self, RulesCommand.self, DemoCommand.self])
+        subcommands: [AuditCommand.self, RateCommand.self, RulesCommand.self, DemoCommand.self])
 }
 
 /// A failure with its exit code and a one-line message for stderr.

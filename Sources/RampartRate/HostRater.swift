@@ -1,0 +1,120 @@
+import Foundation
+import NIOHTTP1
+import RampartCore
+import X509
+
+/// Rates hosts: TLS (SSL Labs-style), headers (Observatory model), and API-specific checks.
+public struct HostRater: Sendable {
+    public var client: RateClient
+    public var roots: CertificateStore
+    /// Where plain HTTP is tried for the redirect test: 80 for default-port URLs, or this port.
+    public var httpPort: Int?
+
+    public init(client: RateClient, roots: CertificateStore, httpPort: Int? = nil) {
+        self.client = client
+        self.roots = roots
+        self.httpPort = httpPort
+    }
+
+    public static var rules: [RuleMetadata] { RatingRules.all }
+
+    public func rate(_ url: URL) async -> HostRating {
+        let scheme = url.scheme?.lowercased() ?? "https"
+        let host = url.host ?? ""
+        let location = { (path: String) in Location(path: path, host: "\(scheme)://\(host)\(url.port.map { ":\($0)" } ?? "")") }
+        var findings: [Finding] = []
+
+        var tlsFindings: TLSFindings?
+        if scheme == "https" {
+            do {
+                tlsFindings = try await TLSProber.probe(client, host: host, port: url.port ?? 443, roots: roots)
+            } catch {
+                return HostRating(url: url.absoluteString, grade: Grade.f.rawValue, score: 0, error: "TLS: \(error)", tls: nil, headers: nil,
+                                  findings: [Finding(rule: RatingRules.noTLS, location: location("/"), message: "no TLS handshake: \(error)", confidence: .certain)])
+            }
+        }
+        let verified = tlsFindings?.certificate?.trusted ?? false
+        guard let main = await fetch(url, verified: verified) else {
+            return HostRating(url: url.absoluteString, grade: Grade.f.rawValue, score: 0, error: "no HTTP response from \(url.absoluteString)",
+                              tls: nil, headers: nil, findings: [])
+        }
+        var cors = await fetch(url, verified: verified, headers: [("Origin", CORSReflection.probeOrigin)]) ?? main
+        cors.requestOrigin = CORSReflection.probeOrigin
+        let chain = await redirectChain(from: url)
+        let evidence = HeaderEvidence(response: main, https: scheme == "https" ? main : nil, cors: cors,
+                                      httpRedirectChain: chain.urls, redirectHitInvalidCertificate: chain.invalidCertificate)
+        let headers = HeaderGrader.grade(evidence)
+        for test in headers.tests where test.modifier < 0 {
+            findings.append(Finding(rule: RatingRules.header(test.name), location: location(url.path.isEmpty ? "/" : url.path),
+                                    message: "\(test.result) (\(test.modifier)): \(test.description)", confidence: .certain,
+                                    severity: RatingRules.severity(forModifier: test.modifier)))
+        }
+
+        var tls: TLSVerdict?
+        if let tlsFindings {
+            let hsts = headers.tests.first { $0.name == "strict-transport-security" }?.result
+            let verdict = TLSGrader.grade(tlsFindings, strongHSTS: hsts == "hsts-implemented-max-age-at-least-six-months")
+            tls = verdict
+            if verdict.protocols.contains("TLSv1.0") || verdict.protocols.contains("TLSv1.1") {
+                findings.append(Finding(rule: RatingRules.legacyProtocol, location: location("/"),
+                                        message: "accepts \(verdict.protocols.filter { $0 < "TLSv1.2" }.joined(separator: ", "))", confidence: .certain))
+            }
+            if !verdict.forwardSecrecy {
+                let weak = verdict.ciphers.filter { TLSProber.suite(named: $0)?.forwardSecret == false }
+                findings.append(Finding(rule: RatingRules.noForwardSecrecy, location: location("/"), message: "accepts \(weak.joined(separator: ", "))", confidence: .certain))
+            }
+            for problem in verdict.certificate?.problems ?? [] {
+                let certificate = verdict.certificate!
+                findings.append(Finding(rule: RatingRules.certificate(problem), location: location("/"),
+                                        message: "\(problem.rawValue): \(certificate.subject), issued by \(certificate.issuer), valid \(certificate.notValidBefore) – \(certificate.notValidAfter)",
+                                        confidence: .certain))
+            }
+        } else {
+            findings.append(Finding(rule: RatingRules.noTLS, location: location("/"), message: "the API is rated over plain HTTP", confidence: .certain))
+        }
+
+        let context = HostContext(client: client, url: url, main: main)
+        var checkFindings: [Finding] = []
+        for check in HostChecks.all { checkFindings += await check.run(context) }
+        findings += checkFindings
+
+        let headerGrade = Rating.sharedGrade(observatory: headers.grade)
+        let tlsGrade = tls.map { Rating.sharedGrade(tls: $0.grade) } ?? .f
+        let checks = ScoreModel.score(checkFindings)
+        let grade = Rating.worse(Rating.worse(headerGrade, tlsGrade), checks.grade)
+        let score = min(min(headers.score, 100), tls?.score ?? 0, checks.value)
+        return HostRating(url: url.absoluteString, grade: grade.rawValue, score: score, error: nil, tls: tls, headers: headers,
+                          findings: findings.sortedForReport())
+    }
+
+    private func fetch(_ url: URL, verified: Bool, headers: [(String, String)] = []) async -> CapturedResponse? {
+        guard let (parts, _) = try? await client.request(url, headers: headers) else { return nil }
+        return CapturedResponse(url: url.absoluteString, status: parts.status, headers: parts.headers,
+                                body: String(decoding: parts.body, as: UTF8.self), certificateVerified: verified)
+    }
+
+    /// Follows redirects from the plain-HTTP URL (at most 10), noting any invalid certificate on the way.
+    private func redirectChain(from url: URL) async -> (urls: [String]?, invalidCertificate: Bool) {
+        guard var components = URLComponents(url: url, resolvingAgainstBaseURL: false) else { return (nil, false) }
+        components.scheme = "http"
+        if url.scheme?.lowercased() == "https" { components.port = url.port == nil ? nil : httpPort }
+        if url.port != nil && httpPort == nil && url.scheme?.lowercased() == "https" { return (nil, false) }
+        guard var current = components.url else { return (nil, false) }
+        var visited = [current.absoluteString]
+        for _ in 0..<10 {
+            guard let (parts, presented) = try? await client.request(current) else {
+                return (visited.count == 1 ? nil : visited, false)
+            }
+            if current.scheme == "https", let host = current.host,
+               let report = try? await CertificateInspector.inspect(presented, host: host, roots: roots), !report.trusted {
+                return (visited, true)
+            }
+            guard (300..<400).contains(parts.status),
+                  let location = parts.headers.first(where: { $0.name.lowercased() == "location" })?.value,
+                  let next = URL(string: location, relativeTo: current)?.absoluteURL else { return (visited, false) }
+            current = next
+            visited.append(next.absoluteString)
+        }
+        return (visited, false)
+    }
+}

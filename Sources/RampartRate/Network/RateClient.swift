@@ -1,0 +1,131 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import X509
+
+/// The network side of `rampart rate`: TLS handshakes and plain HTTP/1.1 requests, each bounded
+/// by a timeout. Certificates are never trusted blindly: every handshake records the chain the
+/// server presented, and `CertificateInspector` judges it separately.
+public final class RateClient: Sendable {
+    let group: MultiThreadedEventLoopGroup
+    public let timeout: TimeAmount
+    /// Largest response body read, for error-page and HTML checks.
+    public static let maxBody = 256 * 1024
+
+    public init(timeout: Duration = .seconds(10), threads: Int = System.coreCount) {
+        group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+        self.timeout = .nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + Int64(timeout.components.attoseconds / 1_000_000_000))
+    }
+
+    public func shutdown() async throws { try await group.shutdownGracefully() }
+
+    /// What one handshake showed.
+    public struct Handshake: Sendable {
+        public var version: TLSVersion?
+        public var chain: [NIOSSLCertificate]
+    }
+
+    /// One TLS handshake, optionally pinned to one protocol version and a cipher list.
+    public func handshake(host: String, port: Int, version: TLSVersion? = nil, ciphers: [NIOTLSCipher]? = nil) async throws -> Handshake {
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = version ?? .tlsv1
+        configuration.maximumTLSVersion = version
+        if let ciphers { configuration.cipherSuiteValues = ciphers }
+        configuration.certificateVerification = .noHostnameVerification
+        let context = try NIOSSLContext(configuration: configuration)
+        let presented = NIOLockedValueBox<[NIOSSLCertificate]>([])
+        let serverName = Self.isIPAddress(host) ? nil : host
+        let done = OncePromise<Void>(on: group.next())
+        let channel = try await connect(host: host, port: port, failing: done) { channel in
+            channel.eventLoop.makeCompletedFuture {
+                // Accept every chain here: the inspector judges it, so a bad certificate is reported, not fatal.
+                let tls = try NIOSSLClientHandler(context: context, serverHostname: serverName) { chain, promise in
+                    presented.withLockedValue { $0 = chain }
+                    promise.succeed(.certificateVerified)
+                }
+                try channel.pipeline.syncOperations.addHandler(tls)
+                try channel.pipeline.syncOperations.addHandler(HandshakeWatcher(done))
+            }
+        }
+        let deadline = channel.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+        defer {
+            deadline.cancel()
+            channel.close(promise: nil)
+        }
+        try await done.future.get()
+        let negotiated = try await channel.nioSSL_tlsVersion().get()
+        return Handshake(version: negotiated, chain: presented.withLockedValue { $0 })
+    }
+
+    /// One HTTP/1.1 request; redirects are not followed (the caller decides).
+    public func request(_ url: URL, method: HTTPMethod = .GET, headers: [(String, String)] = []) async throws -> (parts: ResponseParts, chain: [NIOSSLCertificate]) {
+        guard let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", let host = url.host else {
+            throw ProbeError.unreachable("not an http(s) URL: \(url)")
+        }
+        let port = url.port ?? (scheme == "https" ? 443 : 80)
+        let presented = NIOLockedValueBox<[NIOSSLCertificate]>([])
+        var tlsContext: NIOSSLContext?
+        if scheme == "https" {
+            var configuration = TLSConfiguration.makeClientConfiguration()
+            configuration.minimumTLSVersion = .tlsv1
+            configuration.certificateVerification = .noHostnameVerification
+            tlsContext = try NIOSSLContext(configuration: configuration)
+        }
+        let serverName = Self.isIPAddress(host) ? nil : host
+        let response = OncePromise<ResponseParts>(on: group.next())
+        let channel = try await connect(host: host, port: port, failing: response) { [tlsContext] channel in
+            channel.eventLoop.makeCompletedFuture {
+                if let tlsContext {
+                    let tls = try NIOSSLClientHandler(context: tlsContext, serverHostname: serverName) { chain, promise in
+                        presented.withLockedValue { $0 = chain }
+                        promise.succeed(.certificateVerified)
+                    }
+                    try channel.pipeline.syncOperations.addHandler(tls)
+                }
+                try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                try channel.pipeline.syncOperations.addHandler(ResponseCollector(response, maxBody: Self.maxBody))
+            }
+        }
+        let deadline = channel.eventLoop.scheduleTask(in: timeout) { channel.close(promise: nil) }
+        defer {
+            deadline.cancel()
+            channel.close(promise: nil)
+        }
+        var head = HTTPRequestHead(version: .http1_1, method: method, uri: Self.target(of: url))
+        head.headers.add(name: "Host", value: url.port.map { "\(host):\($0)" } ?? host)
+        head.headers.add(name: "User-Agent", value: "rampart-rate")
+        head.headers.add(name: "Connection", value: "close")
+        for (name, value) in headers { head.headers.add(name: name, value: value) }
+        channel.write(HTTPClientRequestPart.head(head), promise: nil)
+        try await channel.writeAndFlush(HTTPClientRequestPart.end(nil)).get()
+        let parts = try await response.future.get()
+        return (parts, presented.withLockedValue { $0 })
+    }
+
+    /// Connects; when that fails, `pending` fails too so no promise is left uncompleted.
+    private func connect<Value>(host: String, port: Int, failing pending: OncePromise<Value>,
+                                _ initializer: @escaping @Sendable (Channel) -> EventLoopFuture<Void>) async throws -> Channel {
+        do {
+            return try await ClientBootstrap(group: group)
+                .connectTimeout(timeout)
+                .channelInitializer(initializer)
+                .connect(host: host, port: port).get()
+        } catch {
+            let failure = ProbeError.unreachable("\(host):\(port): \(error)")
+            pending.complete(.failure(failure))
+            throw failure
+        }
+    }
+
+    static func target(of url: URL) -> String {
+        let path = url.path.isEmpty ? "/" : url.path
+        return url.query.map { "\(path)?\($0)" } ?? path
+    }
+
+    static func isIPAddress(_ host: String) -> Bool {
+        host.contains(":") || host.split(separator: ".").count == 4 && host.split(separator: ".").allSatisfy { Int($0) != nil }
+    }
+}

@@ -1,0 +1,140 @@
+import Crypto
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import SwiftASN1
+import X509
+import _CryptoExtras
+
+/// A canned answer for one path.
+struct Canned: Sendable {
+    var status: HTTPResponseStatus = .ok
+    var headers: [(String, String)] = []
+    var body: String = "{}"
+}
+
+/// A real HTTP(S) server on 127.0.0.1 with a port of its own, answering from a route table.
+final class TestServer: Sendable {
+    let channel: Channel
+    var port: Int { channel.localAddress!.port! }
+    var httpsURL: URL { URL(string: "https://127.0.0.1:\(port)/")! }
+    var httpURL: URL { URL(string: "http://127.0.0.1:\(port)/")! }
+
+    private init(channel: Channel) { self.channel = channel }
+
+    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+
+    /// - Parameter respond: the answer for a method and path (the default answers "/" with `Canned()`).
+    static func start(tls: TLSConfiguration? = nil,
+                      respond: @escaping @Sendable (HTTPRequestHead) -> Canned = { _ in Canned() }) async throws -> TestServer {
+        let context = try tls.map { try NIOSSLContext(configuration: $0) }
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    if let context { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context)) }
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(Responder(respond: respond))
+                }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        return TestServer(channel: channel)
+    }
+
+    func stop() async { try? await channel.close() }
+
+    final class Responder: ChannelInboundHandler {
+        typealias InboundIn = HTTPServerRequestPart
+        typealias OutboundOut = HTTPServerResponsePart
+        let respond: @Sendable (HTTPRequestHead) -> Canned
+        var head: HTTPRequestHead?
+
+        init(respond: @escaping @Sendable (HTTPRequestHead) -> Canned) { self.respond = respond }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            switch unwrapInboundIn(data) {
+            case .head(let request): head = request
+            case .body: break
+            case .end:
+                guard let head else { return }
+                let canned = respond(head)
+                var headers = HTTPHeaders(canned.headers)
+                headers.replaceOrAdd(name: "Content-Length", value: "\(canned.body.utf8.count)")
+                headers.replaceOrAdd(name: "Connection", value: "close")
+                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: canned.status, headers: headers))), promise: nil)
+                context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: canned.body)))), promise: nil)
+                context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+            }
+        }
+    }
+}
+
+/// Certificates made for each test run: a private CA and leaves with chosen flaws.
+enum TestPKI {
+    static let caKey = P256.Signing.PrivateKey()
+    static let caName = try! DistinguishedName { CommonName("Rampart Test CA") }
+    static let ca: Certificate = try! Certificate(
+        version: .v3, serialNumber: .init(), publicKey: .init(caKey.publicKey),
+        notValidBefore: Date() - 3600, notValidAfter: Date() + 86_400 * 365, issuer: caName, subject: caName,
+        signatureAlgorithm: .ecdsaWithSHA256,
+        extensions: try! Certificate.Extensions {
+            Critical(BasicConstraints.isCertificateAuthority(maxPathLength: nil))
+            Critical(KeyUsage(keyCertSign: true))
+        },
+        issuerPrivateKey: .init(caKey))
+
+    /// A PEM file with the test CA, for `--ca-file`.
+    static let caFile: String = {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-test-ca-\(UUID()).pem").path
+        try! ca.serializeAsPEM().pemString.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }()
+
+    enum LeafKey { case p256, rsa(bits: Int) }
+
+    /// A leaf for 127.0.0.1 (or `names`), signed by the test CA unless `selfSigned`.
+    static func leaf(names: [String] = [], ip: Bool = true, key: LeafKey = .p256, validFrom: Date = Date() - 3600,
+                     validUntil: Date = Date() + 86_400 * 30, selfSigned: Bool = false) throws -> (NIOSSLCertificate, NIOSSLPrivateKey) {
+        let subject = try DistinguishedName { CommonName(names.first ?? "127.0.0.1") }
+        var sans: [GeneralName] = names.map { .dnsName($0) }
+        if ip { sans.append(.ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1]))) }
+        let publicKey: Certificate.PublicKey
+        let keyDER: [UInt8]
+        let ownKey: Certificate.PrivateKey
+        let ownAlgorithm: Certificate.SignatureAlgorithm
+        switch key {
+        case .p256:
+            let privateKey = P256.Signing.PrivateKey()
+            publicKey = .init(privateKey.publicKey)
+            keyDER = Array(privateKey.derRepresentation)
+            ownKey = .init(privateKey)
+            ownAlgorithm = .ecdsaWithSHA256
+        case .rsa(let bits):
+            let privateKey = try _RSA.Signing.PrivateKey(unsafeKeySize: .init(bitCount: bits))
+            publicKey = .init(privateKey.publicKey)
+            keyDER = Array(privateKey.derRepresentation)
+            ownKey = .init(privateKey)
+            ownAlgorithm = .sha256WithRSAEncryption
+        }
+        let certificate = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: publicKey, notValidBefore: validFrom, notValidAfter: validUntil,
+            issuer: selfSigned ? subject : caName, subject: subject,
+            signatureAlgorithm: selfSigned ? ownAlgorithm : .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions { SubjectAlternativeNames(sans) },
+            issuerPrivateKey: selfSigned ? ownKey : .init(caKey))
+        var serializer = DER.Serializer()
+        try serializer.serialize(certificate)
+        return (try NIOSSLCertificate(bytes: serializer.serializedBytes, format: .der), try NIOSSLPrivateKey(bytes: keyDER, format: .der))
+    }
+
+    static func serverTLS(_ leaf: (NIOSSLCertificate, NIOSSLPrivateKey), versions: ClosedRange<Int> = 2...3) -> TLSConfiguration {
+        let all: [TLSVersion] = [.tlsv1, .tlsv11, .tlsv12, .tlsv13]
+        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: [.certificate(leaf.0)], privateKey: .privateKey(leaf.1))
+        configuration.minimumTLSVersion = all[versions.lowerBound]
+        configuration.maximumTLSVersion = all[versions.upperBound]
+        return configuration
+    }
+}
