@@ -53,10 +53,10 @@ let package = Package(
         ),
         .testTarget(name: "RampartCoreTests", dependencies: ["RampartCore"]),
         .testTarget(name: "RampartSpecTests", dependencies: ["RampartSpec"], exclude: ["Fixtures"]),
-        .testTarget(
-            name: "RampartRateTests",
+        // Local HTTP(S) servers and certificates for tests; not part of the product.
+        .target(
+            name: "RampartTestSupport",
             dependencies: [
-                "RampartRate",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -67,7 +67,18 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        .testTarget(
+            name: "RampartRateTests",
+            dependencies: [
+                "RampartRate", "RampartTestSupport",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
         .testTarget(name: "RampartReportTests", dependencies: ["RampartReport", "RampartSpec"]),
-        .testTarget(name: "RampartCLITests", dependencies: ["rampart"]),
+        .testTarget(
+            name: "RampartCLITests",
+            dependencies: ["rampart", "RampartTestSupport", .product(name: "NIOHTTP1", package: "swift-nio")]
+        ),
     ]
 )

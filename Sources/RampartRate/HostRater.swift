@@ -82,7 +82,8 @@ public struct HostRater: Sendable {
         let tlsGrade = tls.map { Rating.sharedGrade(tls: $0.grade) } ?? .f
         let checks = ScoreModel.score(checkFindings)
         let grade = Rating.worse(Rating.worse(headerGrade, tlsGrade), checks.grade)
-        let score = min(min(headers.score, 100), tls?.score ?? 0, checks.value)
+        // The lowest part's score, kept inside the host grade's band so score and grade always agree.
+        let score = Rating.score(min(min(headers.score, 100), tls?.score ?? 0, checks.value), within: grade)
         return HostRating(url: url.absoluteString, grade: grade.rawValue, score: score, error: nil, tls: tls, headers: headers,
                           findings: findings.sortedForReport())
     }

@@ -44,6 +44,15 @@ public enum Rating {
     static func rank(_ grade: Grade) -> Int { Grade.allCases.firstIndex(of: grade)! }
     static func worse(_ a: Grade, _ b: Grade) -> Grade { rank(a) >= rank(b) ? a : b }
 
+    /// `score` moved into the band of `grade` in the shared model (A+ 97–100, A 90–96, …, F 0–59).
+    static func score(_ score: Int, within grade: Grade) -> Int {
+        let bands = ScoreModel.boundaries
+        let index = bands.firstIndex { $0.0 == grade }!
+        let low = bands[index].1
+        let high = index == 0 ? 100 : bands[index - 1].1 - 1
+        return min(max(score, low), high)
+    }
+
     /// Observatory letters (A- … D+) onto the shared grades.
     static func sharedGrade(observatory letter: String) -> Grade {
         letter == "A+" ? .aPlus : Grade(rawValue: String(letter.prefix(1))) ?? .f

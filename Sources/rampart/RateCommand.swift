@@ -67,7 +67,7 @@ struct RateCommand: AsyncParsableCommand {
             }
             let shared = Report(tool: .init(version: Rampart.version), command: "rate", target: hosts.map(\.absoluteString).joined(separator: " "),
                                 findings: findings, rules: HostRater.rules, subjects: subjects)
-            if report.format == .text && report.output == nil { print(summary(portfolio)) }
+            if report.format == .text && report.output == nil { try Terminal.write(summary(portfolio) + "\n\n", to: nil) }
             try report.emit(shared)
         }
         if report.failOn.fails(findings) { throw ExitCode(1) }

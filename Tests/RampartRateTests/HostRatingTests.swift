@@ -3,6 +3,7 @@ import NIOHTTP1
 import NIOSSL
 import Testing
 @testable import RampartRate
+import RampartTestSupport
 
 private let goodHeaders: [(String, String)] = [
     ("Content-Type", "application/json"),

@@ -119,3 +119,13 @@ func observatoryGradesMatchTheHandWorkedTable(row: Row) {
     #expect(throws: ContentSecurityPolicy.Invalid.self) { try ContentSecurityPolicy.parse(["default-src 'self'; default-src 'none'"]) }
     #expect(try ContentSecurityPolicy.parse(["img-src; default-src 'self'"])["img-src"] == ["'none'"])
 }
+
+@Test func jsonAPIsAlsoGetTheAPIViewScore() {
+    // Nothing set, JSON: the Observatory takes CSP -25 and XFO -20 too (30, D); the API view leaves those out (75, B).
+    let verdict = HeaderGrader.grade(evidence(for: rows[1]))
+    #expect((verdict.score, verdict.grade) == (30, "D"))
+    #expect(verdict.apiScore == 75)
+    #expect(verdict.apiGrade == "B")
+    let htmlRow = rows.first { $0.name == "HTML with SRI on an HTTPS script" }!
+    #expect(HeaderGrader.grade(evidence(for: htmlRow)).apiScore == nil, "HTML pages keep the Observatory score only")
+}

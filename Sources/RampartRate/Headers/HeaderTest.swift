@@ -22,8 +22,13 @@ public enum ObservatoryGrade {
 
 /// The header verdict of one host.
 public struct HeaderVerdict: Codable, Hashable, Sendable {
+    /// The Observatory's score and grade, unchanged.
     public var score: Int
     public var grade: String
+    /// Rampart's API view, only for non-HTML responses: CSP and X-Frame-Options guard documents a
+    /// browser renders, so their penalties are left out for JSON APIs. Shown beside, never instead of, the Observatory's.
+    public var apiScore: Int?
+    public var apiGrade: String?
     public var tests: [HeaderTestResult]
 }
 
@@ -66,11 +71,25 @@ public enum HeaderGrader {
             return HeaderTestResult(name: type(of: test).name, result: result, modifier: ObservatoryScoreTable.modifier(result),
                                     pass: passing.contains(result), description: description)
         }
+        let score = score(results)
+        var verdict = HeaderVerdict(score: score, grade: ObservatoryGrade.letter(for: score), tests: results)
+        if let response = evidence.response, !response.isHTML {
+            let apiScore = self.score(results.filter { !documentOnlyTests.contains($0.name) || $0.modifier > 0 })
+            verdict.apiScore = apiScore
+            verdict.apiGrade = ObservatoryGrade.letter(for: apiScore)
+        }
+        return verdict
+    }
+
+    /// Tests whose protection only exists for documents a browser renders.
+    static let documentOnlyTests: Set<String> = ["content-security-policy", "x-frame-options"]
+
+    /// 100, plus penalties, plus bonuses if still at least 90; never below 0.
+    static func score(_ results: [HeaderTestResult]) -> Int {
         let penalties = results.map(\.modifier).filter { $0 < 0 }.reduce(0, +)
         let bonuses = results.map(\.modifier).filter { $0 > 0 }.reduce(0, +)
         var score = 100 + penalties
         if score >= minimumScoreForBonus { score += bonuses }
-        score = max(0, score)
-        return HeaderVerdict(score: score, grade: ObservatoryGrade.letter(for: score), tests: results)
+        return max(0, score)
     }
 }

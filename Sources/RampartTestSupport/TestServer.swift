@@ -9,25 +9,33 @@ import X509
 import _CryptoExtras
 
 /// A canned answer for one path.
-struct Canned: Sendable {
-    var status: HTTPResponseStatus = .ok
-    var headers: [(String, String)] = []
-    var body: String = "{}"
+public struct Canned: Sendable {
+    public var status: HTTPResponseStatus
+    public var headers: [(String, String)]
+    public var body: String
+
+    public init(status: HTTPResponseStatus = .ok, headers: [(String, String)] = [], body: String = "{}") {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
 }
 
+/// Test support shared by the rating and CLI tests: not part of the product.
+///
 /// A real HTTP(S) server on 127.0.0.1 with a port of its own, answering from a route table.
-final class TestServer: Sendable {
-    let channel: Channel
-    var port: Int { channel.localAddress!.port! }
-    var httpsURL: URL { URL(string: "https://127.0.0.1:\(port)/")! }
-    var httpURL: URL { URL(string: "http://127.0.0.1:\(port)/")! }
+public final class TestServer: Sendable {
+    public let channel: Channel
+    public var port: Int { channel.localAddress!.port! }
+    public var httpsURL: URL { URL(string: "https://127.0.0.1:\(port)/")! }
+    public var httpURL: URL { URL(string: "http://127.0.0.1:\(port)/")! }
 
     private init(channel: Channel) { self.channel = channel }
 
-    static let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+    public static let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
 
     /// - Parameter respond: the answer for a method and path (the default answers "/" with `Canned()`).
-    static func start(tls: TLSConfiguration? = nil,
+    public static func start(tls: TLSConfiguration? = nil,
                       respond: @escaping @Sendable (HTTPRequestHead) -> Canned = { _ in Canned() }) async throws -> TestServer {
         let context = try tls.map { try NIOSSLContext(configuration: $0) }
         let channel = try await ServerBootstrap(group: group)
@@ -44,7 +52,7 @@ final class TestServer: Sendable {
         return TestServer(channel: channel)
     }
 
-    func stop() async { try? await channel.close() }
+    public func stop() async { try? await channel.close() }
 
     final class Responder: ChannelInboundHandler {
         typealias InboundIn = HTTPServerRequestPart
@@ -73,10 +81,10 @@ final class TestServer: Sendable {
 }
 
 /// Certificates made for each test run: a private CA and leaves with chosen flaws.
-enum TestPKI {
-    static let caKey = P256.Signing.PrivateKey()
-    static let caName = try! DistinguishedName { CommonName("Rampart Test CA") }
-    static let ca: Certificate = try! Certificate(
+public enum TestPKI {
+    public static let caKey = P256.Signing.PrivateKey()
+    public static let caName = try! DistinguishedName { CommonName("Rampart Test CA") }
+    public static let ca: Certificate = try! Certificate(
         version: .v3, serialNumber: .init(), publicKey: .init(caKey.publicKey),
         notValidBefore: Date() - 3600, notValidAfter: Date() + 86_400 * 365, issuer: caName, subject: caName,
         signatureAlgorithm: .ecdsaWithSHA256,
@@ -87,16 +95,16 @@ enum TestPKI {
         issuerPrivateKey: .init(caKey))
 
     /// A PEM file with the test CA, for `--ca-file`.
-    static let caFile: String = {
+    public static let caFile: String = {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-test-ca-\(UUID()).pem").path
         try! ca.serializeAsPEM().pemString.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }()
 
-    enum LeafKey { case p256, rsa(bits: Int) }
+    public enum LeafKey { case p256, rsa(bits: Int) }
 
     /// A leaf for 127.0.0.1 (or `names`), signed by the test CA unless `selfSigned`.
-    static func leaf(names: [String] = [], ip: Bool = true, key: LeafKey = .p256, validFrom: Date = Date() - 3600,
+    public static func leaf(names: [String] = [], ip: Bool = true, key: LeafKey = .p256, validFrom: Date = Date() - 3600,
                      validUntil: Date = Date() + 86_400 * 30, selfSigned: Bool = false) throws -> (NIOSSLCertificate, NIOSSLPrivateKey) {
         let subject = try DistinguishedName { CommonName(names.first ?? "127.0.0.1") }
         var sans: [GeneralName] = names.map { .dnsName($0) }
@@ -130,7 +138,7 @@ enum TestPKI {
         return (try NIOSSLCertificate(bytes: serializer.serializedBytes, format: .der), try NIOSSLPrivateKey(bytes: keyDER, format: .der))
     }
 
-    static func serverTLS(_ leaf: (NIOSSLCertificate, NIOSSLPrivateKey), versions: ClosedRange<Int> = 2...3) -> TLSConfiguration {
+    public static func serverTLS(_ leaf: (NIOSSLCertificate, NIOSSLPrivateKey), versions: ClosedRange<Int> = 2...3) -> TLSConfiguration {
         let all: [TLSVersion] = [.tlsv1, .tlsv11, .tlsv12, .tlsv13]
         var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: [.certificate(leaf.0)], privateKey: .privateKey(leaf.1))
         configuration.minimumTLSVersion = all[versions.lowerBound]
