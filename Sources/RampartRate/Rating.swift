@@ -113,7 +113,8 @@ enum RatingRules {
         case .nameMismatch: ("Certificate does not match the host name", .high, 297, "Issue the certificate for every name the API is reached by.")
         case .weakKey: ("Weak certificate key", .medium, 326, "Use RSA 2048+ or ECDSA P-256+ keys.")
         case .weakSignature: ("Certificate signed with SHA-1 or MD5", .high, 328, "Reissue the certificate with a SHA-256 signature.")
-        case .chainIncomplete: ("Certificate chain incomplete", .medium, 295, "Serve the intermediate certificates with the leaf.")
+        case .chainIncomplete: ("Certificate issuer not presented and not trusted", .high, 295,
+                                "Serve the intermediate certificates with the leaf; if the issuer is a private CA, clients need it (rampart: --ca-file).")
         }
         return RuleMetadata(id: "certificate-\(problem.rawValue)", title: title, severity: severity, owasp: .api8, cwe: [cwe],
                             description: "\(title): clients that validate certificates refuse the connection, and clients that do not cannot tell the real host from an impostor.",

@@ -103,9 +103,41 @@ public enum TestPKI {
 
     public enum LeafKey { case p256, rsa(bits: Int) }
 
+    /// An intermediate CA under the test CA, for chains the server may or may not present in full.
+    public static let intermediateKey = P256.Signing.PrivateKey()
+    public static let intermediateName = try! DistinguishedName { CommonName("Rampart Test Intermediate") }
+    public static let intermediate: Certificate = try! Certificate(
+        version: .v3, serialNumber: .init(), publicKey: .init(intermediateKey.publicKey),
+        notValidBefore: Date() - 3600, notValidAfter: Date() + 86_400 * 90, issuer: caName, subject: intermediateName,
+        signatureAlgorithm: .ecdsaWithSHA256,
+        extensions: try! Certificate.Extensions {
+            Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
+            Critical(KeyUsage(keyCertSign: true))
+        },
+        issuerPrivateKey: .init(caKey))
+
+    /// A P-256 leaf for 127.0.0.1 issued by the intermediate CA.
+    public static func leafUnderIntermediate() throws -> (NIOSSLCertificate, NIOSSLPrivateKey) {
+        let key = P256.Signing.PrivateKey()
+        let subject = try DistinguishedName { CommonName("127.0.0.1") }
+        let certificate = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey), notValidBefore: Date() - 3600,
+            notValidAfter: Date() + 86_400 * 30, issuer: intermediateName, subject: subject, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions { SubjectAlternativeNames([.ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1]))]) },
+            issuerPrivateKey: .init(intermediateKey))
+        return (try nioCertificate(certificate), try NIOSSLPrivateKey(bytes: Array(key.derRepresentation), format: .der))
+    }
+
+    public static func nioCertificate(_ certificate: Certificate) throws -> NIOSSLCertificate {
+        var serializer = DER.Serializer()
+        try serializer.serialize(certificate)
+        return try NIOSSLCertificate(bytes: serializer.serializedBytes, format: .der)
+    }
+
     /// A leaf for 127.0.0.1 (or `names`), signed by the test CA unless `selfSigned`.
     public static func leaf(names: [String] = [], ip: Bool = true, key: LeafKey = .p256, validFrom: Date = Date() - 3600,
-                     validUntil: Date = Date() + 86_400 * 30, selfSigned: Bool = false) throws -> (NIOSSLCertificate, NIOSSLPrivateKey) {
+                     validUntil: Date = Date() + 86_400 * 30, selfSigned: Bool = false,
+                     signature: Certificate.SignatureAlgorithm? = nil) throws -> (NIOSSLCertificate, NIOSSLPrivateKey) {
         let subject = try DistinguishedName { CommonName(names.first ?? "127.0.0.1") }
         var sans: [GeneralName] = names.map { .dnsName($0) }
         if ip { sans.append(.ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1]))) }
@@ -130,17 +162,17 @@ public enum TestPKI {
         let certificate = try Certificate(
             version: .v3, serialNumber: .init(), publicKey: publicKey, notValidBefore: validFrom, notValidAfter: validUntil,
             issuer: selfSigned ? subject : caName, subject: subject,
-            signatureAlgorithm: selfSigned ? ownAlgorithm : .ecdsaWithSHA256,
+            signatureAlgorithm: signature ?? (selfSigned ? ownAlgorithm : .ecdsaWithSHA256),
             extensions: try Certificate.Extensions { SubjectAlternativeNames(sans) },
             issuerPrivateKey: selfSigned ? ownKey : .init(caKey))
-        var serializer = DER.Serializer()
-        try serializer.serialize(certificate)
-        return (try NIOSSLCertificate(bytes: serializer.serializedBytes, format: .der), try NIOSSLPrivateKey(bytes: keyDER, format: .der))
+        return (try nioCertificate(certificate), try NIOSSLPrivateKey(bytes: keyDER, format: .der))
     }
 
-    public static func serverTLS(_ leaf: (NIOSSLCertificate, NIOSSLPrivateKey), versions: ClosedRange<Int> = 2...3) -> TLSConfiguration {
+    public static func serverTLS(_ leaf: (NIOSSLCertificate, NIOSSLPrivateKey), versions: ClosedRange<Int> = 2...3,
+                                 extraChain: [NIOSSLCertificate] = []) -> TLSConfiguration {
         let all: [TLSVersion] = [.tlsv1, .tlsv11, .tlsv12, .tlsv13]
-        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: [.certificate(leaf.0)], privateKey: .privateKey(leaf.1))
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: ([leaf.0] + extraChain).map { .certificate($0) }, privateKey: .privateKey(leaf.1))
         configuration.minimumTLSVersion = all[versions.lowerBound]
         configuration.maximumTLSVersion = all[versions.upperBound]
         return configuration

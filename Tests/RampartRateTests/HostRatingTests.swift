@@ -13,10 +13,10 @@ private let goodHeaders: [(String, String)] = [
     ("Cross-Origin-Resource-Policy", "same-origin"), ("Cache-Control", "no-store"),
 ]
 
-/// Rates one local server with the test CA trusted, then stops it.
-private func rate(_ server: TestServer, https: Bool = true) async throws -> HostRating {
+/// Rates one local server with the test CA trusted (unless `trustTestCA` is false), then stops it.
+private func rate(_ server: TestServer, https: Bool = true, trustTestCA: Bool = true, httpPort: Int? = nil) async throws -> HostRating {
     let client = RateClient(timeout: .seconds(5), threads: 2)
-    let rater = HostRater(client: client, roots: try CertificateInspector.trustStore(caFile: TestPKI.caFile))
+    let rater = HostRater(client: client, roots: try CertificateInspector.trustStore(caFile: trustTestCA ? TestPKI.caFile : nil), httpPort: httpPort)
     let rating = await rater.rate(https ? server.httpsURL : server.httpURL)
     try await client.shutdown()
     await server.stop()
@@ -170,4 +170,42 @@ private func tlsServer(_ leaf: (NIOSSLCertificate, NIOSSLPrivateKey), versions: 
     #expect(portfolio.grade == "F")
     let healthy = PortfolioRating(hosts: [host("A+", 100), host("A", 92)])
     #expect(healthy.grade == "A")
+}
+
+@Test func unknownCAIsUntrusted() async throws {
+    let rating = try await rate(tlsServer(TestPKI.leaf()), trustTestCA: false)
+    // Only the leaf is presented and its issuer is unknown: from outside that is a missing intermediate or an unknown CA.
+    #expect(rating.tls?.certificate?.problems == [.chainIncomplete])
+    #expect(rating.tls?.grade == "T")
+}
+
+@Test func missingIntermediateIsChainIncomplete() async throws {
+    let leaf = try TestPKI.leafUnderIntermediate()
+    let incomplete = try await rate(TestServer.start(tls: TestPKI.serverTLS(leaf)) { _ in Canned(headers: goodHeaders) })
+    #expect(incomplete.tls?.certificate?.problems == [.chainIncomplete])
+    let complete = try await rate(TestServer.start(tls: TestPKI.serverTLS(leaf, extraChain: [TestPKI.nioCertificate(TestPKI.intermediate)])) { _ in
+        Canned(headers: goodHeaders)
+    })
+    #expect(complete.tls?.certificate?.problems == [], "the same leaf with its intermediate served validates")
+    #expect(complete.tls?.certificate?.chainLength == 2)
+}
+
+@Test func sha1SignatureIsWeak() async throws {
+    let rating = try await rate(tlsServer(TestPKI.leaf(key: .rsa(bits: 2048), selfSigned: true, signature: .sha1WithRSAEncryption)))
+    #expect(rating.tls?.certificate?.problems.contains(.weakSignature) == true, "\(rating.tls?.certificate?.problems ?? [])")
+}
+
+@Test func plainHTTPRedirectToHTTPSIsFollowed() async throws {
+    let https = try await tlsServer(TestPKI.leaf())
+    let target = https.httpsURL.absoluteString
+    let http = try await TestServer.start { _ in Canned(status: .movedPermanently, headers: [("Location", target)], body: "") }
+    let rating = try await rate(https, httpPort: http.port)
+    await http.stop()
+    #expect(rating.headers?.tests.first { $0.name == "redirection" }?.result == "redirection-to-https")
+}
+
+@Test func credentialedResponsesMustNotBeCached() async throws {
+    let rating = try await rate(tlsServer(TestPKI.leaf(), headers: goodHeaders.filter { $0.0 != "Cache-Control" }
+        + [("Set-Cookie", "sessionid=abc; Secure; HttpOnly; SameSite=Strict")]))
+    #expect(rating.findings.contains { $0.ruleId == "authenticated-response-cacheable" })
 }

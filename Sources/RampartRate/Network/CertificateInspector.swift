@@ -1,5 +1,6 @@
 import Foundation
 import NIOSSL
+import SwiftASN1
 import X509
 import _CryptoExtras
 import Crypto
@@ -81,8 +82,10 @@ public enum CertificateInspector {
         case .validCertificate: trusted = true
         case .couldNotValidate: trusted = false
         }
+        // The host-name policy alone, applied to the leaf: a full verification would also fail on unrelated
+        // things (a CA's critical basicConstraints, expiry) and call them a name mismatch.
         var nameVerifier = Verifier(rootCertificates: CertificateStore([leaf])) {
-            ServerIdentityPolicy(serverHostname: isIP ? nil : host, serverIP: isIP ? host : nil)
+            NameOnlyPolicy(identity: ServerIdentityPolicy(serverHostname: isIP ? nil : host, serverIP: isIP ? host : nil))
         }
         if case .couldNotValidate = await nameVerifier.validate(leaf: leaf, intermediates: CertificateStore()) {
             problems.append(.nameMismatch)
@@ -130,5 +133,20 @@ public enum CertificateInspector {
         if P521.Signing.PublicKey(key) != nil { return ("P-521", 521) }
         if Curve25519.Signing.PublicKey(key) != nil { return ("Ed25519", 256) }
         return ("unknown", 0)
+    }
+}
+
+/// Checks only that the leaf names the host. It declares the usual critical extensions handled, so a
+/// CA-flagged or key-usage-restricted leaf is judged on its names alone.
+struct NameOnlyPolicy: VerifierPolicy {
+    var identity: ServerIdentityPolicy
+
+    let verifyingCriticalExtensions: [ASN1ObjectIdentifier] = [
+        .X509ExtensionID.basicConstraints, .X509ExtensionID.keyUsage, .X509ExtensionID.extendedKeyUsage,
+        .X509ExtensionID.subjectAlternativeName, .X509ExtensionID.nameConstraints,
+    ]
+
+    mutating func chainMeetsPolicyRequirements(chain: UnverifiedCertificateChain) async -> PolicyEvaluationResult {
+        await identity.chainMeetsPolicyRequirements(chain: chain)
     }
 }

@@ -22,6 +22,24 @@ public final class RateClient: Sendable {
 
     public func shutdown() async throws { try await group.shutdownGracefully() }
 
+    /// TLS contexts by (version, ciphers), built once: building one is far costlier than a handshake.
+    private let contexts = NIOLockedValueBox<[String: NIOSSLContext]>([:])
+
+    private func context(version: TLSVersion?, ciphers: [NIOTLSCipher]?) throws -> NIOSSLContext {
+        let key = "\(version.map { "\($0)" } ?? "any")|\(ciphers?.map { "\($0.rawValue)" }.joined(separator: ",") ?? "default")"
+        if let cached = contexts.withLockedValue({ $0[key] }) { return cached }
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.minimumTLSVersion = version ?? .tlsv1
+        configuration.maximumTLSVersion = version
+        if let ciphers { configuration.cipherSuiteValues = ciphers }
+        configuration.certificateVerification = .noHostnameVerification
+        // The verification callback decides (it accepts and records every chain), so no roots need loading.
+        configuration.trustRoots = .certificates([])
+        let context = try NIOSSLContext(configuration: configuration)
+        contexts.withLockedValue { $0[key] = context }
+        return context
+    }
+
     /// What one handshake showed.
     public struct Handshake: Sendable {
         public var version: TLSVersion?
@@ -30,12 +48,7 @@ public final class RateClient: Sendable {
 
     /// One TLS handshake, optionally pinned to one protocol version and a cipher list.
     public func handshake(host: String, port: Int, version: TLSVersion? = nil, ciphers: [NIOTLSCipher]? = nil) async throws -> Handshake {
-        var configuration = TLSConfiguration.makeClientConfiguration()
-        configuration.minimumTLSVersion = version ?? .tlsv1
-        configuration.maximumTLSVersion = version
-        if let ciphers { configuration.cipherSuiteValues = ciphers }
-        configuration.certificateVerification = .noHostnameVerification
-        let context = try NIOSSLContext(configuration: configuration)
+        let context = try context(version: version, ciphers: ciphers)
         let presented = NIOLockedValueBox<[NIOSSLCertificate]>([])
         let serverName = Self.isIPAddress(host) ? nil : host
         let done = OncePromise<Void>(on: group.next())
@@ -67,13 +80,7 @@ public final class RateClient: Sendable {
         }
         let port = url.port ?? (scheme == "https" ? 443 : 80)
         let presented = NIOLockedValueBox<[NIOSSLCertificate]>([])
-        var tlsContext: NIOSSLContext?
-        if scheme == "https" {
-            var configuration = TLSConfiguration.makeClientConfiguration()
-            configuration.minimumTLSVersion = .tlsv1
-            configuration.certificateVerification = .noHostnameVerification
-            tlsContext = try NIOSSLContext(configuration: configuration)
-        }
+        let tlsContext = scheme == "https" ? try context(version: nil, ciphers: nil) : nil
         let serverName = Self.isIPAddress(host) ? nil : host
         let response = OncePromise<ResponseParts>(on: group.next())
         let channel = try await connect(host: host, port: port, failing: response) { [tlsContext] channel in
