@@ -43,11 +43,12 @@ public struct Location: Codable, Hashable, Sendable {
         [position?.file, pointer, method, path, parameter, host].map { $0 ?? "" }.joined(separator: "\u{1F}")
     }
 
-    /// `spec.yaml:12:5`, else `GET /users/{id}`, else the pointer or host.
+    /// `spec.yaml:12:5`, else `GET /users/{id}`, else `https://host/path`, else the pointer.
     public var display: String {
         if let position { return position.description }
         if let method, let path { return "\(method) \(path)" + (parameter.map { " [\($0)]" } ?? "") }
-        return pointer ?? host ?? path ?? "-"
+        if let host { return host + (path ?? "") }
+        return pointer ?? path ?? "-"
     }
 }
 

@@ -35,12 +35,15 @@ public struct Report: Sendable {
     public var rules: [RuleMetadata]
     public var subjects: [Subject]
 
-    public init(tool: Tool, command: String, target: String, findings: [Finding], rules: [RuleMetadata], subjects: [Subject] = []) {
+    /// - Parameter score: the score to report when the command grades by its own rule (`rate`'s portfolio);
+    ///   by default the shared model's score of the findings.
+    public init(tool: Tool, command: String, target: String, findings: [Finding], rules: [RuleMetadata], subjects: [Subject] = [],
+                score: Score? = nil) {
         self.tool = tool
         self.command = command
         self.target = target
         self.findings = findings.sortedForReport()
-        self.score = ScoreModel.score(findings)
+        self.score = score ?? ScoreModel.score(findings)
         self.rules = rules
         self.subjects = subjects
     }

@@ -66,7 +66,8 @@ struct RateCommand: AsyncParsableCommand {
                                findings: rating.findings.count, error: rating.error)
             }
             let shared = Report(tool: .init(version: Rampart.version), command: "rate", target: hosts.map(\.absoluteString).joined(separator: " "),
-                                findings: findings, rules: HostRater.rules, subjects: subjects)
+                                findings: findings, rules: HostRater.rules, subjects: subjects,
+                                score: Score(value: portfolio.score, grade: Grade(rawValue: portfolio.grade) ?? .f, deductions: [:]))
             if report.format == .text && report.output == nil { try Terminal.write(summary(portfolio) + "\n\n", to: nil) }
             try report.emit(shared)
         }
