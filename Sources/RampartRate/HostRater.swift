@@ -1,5 +1,4 @@
 import Foundation
-import NIOHTTP1
 import RampartCore
 import X509
 
@@ -34,11 +33,11 @@ public struct HostRater: Sendable {
             }
         }
         let verified = tlsFindings?.certificate?.trusted ?? false
-        guard let main = await fetch(url, verified: verified) else {
+        guard let main = await client.capture(url, certificateVerified: verified) else {
             return HostRating(url: url.absoluteString, grade: Grade.f.rawValue, score: 0, error: "no HTTP response from \(url.absoluteString)",
                               tls: nil, headers: nil, findings: [])
         }
-        var cors = await fetch(url, verified: verified, headers: [("Origin", CORSReflection.probeOrigin)]) ?? main
+        var cors = await client.capture(url, headers: [("Origin", CORSReflection.probeOrigin)], certificateVerified: verified) ?? main
         cors.requestOrigin = CORSReflection.probeOrigin
         let chain = await redirectChain(from: url)
         let evidence = HeaderEvidence(response: main, https: scheme == "https" ? main : nil, cors: cors,
@@ -86,12 +85,6 @@ public struct HostRater: Sendable {
         let score = Rating.score(min(min(headers.score, 100), tls?.score ?? 0, checks.value), within: grade)
         return HostRating(url: url.absoluteString, grade: grade.rawValue, score: score, error: nil, tls: tls, headers: headers,
                           findings: findings.sortedForReport())
-    }
-
-    private func fetch(_ url: URL, verified: Bool, headers: [(String, String)] = []) async -> CapturedResponse? {
-        guard let (parts, _) = try? await client.request(url, headers: headers) else { return nil }
-        return CapturedResponse(url: url.absoluteString, status: parts.status, headers: parts.headers,
-                                body: String(decoding: parts.body, as: UTF8.self), certificateVerified: verified)
     }
 
     /// Follows redirects from the plain-HTTP URL (at most 10), noting any invalid certificate on the way.

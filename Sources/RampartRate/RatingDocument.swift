@@ -1,6 +1,5 @@
 import Foundation
 import RampartCore
-import X509
 
 /// The `--format json` document of `rampart rate` (documented in docs/json-format.md).
 public struct RatingDocument: Encodable, Sendable {
@@ -35,10 +34,4 @@ public struct RatingDocument: Encodable, Sendable {
         encoder.dateEncodingStrategy = .iso8601
         return String(decoding: (try? encoder.encode(self)) ?? Data("{}".utf8), as: UTF8.self) + "\n"
     }
-}
-
-/// Trusted roots for a run: the system's plus `--ca-file`.
-public struct X509Roots: Sendable {
-    public var store: CertificateStore
-    public init(caFile: String?) throws { store = try CertificateInspector.trustStore(caFile: caFile) }
 }

@@ -17,9 +17,7 @@ public struct HostContext: Sendable {
 
     func fetch(_ path: String, method: HTTPMethod = .GET, headers: [(String, String)] = []) async -> CapturedResponse? {
         guard let target = URL(string: origin + path) else { return nil }
-        guard let (parts, _) = try? await client.request(target, method: method, headers: headers) else { return nil }
-        return CapturedResponse(url: target.absoluteString, status: parts.status, headers: parts.headers,
-                                body: String(decoding: parts.body, as: UTF8.self))
+        return await client.capture(target, method: method, headers: headers)
     }
 
     func finding(_ rule: RuleMetadata, path: String = "/", message: String, evidence: String?, confidence: Confidence = .firm) -> Finding {

@@ -34,6 +34,12 @@ public struct CertificateReport: Codable, Hashable, Sendable {
     }
 }
 
+/// Trusted roots for a run: the system's plus `--ca-file` (lets the CLI stay free of X509 types).
+public struct X509Roots: Sendable {
+    public var store: CertificateStore
+    public init(caFile: String?) throws { store = try CertificateInspector.trustStore(caFile: caFile) }
+}
+
 public enum CertificateInspector {
     /// Trusted roots: the system's, plus the certificates of `--ca-file`.
     public static func trustStore(caFile: String?) throws -> CertificateStore {

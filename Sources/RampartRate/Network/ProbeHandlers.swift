@@ -8,13 +8,11 @@ import NIOTLS
 public enum ProbeError: Error, CustomStringConvertible, Sendable {
     case unreachable(String)
     case closedEarly
-    case tooManyRedirects
 
     public var description: String {
         switch self {
         case .unreachable(let reason): "unreachable: \(reason)"
         case .closedEarly: "connection closed or timed out before a complete answer"
-        case .tooManyRedirects: "too many redirects"
         }
     }
 }
