@@ -8,6 +8,9 @@ public struct HostContext: Sendable {
     public var url: URL
     public var main: CapturedResponse
 
+    /// The path being rated (`/` when the URL has none).
+    var path: String { url.path.isEmpty ? "/" : url.path }
+
     /// `https://host:port` for relative requests.
     var origin: String {
         var origin = "\(url.scheme ?? "https")://\(url.host ?? "")"

@@ -11,10 +11,10 @@ struct CORSReflection: HostCheck {
     static let probeOrigin = "https://rampart-probe.invalid"
 
     func run(_ context: HostContext) async -> [Finding] {
-        let preflight = await context.fetch(context.url.path.isEmpty ? "/" : context.url.path, method: .OPTIONS, headers: [
+        let preflight = await context.fetch(context.path, method: .OPTIONS, headers: [
             ("Origin", Self.probeOrigin), ("Access-Control-Request-Method", "GET"), ("Access-Control-Request-Headers", "authorization"),
         ])
-        let simple = await context.fetch(context.url.path.isEmpty ? "/" : context.url.path, headers: [("Origin", Self.probeOrigin)])
+        let simple = await context.fetch(context.path, headers: [("Origin", Self.probeOrigin)])
         for response in [preflight, simple].compactMap({ $0 }) where response.first("Access-Control-Allow-Origin") == Self.probeOrigin {
             let credentials = response.first("Access-Control-Allow-Credentials")?.lowercased() == "true"
             var finding = context.finding(Self.metadata, message: "Access-Control-Allow-Origin reflects \(Self.probeOrigin)" + (credentials ? " with credentials" : ""),
@@ -34,7 +34,7 @@ struct CORSNullOrigin: HostCheck {
         remediation: "Never allow the null origin.")
 
     func run(_ context: HostContext) async -> [Finding] {
-        guard let response = await context.fetch(context.url.path.isEmpty ? "/" : context.url.path, headers: [("Origin", "null")]),
+        guard let response = await context.fetch(context.path, headers: [("Origin", "null")]),
               response.first("Access-Control-Allow-Origin") == "null" else { return [] }
         let credentials = response.first("Access-Control-Allow-Credentials")?.lowercased() == "true"
         var finding = context.finding(Self.metadata, message: "Origin: null is allowed" + (credentials ? " with credentials" : ""),

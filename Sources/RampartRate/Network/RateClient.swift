@@ -54,12 +54,7 @@ public final class RateClient: Sendable {
         let done = OncePromise<Void>(on: group.next())
         let channel = try await connect(host: host, port: port, failing: done) { channel in
             channel.eventLoop.makeCompletedFuture {
-                // Accept every chain here: the inspector judges it, so a bad certificate is reported, not fatal.
-                let tls = try NIOSSLClientHandler(context: context, serverHostname: serverName) { chain, promise in
-                    presented.withLockedValue { $0 = chain }
-                    promise.succeed(.certificateVerified)
-                }
-                try channel.pipeline.syncOperations.addHandler(tls)
+                try channel.pipeline.syncOperations.addHandler(Self.recordingTLSHandler(context, serverName, into: presented))
                 try channel.pipeline.syncOperations.addHandler(HandshakeWatcher(done))
             }
         }
@@ -86,11 +81,7 @@ public final class RateClient: Sendable {
         let channel = try await connect(host: host, port: port, failing: response) { [tlsContext] channel in
             channel.eventLoop.makeCompletedFuture {
                 if let tlsContext {
-                    let tls = try NIOSSLClientHandler(context: tlsContext, serverHostname: serverName) { chain, promise in
-                        presented.withLockedValue { $0 = chain }
-                        promise.succeed(.certificateVerified)
-                    }
-                    try channel.pipeline.syncOperations.addHandler(tls)
+                    try channel.pipeline.syncOperations.addHandler(Self.recordingTLSHandler(tlsContext, serverName, into: presented))
                 }
                 try channel.pipeline.syncOperations.addHTTPClientHandlers()
                 try channel.pipeline.syncOperations.addHandler(ResponseCollector(response, maxBody: Self.maxBody))
@@ -131,6 +122,15 @@ public final class RateClient: Sendable {
             let failure = ProbeError.unreachable("\(host):\(port): \(error)")
             pending.complete(.failure(failure))
             throw failure
+        }
+    }
+
+    /// A TLS client handler that accepts every chain and records it: the inspector judges it
+    /// afterwards, so a bad certificate is reported, not fatal.
+    static func recordingTLSHandler(_ context: NIOSSLContext, _ serverName: String?, into presented: NIOLockedValueBox<[NIOSSLCertificate]>) throws -> NIOSSLClientHandler {
+        try NIOSSLClientHandler(context: context, serverHostname: serverName) { chain, promise in
+            presented.withLockedValue { $0 = chain }
+            promise.succeed(.certificateVerified)
         }
     }
 
