@@ -18,6 +18,11 @@ private func sampleReport() throws -> Report {
     var hostile = findings[0]
     hostile.message = "</td><script>alert(1)</script> & \"quotes\" \u{01}"
     findings.append(hostile)
+    // A finding about a live host (rate, scan): no file position, a host and path instead.
+    let hostRule = RuleMetadata(id: "trace-enabled", title: "HTTP TRACE enabled", severity: .medium, owasp: .api8, cwe: [693],
+                                description: "TRACE echoes requests.", remediation: "Disable TRACE.")
+    findings.append(Finding(rule: hostRule, location: Location(path: "/", host: "https://api.example.com"), message: "TRACE / echoes the request",
+                            evidence: Evidence(response: "TRACE / HTTP/1.1")))
     return Report(tool: .init(version: "0.1.0"), command: "audit", target: demoSpec, findings: findings, rules: Auditor.metadata)
 }
 
@@ -58,7 +63,7 @@ private func run(_ arguments: [String], input: String? = nil) throws -> (status:
     let run = try #require((sarif["runs"] as? [[String: Any]])?.first)
     let driver = try #require((run["tool"] as? [String: Any])?["driver"] as? [String: Any])
     let rules = try #require(driver["rules"] as? [[String: Any]])
-    #expect(rules.count == Auditor.metadata.count)
+    #expect(rules.count == Auditor.metadata.count + 1, "the host finding's rule is added to the table")
     #expect((rules[0]["properties"] as? [String: Any])?["security-severity"] != nil)
     #expect((rules[0]["help"] as? [String: Any])?["markdown"] != nil)
     let results = try #require(run["results"] as? [[String: Any]])
@@ -101,7 +106,7 @@ private final class XMLCounter: NSObject, XMLParserDelegate {
     let counter = XMLCounter()
     parser.delegate = counter
     #expect(parser.parse(), "\(parser.parserError.map(String.init(describing:)) ?? "")")
-    #expect(counter.counts["testcase"] == Auditor.metadata.count)
+    #expect(counter.counts["testcase"] == Auditor.metadata.count + 1)
     #expect(counter.counts["failure"] == Set(report.findings.map(\.ruleId)).count)
     #expect(!xml.contains("<script>"))
 }
