@@ -8,16 +8,20 @@ public struct HostRater: Sendable {
     public var roots: CertificateStore
     /// Where plain HTTP is tried for the redirect test: 80 for default-port URLs, or this port.
     public var httpPort: Int?
+    /// The most one host may take; checks not started by then are skipped and the rating says so.
+    public var hostBudget: Duration
 
-    public init(client: RateClient, roots: CertificateStore, httpPort: Int? = nil) {
+    public init(client: RateClient, roots: CertificateStore, httpPort: Int? = nil, hostBudget: Duration = .seconds(60)) {
         self.client = client
         self.roots = roots
         self.httpPort = httpPort
+        self.hostBudget = hostBudget
     }
 
     public static var rules: [RuleMetadata] { RatingRules.all }
 
     public func rate(_ url: URL) async -> HostRating {
+        let deadline = ContinuousClock.now + hostBudget
         let scheme = url.scheme?.lowercased() ?? "https"
         let host = url.host ?? ""
         let location = { (path: String) in Location(path: path, host: "\(scheme)://\(host)\(url.port.map { ":\($0)" } ?? "")") }
@@ -74,7 +78,11 @@ public struct HostRater: Sendable {
 
         let context = HostContext(client: client, url: url, main: main)
         var checkFindings: [Finding] = []
-        for check in HostChecks.all { checkFindings += await check.run(context) }
+        var skipped: [String] = []
+        for check in HostChecks.all {
+            guard ContinuousClock.now < deadline else { skipped.append(type(of: check).metadata.id); continue }
+            checkFindings += await check.run(context)
+        }
         findings += checkFindings
 
         let headerGrade = Rating.sharedGrade(observatory: headers.grade)
@@ -83,7 +91,8 @@ public struct HostRater: Sendable {
         let grade = Rating.worse(Rating.worse(headerGrade, tlsGrade), checks.grade)
         // The lowest part's score, kept inside the host grade's band so score and grade always agree.
         let score = Rating.score(min(min(headers.score, 100), tls?.score ?? 0, checks.value), within: grade)
-        return HostRating(url: url.absoluteString, grade: grade.rawValue, score: score, error: nil, tls: tls, headers: headers,
+        let budgetNote = skipped.isEmpty ? nil : "host time budget (\(hostBudget)) used up; skipped \(skipped.joined(separator: ", "))"
+        return HostRating(url: url.absoluteString, grade: grade.rawValue, score: score, error: budgetNote, tls: tls, headers: headers,
                           findings: findings.sortedForReport())
     }
 

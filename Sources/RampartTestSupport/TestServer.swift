@@ -13,11 +13,14 @@ public struct Canned: Sendable {
     public var status: HTTPResponseStatus
     public var headers: [(String, String)]
     public var body: String
+    /// Answer only after this long (a slow host).
+    public var delay: TimeAmount
 
-    public init(status: HTTPResponseStatus = .ok, headers: [(String, String)] = [], body: String = "{}") {
+    public init(status: HTTPResponseStatus = .ok, headers: [(String, String)] = [], body: String = "{}", delay: TimeAmount = .zero) {
         self.status = status
         self.headers = headers
         self.body = body
+        self.delay = delay
     }
 }
 
@@ -34,8 +37,10 @@ public final class TestServer: Sendable {
 
     public static let group = MultiThreadedEventLoopGroup(numberOfThreads: 2)
 
-    /// - Parameter respond: the answer for a method and path (the default answers "/" with `Canned()`).
-    public static func start(tls: TLSConfiguration? = nil,
+    /// - Parameters:
+    ///   - respond: the answer for a method and path (the default answers "/" with `Canned()`).
+    ///   - silent: complete TLS, then never answer HTTP (a stalled host).
+    public static func start(tls: TLSConfiguration? = nil, silent: Bool = false,
                       respond: @escaping @Sendable (HTTPRequestHead) -> Canned = { _ in Canned() }) async throws -> TestServer {
         let context = try tls.map { try NIOSSLContext(configuration: $0) }
         let channel = try await ServerBootstrap(group: group)
@@ -44,6 +49,7 @@ public final class TestServer: Sendable {
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let context { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context)) }
+                    if silent { return }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                     try channel.pipeline.syncOperations.addHandler(Responder(respond: respond))
                 }
@@ -72,9 +78,12 @@ public final class TestServer: Sendable {
                 var headers = HTTPHeaders(canned.headers)
                 headers.replaceOrAdd(name: "Content-Length", value: "\(canned.body.utf8.count)")
                 headers.replaceOrAdd(name: "Connection", value: "close")
-                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: canned.status, headers: headers))), promise: nil)
-                context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: canned.body)))), promise: nil)
-                context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+                let send = {
+                    context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: canned.status, headers: headers))), promise: nil)
+                    context.write(self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: canned.body)))), promise: nil)
+                    context.writeAndFlush(self.wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+                }
+                if canned.delay == .zero { send() } else { context.eventLoop.assumeIsolated().scheduleTask(in: canned.delay, send) }
             }
         }
     }

@@ -32,6 +32,9 @@ struct RateCommand: AsyncParsableCommand {
     @Option(help: "Seconds each connection and request may take.")
     var timeout: Int = 10
 
+    @Option(help: "Seconds one host may take in all; checks not started by then are skipped and reported.")
+    var hostTimeout: Int = 60
+
     @Option(help: "PEM file of extra trusted CA certificates (private CAs, tests).")
     var caFile: String?
 
@@ -42,7 +45,7 @@ struct RateCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard concurrency >= 1 else { throw ValidationError("--concurrency must be at least 1") }
-        guard timeout >= 1 else { throw ValidationError("--timeout must be at least 1 second") }
+        guard timeout >= 1, hostTimeout >= 1 else { throw ValidationError("--timeout and --host-timeout must be at least 1 second") }
         guard !urls.isEmpty || targets != nil else { throw ValidationError("give at least one URL or --targets FILE") }
     }
 
@@ -51,7 +54,7 @@ struct RateCommand: AsyncParsableCommand {
         let roots: X509Roots
         do { roots = try X509Roots(caFile: caFile) } catch { throw CLIFailure.input("\(caFile ?? "CA file"): \(error)") }
         let client = RateClient(timeout: .seconds(timeout))
-        let rater = HostRater(client: client, roots: roots.store, httpPort: httpPort)
+        let rater = HostRater(client: client, roots: roots.store, httpPort: httpPort, hostBudget: .seconds(hostTimeout))
         let ratings = await rate(hosts, with: rater)
         try? await client.shutdown()
 
