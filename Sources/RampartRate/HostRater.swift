@@ -47,31 +47,14 @@ public struct HostRater: Sendable {
         let evidence = HeaderEvidence(response: main, https: scheme == "https" ? main : nil, cors: cors,
                                       httpRedirectChain: chain.urls, redirectHitInvalidCertificate: chain.invalidCertificate)
         let headers = HeaderGrader.grade(evidence)
-        for test in headers.tests where test.modifier < 0 {
-            findings.append(Finding(rule: RatingRules.header(test.name), location: location(url.path.isEmpty ? "/" : url.path),
-                                    message: "\(test.result) (\(test.modifier)): \(test.description)", confidence: .certain,
-                                    severity: RatingRules.severity(forModifier: test.modifier)))
-        }
+        findings += Self.findings(explaining: headers, at: location(url.path.isEmpty ? "/" : url.path))
 
         var tls: TLSVerdict?
         if let tlsFindings {
             let hsts = headers.tests.first { $0.name == "strict-transport-security" }?.result
             let verdict = TLSGrader.grade(tlsFindings, strongHSTS: hsts == "hsts-implemented-max-age-at-least-six-months")
             tls = verdict
-            if verdict.protocols.contains("TLSv1.0") || verdict.protocols.contains("TLSv1.1") {
-                findings.append(Finding(rule: RatingRules.legacyProtocol, location: location("/"),
-                                        message: "accepts \(verdict.protocols.filter { $0 < "TLSv1.2" }.joined(separator: ", "))", confidence: .certain))
-            }
-            if !verdict.forwardSecrecy {
-                let weak = verdict.ciphers.filter { TLSProber.suite(named: $0)?.forwardSecret == false }
-                findings.append(Finding(rule: RatingRules.noForwardSecrecy, location: location("/"), message: "accepts \(weak.joined(separator: ", "))", confidence: .certain))
-            }
-            for problem in verdict.certificate?.problems ?? [] {
-                let certificate = verdict.certificate!
-                findings.append(Finding(rule: RatingRules.certificate(problem), location: location("/"),
-                                        message: "\(problem.rawValue): \(certificate.subject), issued by \(certificate.issuer), valid \(certificate.notValidBefore) – \(certificate.notValidAfter)",
-                                        confidence: .certain))
-            }
+            findings += Self.findings(explaining: verdict, at: location("/"))
         } else {
             findings.append(Finding(rule: RatingRules.noTLS, location: location("/"), message: "the API is rated over plain HTTP", confidence: .certain))
         }
@@ -94,6 +77,35 @@ public struct HostRater: Sendable {
         let budgetNote = skipped.isEmpty ? nil : "host time budget (\(hostBudget)) used up; skipped \(skipped.joined(separator: ", "))"
         return HostRating(url: url.absoluteString, grade: grade.rawValue, score: score, error: budgetNote, tls: tls, headers: headers,
                           findings: findings.sortedForReport())
+    }
+
+    /// One finding for every header test that took points away.
+    static func findings(explaining headers: HeaderVerdict, at location: Location) -> [Finding] {
+        headers.tests.filter { $0.modifier < 0 }.map { test in
+            Finding(rule: RatingRules.header(test.name), location: location, message: "\(test.result) (\(test.modifier)): \(test.description)",
+                    confidence: .certain, severity: RatingRules.severity(forModifier: test.modifier))
+        }
+    }
+
+    /// One finding for every TLS cap: legacy protocols, missing forward secrecy, each certificate problem.
+    static func findings(explaining tls: TLSVerdict, at location: Location) -> [Finding] {
+        var findings: [Finding] = []
+        let legacy = tls.protocols.filter { $0 == "TLSv1.0" || $0 == "TLSv1.1" }
+        if !legacy.isEmpty {
+            findings.append(Finding(rule: RatingRules.legacyProtocol, location: location, message: "accepts \(legacy.joined(separator: ", "))", confidence: .certain))
+        }
+        if !tls.forwardSecrecy {
+            let weak = tls.ciphers.filter { TLSProber.suite(named: $0)?.forwardSecret == false }
+            findings.append(Finding(rule: RatingRules.noForwardSecrecy, location: location, message: "accepts \(weak.joined(separator: ", "))", confidence: .certain))
+        }
+        if let certificate = tls.certificate {
+            for problem in certificate.problems {
+                findings.append(Finding(rule: RatingRules.certificate(problem), location: location,
+                                        message: "\(problem.rawValue): \(certificate.subject), issued by \(certificate.issuer), valid \(certificate.notValidBefore) – \(certificate.notValidAfter)",
+                                        confidence: .certain))
+            }
+        }
+        return findings
     }
 
     /// Follows redirects from the plain-HTTP URL (at most 10), noting any invalid certificate on the way.
