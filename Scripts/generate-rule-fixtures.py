@@ -147,6 +147,8 @@ case("number-unbounded", lambda d: newitem(d).__setitem__("qty", {"type": "integ
      lambda d: newitem(d).__setitem__("qty", {"type": "integer", "format": "int32", "minimum": 1, "maximum": 99}))
 case("integer-without-format", lambda d: newitem(d).__setitem__("qty", {"type": "integer", "minimum": 1, "maximum": 99}),
      lambda d: newitem(d).__setitem__("qty", {"type": "integer", "format": "int64", "minimum": 1, "maximum": 99}))
+case("privileged-property-in-request", lambda d: newitem(d).__setitem__("is_admin", {"type": "boolean"}),
+     lambda d: newitem(d).__setitem__("is_admin", {"type": "boolean", "readOnly": True}))
 case("request-additional-properties", lambda d: d["components"]["schemas"]["NewItem"].pop("additionalProperties"),
      lambda d: d["components"]["schemas"]["Item"].__setitem__("additionalProperties", True))
 case("additional-properties-unconstrained", lambda d: newitem(d).__setitem__("labels", {"type": "object", "additionalProperties": {"type": "string", "maxLength": 9, "pattern": "^a$"}}),

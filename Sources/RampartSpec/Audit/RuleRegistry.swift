@@ -12,7 +12,7 @@ extension Auditor {
         ServerVariableUnbounded.self, ServerVersionMismatch.self, UnversionedAPI.self, ServerEnvironmentUndeclared.self,
         // Input
         StringUnbounded.self, StringUnrestricted.self, ArrayUnbounded.self, NumberUnbounded.self, IntegerWithoutFormat.self,
-        RequestAdditionalProperties.self, AdditionalPropertiesUnconstrained.self, RequestBodyWithoutSchema.self,
+        RequestAdditionalProperties.self, PrivilegedPropertyInRequest.self, AdditionalPropertiesUnconstrained.self, RequestBodyWithoutSchema.self,
         ParameterWithoutSchema.self, RequestSchemaPermissive.self, SequentialIntegerID.self, PatternUnanchored.self,
         URLParameterSSRF.self,
         // Output
