@@ -111,9 +111,14 @@ public struct HostRater: Sendable {
     /// Follows redirects from the plain-HTTP URL (at most 10), noting any invalid certificate on the way.
     private func redirectChain(from url: URL) async -> (urls: [String]?, invalidCertificate: Bool) {
         guard var components = URLComponents(url: url, resolvingAgainstBaseURL: false) else { return (nil, false) }
-        components.scheme = "http"
-        if url.scheme?.lowercased() == "https" { components.port = url.port == nil ? nil : httpPort }
-        if url.port != nil && httpPort == nil && url.scheme?.lowercased() == "https" { return (nil, false) }
+        if url.scheme?.lowercased() == "https" {
+            // Plain HTTP lives on port 80 beside a default-port HTTPS URL; beside any other port, only where we are told.
+            if url.port != nil {
+                guard let httpPort else { return (nil, false) }
+                components.port = httpPort
+            }
+            components.scheme = "http"
+        }
         guard var current = components.url else { return (nil, false) }
         var visited = [current.absoluteString]
         for _ in 0..<10 {

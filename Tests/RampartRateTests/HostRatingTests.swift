@@ -210,15 +210,20 @@ private func tlsServer(_ leaf: (NIOSSLCertificate, NIOSSLPrivateKey), versions: 
     #expect(rating.findings.contains { $0.ruleId == "authenticated-response-cacheable" })
 }
 
-@Test func aStalledHostIsBoundedByItsTimeouts() async throws {
-    let server = try await TestServer.start(tls: TestPKI.serverTLS(TestPKI.leaf()), silent: true)
+/// Rates a slow server with a 1 s connection timeout and a short host budget; returns the rating and how long it took.
+private func rateSlow(_ server: TestServer, budget: Duration) async throws -> (HostRating, Duration) {
     let client = RateClient(timeout: .seconds(1), threads: 2)
-    let rater = HostRater(client: client, roots: try CertificateInspector.trustStore(caFile: TestPKI.caFile), hostBudget: .seconds(3))
+    let rater = HostRater(client: client, roots: try CertificateInspector.trustStore(caFile: TestPKI.caFile), hostBudget: budget)
     let started = ContinuousClock.now
     let rating = await rater.rate(server.httpsURL)
     let elapsed = ContinuousClock.now - started
     try await client.shutdown()
     await server.stop()
+    return (rating, elapsed)
+}
+
+@Test func aStalledHostIsBoundedByItsTimeouts() async throws {
+    let (rating, elapsed) = try await rateSlow(TestServer.start(tls: TestPKI.serverTLS(TestPKI.leaf()), silent: true), budget: .seconds(3))
     #expect(rating.grade == "F")
     #expect(rating.error?.contains("no HTTP response") == true, "\(rating.error ?? "")")
     #expect(elapsed < .seconds(10), "TLS probes and one request, each bounded by the 1 s timeout")
@@ -228,13 +233,7 @@ private func tlsServer(_ leaf: (NIOSSLCertificate, NIOSSLPrivateKey), versions: 
     let server = try await TestServer.start(tls: TestPKI.serverTLS(TestPKI.leaf())) { head in
         head.uri == "/" && head.method == .GET ? Canned(headers: goodHeaders) : Canned(delay: .seconds(5))
     }
-    let client = RateClient(timeout: .seconds(1), threads: 2)
-    let rater = HostRater(client: client, roots: try CertificateInspector.trustStore(caFile: TestPKI.caFile), hostBudget: .seconds(2))
-    let started = ContinuousClock.now
-    let rating = await rater.rate(server.httpsURL)
-    let elapsed = ContinuousClock.now - started
-    try await client.shutdown()
-    await server.stop()
+    let (rating, elapsed) = try await rateSlow(server, budget: .seconds(2))
     #expect(rating.error?.contains("time budget") == true, "\(rating.error ?? "")")
     #expect(rating.headers != nil, "what was measured before the budget ran out is kept")
     #expect(elapsed < .seconds(8))

@@ -13,8 +13,7 @@ import Testing
     var failures: [String] = []
     for path in roots {
         do {
-            let result = try Auditor.audit(path: path)
-            #expect(result.inventory.operations.count >= 0)
+            _ = try Auditor.audit(path: path)
             audited += 1
         } catch {
             #expect(!error.description.contains("\n"), "one-line error: \(error)")

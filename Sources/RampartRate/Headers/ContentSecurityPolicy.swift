@@ -88,15 +88,13 @@ struct CSPTest: HeaderTest {
         guard !csp.directives.isEmpty else { return ("csp-not-implemented", "no Content-Security-Policy header") }
 
         let `default` = csp["default-src"]
-        var script = csp["script-src"] ?? `default` ?? ["*"]
-        var style = csp["style-src"] ?? `default` ?? ["*"]
-        let object = csp["object-src"] ?? `default` ?? ["*"]
         // Nonces and hashes make browsers ignore 'unsafe-inline'.
-        for index in 0..<2 {
-            var list = index == 0 ? script : style
-            if list.contains(where: Self.isNonceOrHash) { list.remove("'unsafe-inline'") }
-            if index == 0 { script = list } else { style = list }
+        func effective(_ list: Set<String>) -> Set<String> {
+            list.contains(where: Self.isNonceOrHash) ? list.subtracting(["'unsafe-inline'"]) : list
         }
+        var script = effective(csp["script-src"] ?? `default` ?? ["*"])
+        let style = effective(csp["style-src"] ?? `default` ?? ["*"])
+        let object = csp["object-src"] ?? `default` ?? ["*"]
         var result: String?
         func set(_ value: String) { if result == nil { result = value } }
         if script.contains(where: Self.isNonceOrHash) && script.contains("'strict-dynamic'") {

@@ -97,10 +97,9 @@ public enum CertificateInspector {
             problems.append(.nameMismatch)
         }
         if !trusted && !selfSigned {
-            // Signed by someone we do not know: either an unknown CA, or the server left out the
-            // intermediate that links its certificate to a known root.
-            let issuerPresented = chain.dropFirst().contains { $0.subject == leaf.issuer }
-            problems.append(issuerPresented || chain.count > 1 ? .untrusted : .chainIncomplete)
+            // Signed by someone we do not know. With only the leaf presented that is an unknown CA or a
+            // left-out intermediate, indistinguishable from outside; with more presented, the chain is untrusted.
+            problems.append(chain.count > 1 ? .untrusted : .chainIncomplete)
         } else if !trusted {
             problems.append(.untrusted)
         }

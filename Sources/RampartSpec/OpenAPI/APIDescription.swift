@@ -195,6 +195,16 @@ public final class APIDescription {
         return walker.visited
     }()
 
+    /// Every schema definition request bodies can carry (not parameters), each once.
+    public private(set) lazy var requestBodySchemas: [Cursor] = {
+        var walker = SchemaWalker(document: document)
+        for op in operations {
+            for media in op.requestBody?.content ?? [] { if let schema = media.schema { walker.walk(schema, label: "\(op.label) body") } }
+        }
+        labels.merge(walker.labels) { first, _ in first }
+        return walker.visited
+    }()
+
     /// Every schema definition that responses can carry, each once.
     public private(set) lazy var outputSchemas: [Cursor] = {
         var walker = SchemaWalker(document: document)

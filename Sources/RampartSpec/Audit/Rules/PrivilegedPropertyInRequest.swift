@@ -15,18 +15,13 @@ struct PrivilegedPropertyInRequest: AuditRule {
 
     func check(_ api: APIDescription, _ hits: inout [RuleHit]) {
         // Request bodies only: a `role` query filter is not an assignment.
-        var walker = SchemaWalker(document: api.document)
-        for op in api.operations {
-            for media in op.requestBody?.content ?? [] { if let schema = media.schema { walker.walk(schema, label: "\(op.label) body") } }
-        }
-        for schema in walker.visited where !schema.isReadOnly {
+        for schema in api.requestBodySchemas where !schema.isReadOnly {
             // `role` beside `content` is a chat message (user/assistant), not an authorization role.
             let isChatMessage = schema.node["properties"]?["content"] != nil
             for (name, property) in schema["properties"]?.entries ?? [] where Self.privileged.contains(normalized(name)) {
                 guard !(isChatMessage && normalized(name) == "role"), property.node["readOnly"]?.bool != true,
                       api.document.resolve(property)?.isReadOnly != true else { continue }
-                let owner = walker.labels[ObjectIdentifier(schema.node)] ?? schema.pointer
-                hits.flag(property, "request property '\(name)' of \(owner) can be set by the caller: make sure only authorized callers can",
+                hits.flag(property, "request property '\(name)' of \(api.label(of: schema)) can be set by the caller: make sure only authorized callers can",
                           confidence: .tentative)
             }
         }
