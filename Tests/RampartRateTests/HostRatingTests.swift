@@ -226,7 +226,8 @@ private func rateSlow(_ server: TestServer, budget: Duration) async throws -> (H
     let (rating, elapsed) = try await rateSlow(TestServer.start(tls: TestPKI.serverTLS(TestPKI.leaf()), silent: true), budget: .seconds(3))
     #expect(rating.grade == "F")
     #expect(rating.error?.contains("no HTTP response") == true, "\(rating.error ?? "")")
-    #expect(elapsed < .seconds(10), "TLS probes and one request, each bounded by the 1 s timeout")
+    // Without timeouts this would never end; the bound leaves room for a loaded CI machine.
+    #expect(elapsed < .seconds(30), "TLS probes and one request, each bounded by the 1 s timeout")
 }
 
 @Test func theHostBudgetSkipsChecksAndSaysSo() async throws {
