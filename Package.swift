@@ -18,6 +18,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
     ],
     targets: [
         // The shared vocabulary: findings, rules, score, inventory. Pure, no I/O.
@@ -41,13 +44,53 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        // The system SQLite library, which the lab stores its data in (real SQL, so its injections are real).
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        // The deliberately vulnerable demo API and its secure twin.
+        .target(
+            name: "RampartLab",
+            dependencies: [
+                "CSQLite",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            resources: [.copy("Resources/openapi.json"), .copy("Resources/rampart.yml")]
+        ),
+        // The outbound HTTP engine: scope guard, rate and concurrency limits, identities and logins, redaction.
+        .target(
+            name: "RampartHTTP",
+            dependencies: [
+                "RampartCore", "Yams",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ]
+        ),
+        // Active checks (Swift) and rule packs (YAML data), the planner and the runner.
+        .target(
+            name: "RampartScan",
+            dependencies: [
+                "RampartCore", "RampartSpec", "RampartHTTP", "Yams",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
+            resources: [.copy("Rules")]
+        ),
         // Renderers shared by every command.
         .target(name: "RampartReport", dependencies: ["RampartCore"]),
         // The CLI: parses arguments, wires modules, nothing else.
         .executableTarget(
             name: "rampart",
             dependencies: [
-                "RampartCore", "RampartSpec", "RampartReport", "RampartRate",
+                "RampartCore", "RampartSpec", "RampartReport", "RampartRate", "RampartHTTP", "RampartScan", "RampartLab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             resources: [.copy("Resources/demo-openapi.yaml")]
@@ -76,6 +119,8 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        .testTarget(name: "RampartHTTPTests", dependencies: ["RampartHTTP", "RampartLab"]),
+        .testTarget(name: "RampartScanTests", dependencies: ["RampartScan", "RampartLab", "RampartSpec"]),
         .testTarget(name: "RampartReportTests", dependencies: ["RampartReport", "RampartSpec"]),
         .testTarget(
             name: "RampartCLITests",

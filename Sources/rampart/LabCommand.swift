@@ -1,0 +1,47 @@
+import ArgumentParser
+import Foundation
+import RampartLab
+
+struct LabCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lab",
+        abstract: "Run Rampart Bank, a deliberately vulnerable API, to practise on and to test the scanner.",
+        discussion: """
+        The lab binds 127.0.0.1 only. It serves its OpenAPI description at /openapi.json and a ready scan
+        configuration (its demo identities and how they log in) at /rampart.yml. Every planted flaw is
+        listed in docs/lab.md; --secure serves the same API with all of them fixed.
+
+        Examples:
+          rampart lab
+          rampart lab --secure --port 8089
+          curl -s http://127.0.0.1:8088/rampart.yml > lab.yml
+          rampart scan --spec http://127.0.0.1:8088/openapi.json --target http://127.0.0.1:8088 --config lab.yml
+        """)
+
+    @Option(help: "The port to listen on (0 picks a free one).")
+    var port: Int = Lab.defaultPort
+
+    @Flag(help: "Serve the secure twin: the same API with every flaw fixed.")
+    var secure = false
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+    }
+
+    func run() async throws {
+        let running: Lab.Running
+        do {
+            running = try await Lab(secure: secure).start(port: port)
+        } catch {
+            throw CLIFailure.input("cannot listen on 127.0.0.1:\(port): \(error)")
+        }
+        print("Rampart Bank lab\(secure ? " (secure twin)" : "") listening on \(running.url.absoluteString)")
+        print("  spec:        \(running.url.absoluteString)/openapi.json")
+        print("  scan config: \(running.url.absoluteString)/rampart.yml")
+        print("Press Ctrl-C to stop.")
+        fflush(stdout)
+        await withTaskCancellationHandler {
+            await running.wait()
+        } onCancel: {}
+    }
+}
