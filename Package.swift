@@ -64,9 +64,10 @@ let package = Package(
         .target(
             name: "RampartHTTP",
             dependencies: [
-                "RampartCore", "Yams",
+                "RampartCore", "RampartSpec",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]

@@ -35,11 +35,15 @@ struct LabCommand: AsyncParsableCommand {
         } catch {
             throw CLIFailure.input("cannot listen on 127.0.0.1:\(port): \(error)")
         }
-        print("Rampart Bank lab\(secure ? " (secure twin)" : "") listening on \(running.url.absoluteString)")
-        print("  spec:        \(running.url.absoluteString)/openapi.json")
-        print("  scan config: \(running.url.absoluteString)/rampart.yml")
-        print("Press Ctrl-C to stop.")
-        fflush(stdout)
+        let base = running.url.absoluteString
+        // Written straight to the file handle so that it shows at once when stdout is a pipe.
+        FileHandle.standardOutput.write(Data("""
+            Rampart Bank lab\(secure ? " (secure twin)" : "") listening on \(base)
+              spec:        \(base)/openapi.json
+              scan config: \(base)/rampart.yml
+            Press Ctrl-C to stop.
+
+            """.utf8))
         await withTaskCancellationHandler {
             await running.wait()
         } onCancel: {}
