@@ -58,10 +58,13 @@ public struct Evidence: Codable, Hashable, Sendable {
     public var excerpt: String?
     public var request: String?
     public var response: String?
+    /// A command that repeats the request.
+    public var curl: String?
 
-    public init(excerpt: String? = nil, request: String? = nil, response: String? = nil) {
+    public init(excerpt: String? = nil, request: String? = nil, response: String? = nil, curl: String? = nil) {
         self.excerpt = excerpt
         self.request = request
         self.response = response
+        self.curl = curl
     }
 }

@@ -3,13 +3,17 @@ import Foundation
 /// Why an identity could not sign in.
 public struct LoginError: Error, CustomStringConvertible, Sendable {
     public var description: String
+
+    public init(description: String) {
+        self.description = description
+    }
 }
 
 /// One identity's signed-in state: it logs in on first use, adds its credentials to requests,
 /// and logs in again when a token is about to expire or the API answers 401.
 public actor Session {
-    public let identity: Identity
-    let engine: HTTPEngine
+    public nonisolated let identity: Identity
+    nonisolated let engine: HTTPEngine
     let base: URL
     let redactor: Redactor
     private var credential: Credential?

@@ -70,9 +70,12 @@ extension LabRoutes {
             switch await body(request) { case .json(let value): input = value; case .refused(let response): return response }
             guard let host = input["host"] as? String else { return LabJSON.error(.badRequest, "host is required") }
             if secure, host.range(of: #"^[A-Za-z0-9.-]{1,253}$"#, options: .regularExpression) == nil { return LabJSON.error(.badRequest, "invalid host name") }
-            // Flaw (API8, OS command injection): the host goes through a shell.
+            // Flaw (API8, OS command injection): the host goes through a shell (the secure lab runs no program at all).
             let started = Date()
-            let status = await Self.run(secure ? ["/usr/bin/getent", "hosts", host] : ["/bin/sh", "-c", "getent hosts \(host) > /dev/null"])
+            if !secure { _ = await Self.run(["/bin/sh", "-c", "printf '%s' \(host) > /dev/null"]) }
+            // "Resolves" means listed in /etc/hosts, so that the lab never waits on DNS.
+            let hosts = (try? String(contentsOfFile: "/etc/hosts", encoding: .utf8)) ?? ""
+            let status: Int32 = hosts.split(whereSeparator: { $0.isWhitespace }).contains { $0 == host } ? 0 : 1
             return LabJSON.response(.ok, ["host": host, "resolved": status == 0, "took_ms": Int(Date().timeIntervalSince(started) * 1000)])
         })
     }
@@ -89,9 +92,16 @@ extension LabRoutes {
     func fetch(_ url: String, method: HTTPMethod, body: String?) async -> UInt? {
         guard var request = try? HTTPClient.Request(url: url, method: method) else { return nil }
         if let body { request.body = .string(body); request.headers.add(name: "Content-Type", value: "application/json") }
-        let response = try? await HTTPClient.shared.execute(request: request, deadline: .now() + .seconds(3)).get()
+        let response = try? await Self.outbound.execute(request: request, deadline: .now() + .seconds(3)).get()
         return response.map { $0.status.code }
     }
+
+    /// The lab's client for webhooks and avatars: a refused connection fails at once instead of being retried until the deadline.
+    static let outbound: HTTPClient = {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(2), read: .seconds(3)))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
 
     /// Runs a program and returns its exit status, killing it after ten seconds.
     static func run(_ arguments: [String]) async -> Int32 {

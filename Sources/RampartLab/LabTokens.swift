@@ -49,6 +49,8 @@ struct LabTokens: Sendable {
         let signature = Self.decodeBase64URL(parts[2]) ?? Data()
         let valid: Bool
         switch algorithm {
+        case "HS256" where !secure && parts[2].isEmpty:
+            valid = true  // Flaw: a token whose signature was stripped is not checked at all.
         case "HS256":
             valid = HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: input, using: hmacKey)
                 // Flaw (key confusion): the public key's PEM text is tried as an HMAC secret.
@@ -61,7 +63,7 @@ struct LabTokens: Sendable {
             valid = false
         }
         guard valid, let subject = (body["sub"] as? String).flatMap({ Int64($0) }), let role = body["role"] as? String else { return nil }
-        let expires = Date(timeIntervalSince1970: (body["exp"] as? Double) ?? 0)
+        let expires = Date(timeIntervalSince1970: (body["exp"] as? NSNumber)?.doubleValue ?? 0)
         // Flaw: the vulnerable lab never looks at `exp`.
         if secure && expires < now { return nil }
         return Claims(subject: subject, role: role, expires: expires)

@@ -9,7 +9,8 @@ import RampartCore
 ///
 /// Validated on load: unknown keys, unknown rule ids and bad values are errors naming file, line and key.
 public enum AuditConfiguration {
-    public static let topLevelKeys = ["audit"]
+    /// Sections of `rampart.yml`; `scan:` is read by the scanner (RampartHTTP.ScanConfiguration).
+    public static let topLevelKeys = ["audit", "scan"]
 
     public static func load(path: String) throws(SpecError) -> AuditOptions {
         let document = try SpecDocument(path: path)

@@ -1,0 +1,118 @@
+import Foundation
+import RampartCore
+import RampartHTTP
+import RampartSpec
+
+/// Privileged properties, absent from the request schema, sent when creating objects, and kept.
+struct MassAssignment: ScanCheck {
+    let rule = RuleMetadata(
+        id: "mass-assignment", title: "Privileged property accepted from the client (mass assignment)", severity: .high, owasp: .api3, cwe: [915],
+        description: "A property the request schema does not offer (a role, a balance, an owner) was sent on create and the API stored it.",
+        remediation: "Bind requests to an explicit allow-list of writable properties (a DTO); ignore or reject everything else.")
+
+    /// Property → value to plant; each is recognisable when read back.
+    nonisolated(unsafe) static let privileged: [(name: String, value: Any)] = [
+        ("role", "admin"), ("isAdmin", true), ("is_admin", true), ("admin", true), ("balance", 1_000_000), ("credit", 1_000_000),
+        ("verified", true), ("is_verified", true), ("permissions", ["*"]), ("owner_id", 1),
+    ]
+
+    func run(_ scan: ScanContext) async {
+        guard let identity = scan.users.first?.identity.name else { return }
+        let signups = scan.endpoints.filter { endpoint in
+            endpoint.method == "POST" && ["signup", "sign-up", "register"].contains { endpoint.path.lowercased().contains($0) }
+        }
+        for endpoint in scan.creators + signups where endpoint.takesJSONBody {
+            defer { scan.operationDone() }
+            guard let schema = endpoint.bodySchema else { continue }
+            let declared = Set(schema["properties"]?.entries.map(\.key) ?? [])
+            let planted = Self.privileged.filter { !declared.contains($0.name) }
+            guard !planted.isEmpty, var body = scan.request(endpoint, identity: identity).body.flatMap({ try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }) else { continue }
+            for property in planted { body[property.name] = property.value }
+            let anonymous = endpoint.operation.isAuthenticationEndpoint
+            guard let exchange = await scan.send(scan.request(endpoint, identity: identity, body: body), as: anonymous ? nil : identity, endpoint: endpoint),
+                  exchange.response.isSuccess, let stored = exchange.response.json as? [String: Any] else { continue }
+            let kept = planted.filter { property in stored[property.name].map { Self.same($0, property.value) } ?? false }
+            guard !kept.isEmpty else { continue }
+            scan.report(rule, at: endpoint.location(parameter: kept[0].name),
+                        "\(endpoint.label) stored \(kept.map { "\($0.name)=\($0.value)" }.joined(separator: ", ")), which the request schema does not offer", proof: exchange)
+        }
+    }
+
+    static func same(_ stored: Any, _ planted: Any) -> Bool {
+        if let number = stored as? NSNumber, let wanted = planted as? Int { return number.doubleValue == Double(wanted) && !(planted is Bool) }
+        if let flag = stored as? Bool, let wanted = planted as? Bool { return flag == wanted && wanted }
+        if let text = stored as? String, let wanted = planted as? String { return text == wanted }
+        return false
+    }
+}
+
+/// Secrets and personal data in responses: password hashes, API keys, card numbers.
+struct SensitiveDataExposure: ScanCheck {
+    let passive = true
+    let rule = RuleMetadata(
+        id: "sensitive-data-exposure", title: "Response exposes sensitive data", severity: .high, owasp: .api3, cwe: [213, 359],
+        description: "A response carried a property that should never leave the server: a password or its hash, a secret, an API key, a card number.",
+        remediation: "Serialize responses through explicit view models that list the properties each caller may see.")
+
+    static let sensitiveKeys = ["password", "password_hash", "passwordhash", "hashed_password", "pwd", "secret", "client_secret", "api_key", "apikey",
+                                "private_key", "card_number", "cardnumber", "pan", "cvv", "cvc", "ssn", "pin", "otp_secret", "mfa_secret", "refresh_token"]
+
+    func run(_ scan: ScanContext) async {
+        for (endpoint, _, exchange) in scan.observed where !endpoint.operation.isAuthenticationEndpoint {
+            guard let json = exchange.response.json else { continue }
+            let hits = Self.sensitive(in: json, path: "")
+            guard let first = hits.first else { continue }
+            scan.report(rule, at: endpoint.location(parameter: first), "\(endpoint.label) returns \(hits.prefix(4).joined(separator: ", "))", proof: exchange)
+        }
+    }
+
+    static func sensitive(in value: Any, path: String) -> [String] {
+        if let object = value as? [String: Any] {
+            return object.keys.sorted().flatMap { key -> [String] in
+                let normalized = key.lowercased().replacingOccurrences(of: "-", with: "_")
+                let here = path.isEmpty ? key : path + "." + key
+                if sensitiveKeys.contains(normalized), let text = object[key] as? String, !text.isEmpty { return [here] }
+                if let text = object[key] as? String, isCardNumber(text) { return [here] }
+                return sensitive(in: object[key] as Any, path: here)
+            }
+        }
+        if let array = value as? [Any] { return array.prefix(20).flatMap { sensitive(in: $0, path: path + "[]") } }
+        return []
+    }
+
+    /// 13–19 digits passing the Luhn check.
+    static func isCardNumber(_ text: String) -> Bool {
+        let digits = text.filter { $0 != " " && $0 != "-" }
+        guard (13...19).contains(digits.count), digits.allSatisfy(\.isNumber) else { return false }
+        let sum = digits.reversed().enumerated().reduce(0) { total, pair in
+            let digit = Int(String(pair.element))!
+            return total + (pair.offset % 2 == 1 ? (digit * 2 > 9 ? digit * 2 - 9 : digit * 2) : digit)
+        }
+        return sum % 10 == 0
+    }
+}
+
+/// Response properties the response schema does not declare.
+struct UndeclaredResponseProperties: ScanCheck {
+    let passive = true
+    let rule = RuleMetadata(
+        id: "undeclared-response-property", title: "Response carries properties the description does not declare", severity: .low, owasp: .api3, cwe: [213],
+        description: "The API returned properties missing from the response schema: data leaking past what the contract promises.",
+        remediation: "Return only declared properties (and declare `additionalProperties: false` on response schemas to catch this in tests).")
+
+    func run(_ scan: ScanContext) async {
+        for (endpoint, _, exchange) in scan.observed {
+            guard let schema = endpoint.successSchema, let object = exchange.response.json as? [String: Any] else { continue }
+            let undeclared = Self.undeclared(object, schema: schema, endpoint: endpoint)
+            guard !undeclared.isEmpty else { continue }
+            scan.report(rule, at: endpoint.location(), "\(endpoint.label) returned undeclared \(undeclared.sorted().joined(separator: ", "))", proof: exchange)
+        }
+    }
+
+    static func undeclared(_ object: [String: Any], schema: Cursor, endpoint: Endpoint) -> [String] {
+        guard let properties = schema["properties"], schema["additionalProperties"]?.node.bool != true, schema["additionalProperties"]?.node.isObject != true,
+              schema["allOf"] == nil, schema["oneOf"] == nil, schema["anyOf"] == nil else { return [] }
+        let declared = Set(properties.entries.map(\.key))
+        return object.keys.filter { !declared.contains($0) }
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import RampartCore
+import RampartHTTP
+
+/// An arbitrary Origin (and `null`) reflected with credentials allowed.
+struct CORSMisconfiguration: ScanCheck {
+    let rule = RuleMetadata(
+        id: "cors-reflects-origin", title: "CORS trusts any origin with credentials", severity: .high, owasp: .api8, cwe: [942],
+        description: "The API echoed an arbitrary Origin (or `null`) in Access-Control-Allow-Origin and allowed credentials, so any web page can call it as the signed-in user.",
+        remediation: "Allow only a fixed list of trusted origins, never `null`, and send Access-Control-Allow-Credentials only for them.")
+
+    func run(_ scan: ScanContext) async {
+        guard let probe = await scan.authProbe() ?? nil else { return }
+        for origin in ["https://evil.rampart.test", "null"] {
+            var request = probe.request
+            request.setHeader("Origin", origin)
+            guard let exchange = await scan.send(request, as: probe.session.identity.name),
+                  exchange.response.header("Access-Control-Allow-Origin") == origin,
+                  exchange.response.header("Access-Control-Allow-Credentials")?.lowercased() == "true" else { continue }
+            scan.report(rule, at: probe.endpoint.location(), "Origin \(origin) is reflected with Access-Control-Allow-Credentials: true", proof: exchange)
+            return
+        }
+    }
+}
+
+/// Security headers on API responses: nosniff always, no-store on authenticated data, HSTS over https.
+struct MissingSecurityHeaders: ScanCheck {
+    let rule = RuleMetadata(
+        id: "missing-security-headers", title: "API responses lack security headers", severity: .low, owasp: .api8, cwe: [693, 525],
+        description: "Responses miss headers every API should send: X-Content-Type-Options: nosniff, Cache-Control: no-store on authenticated data, and HSTS over https.",
+        remediation: "Add the headers once, in middleware or the gateway, for every response.")
+    let passive = true
+
+    func run(_ scan: ScanContext) async {
+        guard let (endpoint, identity, exchange) = scan.observed.first(where: { $0.identity != nil && $0.endpoint.isSecured }) ?? scan.observed.first else { return }
+        let response = exchange.response
+        var missing: [String] = []
+        if response.header("X-Content-Type-Options")?.lowercased() != "nosniff" { missing.append("X-Content-Type-Options: nosniff") }
+        if identity != nil, !(response.header("Cache-Control")?.lowercased().contains("no-store") ?? false) { missing.append("Cache-Control: no-store (authenticated data)") }
+        if exchange.request.url.scheme == "https", response.header("Strict-Transport-Security") == nil { missing.append("Strict-Transport-Security") }
+        guard !missing.isEmpty else { return }
+        let severity: Severity = missing.contains { $0.hasPrefix("Cache-Control") } ? .medium : .low
+        scan.report(rule, at: endpoint.location(), "\(endpoint.label) answers without \(missing.joined(separator: ", "))", proof: exchange, severity: severity)
+    }
+}
+
+/// Malformed JSON sent to operations that take JSON: stack traces and internals in the answer.
+struct VerboseErrors: ScanCheck {
+    let rule = RuleMetadata(
+        id: "verbose-errors", title: "Errors reveal internals", severity: .medium, owasp: .api8, cwe: [209, 497],
+        description: "An error response carried a stack trace, source paths, SQL text or framework internals.",
+        remediation: "Return a generic error body (RFC 9457 problem+json) and log the details on the server only.")
+    static let signatures = [#"(?i)stack ?trace"#, #"\bat [\w.$<>]+\(.*\.(swift|java|kt|cs|go|py|js|ts|rb|php):\d+\)"#, #"Traceback \(most recent call last\)"#,
+                             #"(?i)exception in thread"#, #"(?i)fatal error:"#, #"\.(swift|java|py|js|rb|php|go):\d+"#, #"SQLITE_ERROR|SQLSTATE|ORA-\d{5}|PG::"#]
+
+    func run(_ scan: ScanContext) async {
+        guard let identity = scan.users.first?.identity.name else { return }
+        for endpoint in scan.creators.prefix(5) {
+            defer { scan.operationDone() }
+            var request = scan.request(endpoint, identity: identity)
+            request.body = Data(#"{"rampart": "unterminated"#.utf8)
+            guard let exchange = await scan.send(request, as: identity), exchange.response.status >= 400,
+                  let signature = Self.match(exchange.response.text) else { continue }
+            scan.report(rule, at: endpoint.location(), "malformed JSON to \(endpoint.label) answered \(exchange.response.status) with internals (\(signature))", proof: exchange)
+            return
+        }
+    }
+
+    static func match(_ text: String) -> String? {
+        for pattern in signatures {
+            if let range = text.range(of: pattern, options: .regularExpression) { return String(text[range].prefix(60)) }
+        }
+        return nil
+    }
+}
+
+/// TRACE echoing the request back.
+struct TraceEnabled: ScanCheck {
+    let rule = RuleMetadata(
+        id: "http-trace-enabled", title: "HTTP TRACE is enabled", severity: .medium, owasp: .api8, cwe: [693],
+        description: "The server answers TRACE by echoing the request, headers and cookies included (cross-site tracing).",
+        remediation: "Disable TRACE (and TRACK) in the server or the gateway.")
+
+    func run(_ scan: ScanContext) async {
+        let marker = "rampart-trace-\(UUID().uuidString.prefix(8))"
+        let request = OutboundRequest(method: "TRACE", url: scan.url("/"), headers: [("X-Rampart-Trace", marker)])
+        guard let exchange = await scan.send(request, as: nil), exchange.response.isSuccess, exchange.response.text.contains(marker) else { return }
+        scan.report(rule, at: Location(method: "TRACE", path: "/"), "TRACE / echoed the request headers back", proof: exchange)
+    }
+}

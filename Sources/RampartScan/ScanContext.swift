@@ -1,0 +1,199 @@
+import Foundation
+import NIOConcurrencyHelpers
+import RampartCore
+import RampartHTTP
+import RampartSpec
+
+/// What a scan is told beyond the target and identities.
+public struct ScanOptions: Sendable {
+    /// Let checks send DELETE, PUT, PATCH and state-changing POSTs to objects Rampart did not create.
+    public var allowDestructive = false
+    /// Extra secrets for JWT cracking, one per line.
+    public var jwtWordlist: String?
+    /// Only run checks whose rule id is listed (empty: all).
+    public var onlyRules: Set<String> = []
+
+    public init() {}
+}
+
+/// An object that an identity created during the scan (so it may be read, changed and deleted freely).
+public struct CreatedObject: @unchecked Sendable {
+    public var identity: String
+    /// The collection path it was created in, e.g. `/api/v2/accounts`.
+    public var collection: String
+    public var id: String
+    public var body: [String: Any]
+}
+
+/// Everything checks share: the target, identities, engine, created objects and the findings so far.
+public final class ScanContext: @unchecked Sendable {
+    public let base: URL
+    public let endpoints: [Endpoint]
+    public let sessions: [Session]
+    public let engine: HTTPEngine
+    public let redactor: Redactor
+    public let options: ScanOptions
+    public let listener: CallbackListener?
+    let shared = SharedWork()
+    private let state = NIOLockedValueBox(State())
+
+    struct State {
+        var findings: [String: Finding] = [:]
+        var order: [String] = []
+        var objects: [CreatedObject] = []
+        /// One successful JSON exchange per operation and identity, for the passive checks.
+        var observed: [String: (endpoint: Endpoint, identity: String?, exchange: Exchange)] = [:]
+        var operationsDone = 0
+    }
+
+    init(base: URL, endpoints: [Endpoint], sessions: [Session], engine: HTTPEngine, redactor: Redactor, options: ScanOptions, listener: CallbackListener?) {
+        self.base = base
+        self.endpoints = endpoints
+        self.sessions = sessions
+        self.engine = engine
+        self.redactor = redactor
+        self.options = options
+        self.listener = listener
+    }
+
+    // MARK: Identities
+
+    public func session(_ name: String) -> Session? { sessions.first { $0.identity.name == name } }
+    /// Identities without an admin role, in the order the configuration lists them.
+    public var users: [Session] { sessions.filter { !$0.identity.isAdmin } }
+    public var admins: [Session] { sessions.filter { $0.identity.isAdmin } }
+
+    // MARK: Objects
+
+    func remember(_ object: CreatedObject) { state.withLockedValue { $0.objects.append(object) } }
+    public var objects: [CreatedObject] { state.withLockedValue { $0.objects } }
+    public func objects(of identity: String) -> [CreatedObject] { objects.filter { $0.identity == identity } }
+
+    /// The endpoints creating objects: POST on a path without placeholders that takes JSON (logins and sign-ups excluded).
+    public var creators: [Endpoint] {
+        endpoints.filter { $0.method == "POST" && $0.pathParameters.isEmpty && $0.takesJSONBody && !$0.operation.isAuthenticationEndpoint }
+    }
+
+    /// The endpoints addressing one object of `collection`: `collection/{id}` exactly.
+    public func itemEndpoints(of collection: String) -> [Endpoint] {
+        endpoints.filter { endpoint in
+            guard endpoint.path.hasPrefix(collection + "/{"), let close = endpoint.path.lastIndex(of: "}") else { return false }
+            return endpoint.path.index(after: close) == endpoint.path.endIndex && endpoint.pathParameters.count == 1
+        }
+    }
+
+    /// The object this path's placeholders should be filled from: the identity's newest object whose collection prefixes the path.
+    func ownObject(for endpoint: Endpoint, identity: String?) -> CreatedObject? {
+        objects.filter { $0.identity == identity && endpoint.path.hasPrefix($0.collection + "/{") }.max { $0.collection.count < $1.collection.count }
+    }
+
+    // MARK: Requests
+
+    /// A request for `endpoint` that the API should accept from `identity`: placeholders filled from that identity's
+    /// objects (or `object` when given), required query parameters and a JSON body built from the schema.
+    public func request(_ endpoint: Endpoint, identity: String?, object: CreatedObject? = nil, body: Any? = nil, query: [URLQueryItem] = [],
+                        pathValues: [String: String] = [:]) -> OutboundRequest {
+        let owner = object ?? ownObject(for: endpoint, identity: identity)
+        var path = endpoint.path
+        for name in endpoint.pathParameters {
+            let value = pathValues[name] ?? owner?.id ?? endpoint.pathParameterExample(name).map { "\($0)" } ?? "1"
+            path = path.replacingOccurrences(of: "{\(name)}", with: value.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? value)
+        }
+        var components = URLComponents(url: base, resolvingAgainstBaseURL: false)!
+        components.percentEncodedPath = base.path.trimmingCharacters(in: ["/"]).isEmpty ? path : "/" + base.path.trimmingCharacters(in: ["/"]) + path
+        var items = query
+        for parameter in endpoint.queryParameters where parameter.required && !items.contains(where: { $0.name == parameter.name }) {
+            let value = parameter.example ?? parameter.schema.map { builder(identity: identity).value(for: $0, name: parameter.name) } ?? "rampart"
+            items.append(URLQueryItem(name: parameter.name, value: "\(value)"))
+        }
+        if !items.isEmpty { components.queryItems = items }
+        var request = OutboundRequest(method: endpoint.method, url: components.url ?? base, headers: [("Accept", "application/json")])
+        if let body = body ?? (endpoint.takesJSONBody ? endpoint.bodySchema.map({ builder(identity: identity).value(for: $0) }) : nil) {
+            request = OutboundRequest(method: request.method, url: request.url, headers: request.headers, json: body)
+        }
+        return request
+    }
+
+    /// Builds bodies whose id-like properties (`from_account`, `account_id`) name the identity's own objects.
+    func builder(identity: String?) -> ExampleBuilder {
+        let own = objects.filter { $0.identity == identity }
+        var builder = ExampleBuilder(resolve: { [endpoints] cursor in endpoints.first?.resolve(cursor) ?? cursor })
+        builder.overrides = { name in
+            let stem = Self.stem(of: name)
+            guard !stem.isEmpty else { return nil }
+            return own.last { Self.stem(of: String($0.collection.split(separator: "/").last ?? "")) == stem }?.id
+        }
+        return builder
+    }
+
+    /// `from_account`, `accountId`, `accounts` → `account`.
+    static func stem(of name: String) -> String {
+        var word = name.lowercased()
+        for prefix in ["from_", "to_", "source_", "target_", "destination_"] where word.hasPrefix(prefix) { word.removeFirst(prefix.count) }
+        for suffix in ["_id", "id", "s"] where word.hasSuffix(suffix) && word.count > suffix.count + 2 { word.removeLast(suffix.count) }
+        return word.filter { $0.isLetter }
+    }
+
+    /// A URL on the target for a path (query included).
+    public func url(_ path: String) -> URL {
+        URL(string: path, relativeTo: base)?.absoluteURL ?? base
+    }
+
+    /// Sends as `identity` (or anonymously); nil when it could not be sent. Successful JSON answers are kept for passive checks.
+    public func send(_ request: OutboundRequest, as identity: String?, endpoint: Endpoint? = nil) async -> Exchange? {
+        let exchange: Exchange?
+        if let identity, let session = session(identity) {
+            exchange = try? await session.send(request)
+        } else {
+            exchange = try? await engine.send(request)
+        }
+        if let exchange, let endpoint, exchange.response.isSuccess, exchange.response.json != nil {
+            let key = endpoint.label + "\u{1F}" + (identity ?? "")
+            state.withLockedValue { state in
+                if state.observed[key] == nil { state.observed[key] = (endpoint, identity, exchange) }
+            }
+        }
+        return exchange
+    }
+
+    public var observed: [(endpoint: Endpoint, identity: String?, exchange: Exchange)] {
+        state.withLockedValue { Array($0.observed.values) }.sorted { $0.endpoint.label < $1.endpoint.label }
+    }
+
+    // MARK: Findings
+
+    /// Records a finding with the exchange that proves it: the request, a response excerpt and a curl command, secrets redacted.
+    public func report(_ rule: RuleMetadata, at location: Location, _ message: String, proof: Exchange?, confidence: Confidence = .certain, severity: Severity? = nil) {
+        let evidence = proof.map { Evidence.of($0, redactor: redactor) }
+        let finding = Finding(rule: rule, location: location, message: redactor.redact(message), confidence: confidence, severity: severity, evidence: evidence)
+        state.withLockedValue { state in
+            guard state.findings[finding.fingerprint] == nil else { return }
+            state.findings[finding.fingerprint] = finding
+            state.order.append(finding.fingerprint)
+        }
+    }
+
+    public var findings: [Finding] { state.withLockedValue { state in state.order.compactMap { state.findings[$0] } } }
+
+    func operationDone() { state.withLockedValue { $0.operationsDone += 1 } }
+    public var operationsDone: Int { state.withLockedValue { $0.operationsDone } }
+}
+
+extension Evidence {
+    /// The request as raw HTTP, the start of the response, and a curl command; all redacted.
+    static func of(_ exchange: Exchange, redactor: Redactor) -> Evidence {
+        let request = exchange.request
+        var head = "\(request.method) \(request.url.absoluteString) HTTP/1.1\n"
+        head += request.headers.map { "\($0.name): \(redactor.redact(header: $0.name, value: $0.value))\n" }.joined()
+        if let body = request.body, !body.isEmpty {
+            let text = String(decoding: body.prefix(2000), as: UTF8.self)
+            head += "\n" + redactor.redact(text) + (body.count > 2000 ? "… (\(body.count) bytes)" : "")
+        }
+        let response = exchange.response
+        var answer = "HTTP/1.1 \(response.status)\n"
+        answer += response.headers.prefix(20).map { "\($0.name): \(redactor.redact(header: $0.name, value: $0.value))\n" }.joined()
+        let body = response.text
+        if !body.isEmpty { answer += "\n" + redactor.redact(body.count > 1500 ? String(body.prefix(1500)) + "…" : body) }
+        return Evidence(request: head, response: answer, curl: redactor.curl(request))
+    }
+}

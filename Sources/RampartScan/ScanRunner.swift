@@ -1,0 +1,166 @@
+import Foundation
+import RampartCore
+import RampartHTTP
+import RampartSpec
+
+/// What a scan produced.
+public struct ScanResult: Sendable {
+    public var findings: [Finding]
+    public var requests: Int
+    public var duration: Duration
+    public var operations: Int
+    /// URLs the scope guard refused (redirects or links elsewhere).
+    public var refused: [String]
+    /// True when the scan was stopped or ran out of budget before every check finished.
+    public var partial: Bool
+    public var p99LatencyMilliseconds: Double
+}
+
+/// Live progress for the terminal line.
+public struct ScanProgress: Sendable {
+    public var phase: String
+    public var checksDone: Int
+    public var checksTotal: Int
+    public var requests: Int
+    public var findings: Int
+}
+
+/// Plans and runs a scan: setup steps, sign-ins, seeding objects as each identity, then every check.
+public struct ScanRunner: Sendable {
+    public var target: URL
+    public var endpoints: [Endpoint]
+    public var configuration: ScanConfiguration
+    public var engineOptions: EngineOptions
+    public var options: ScanOptions
+    public var rulePacks: [RuleTemplate]
+
+    public init(target: URL, description: APIDescription?, configuration: ScanConfiguration, engineOptions: EngineOptions,
+                options: ScanOptions = ScanOptions(), rulePacks: [RuleTemplate] = []) {
+        self.target = target
+        endpoints = description.map { description in description.operations.map { Endpoint(operation: $0, document: description.document) } } ?? []
+        self.configuration = configuration
+        self.engineOptions = engineOptions
+        self.options = options
+        self.rulePacks = rulePacks
+    }
+
+    var checks: [any ScanCheck] {
+        let templates: [any ScanCheck] = rulePacks.map { TemplateCheck(template: $0) }
+        let all = ScanChecks.all + templates
+        return options.onlyRules.isEmpty ? all : all.filter { options.onlyRules.contains($0.rule.id) }
+    }
+
+    /// What the scan would do, one line each, without sending anything.
+    public func plan() -> [String] {
+        var lines = ["target \(target.absoluteString) (scope: \(Scope.origin(of: target) ?? "?") only)"]
+        lines += configuration.setup.map { "setup: \($0.method) \($0.path)" }
+        lines += configuration.identities.map { "identity \($0.name) (role \($0.role))\($0.signup == nil ? "" : ", signs up first")" }
+        let creators = endpoints.filter { $0.method == "POST" && $0.pathParameters.isEmpty && $0.takesJSONBody && !$0.operation.isAuthenticationEndpoint }
+        lines += creators.map { "seed: \($0.label) once as each user identity" }
+        lines += endpoints.map { "operation: \($0.label)\($0.isSecured ? " (secured)" : "")" }
+        lines += checks.map { "check: \($0.rule.id) [\($0.rule.owasp.rawValue), \($0.rule.severity.rawValue)]" }
+        lines.append(options.allowDestructive ? "destructive requests: allowed (--allow-destructive)" : "destructive requests: only on objects Rampart creates")
+        return lines
+    }
+
+    /// Runs the scan. Cancelling the task stops sending and returns what was found so far.
+    public func run(progress: @escaping @Sendable (ScanProgress) -> Void = { _ in }) async throws -> ScanResult {
+        let started = ContinuousClock.now
+        let engine = try HTTPEngine(scope: Scope([target]), options: engineOptions)
+        let redactor = Redactor()
+        let listener = try? await CallbackListener.start()
+        let sessions = configuration.identities.map { Session(identity: $0, engine: engine, base: target, redactor: redactor) }
+        let scan = ScanContext(base: target, endpoints: endpoints, sessions: sessions, engine: engine, redactor: redactor, options: options, listener: listener)
+        let checks = self.checks
+        func tick(_ phase: String, _ done: Int) {
+            progress(ScanProgress(phase: phase, checksDone: done, checksTotal: checks.count, requests: engine.counters.sent, findings: scan.findings.count))
+        }
+        defer { Task { await listener?.stop() } }
+
+        do {
+            tick("setup", 0)
+            for step in configuration.setup {
+                guard let request = step.request(base: target) else { throw LoginError(description: "setup step '\(step.path)' is not a valid path or URL (\(step.place))") }
+                let exchange = try await engine.send(request)
+                if exchange.response.status >= 400 {
+                    throw LoginError(description: "setup step \(step.method) \(step.path) answered \(exchange.response.status) (\(step.place))")
+                }
+            }
+            tick("signing in", 0)
+            for session in sessions { _ = try await session.token() }
+            tick("creating objects", 0)
+            await Seeder.seed(scan)
+            try Task.checkCancellation()
+            let finished = Counter()
+            // RAMPART_TRACE_CHECKS=1 prints how long each check took, to find what makes a scan slow.
+            let traceChecks = ProcessInfo.processInfo.environment["RAMPART_TRACE_CHECKS"] == "1"
+            for passive in [false, true] {
+                await withTaskGroup(of: Void.self) { group in
+                    for check in checks where check.passive == passive {
+                        group.addTask {
+                            guard !Task.isCancelled else { return }
+                            let began = ContinuousClock.now
+                            await check.run(scan)
+                            if traceChecks { FileHandle.standardError.write(Data("check \(check.rule.id): \(ContinuousClock.now - began)\n".utf8)) }
+                            tick("checking", finished.increment())
+                        }
+                    }
+                }
+            }
+        } catch is CancellationError {
+            engine.stop()
+        } catch let refusal as EngineRefusal {
+            if case .outOfScope = refusal { throw refusal }
+        }
+        let partial = Task.isCancelled || engine.counters.stopped || (engineOptions.requestBudget.map { engine.counters.sent >= $0 } ?? false)
+        let counters = engine.counters
+        let p99 = engine.latencyPercentile(0.99)
+        await engine.shutdown()
+        return ScanResult(findings: scan.findings.sortedForReport(), requests: counters.sent, duration: ContinuousClock.now - started,
+                          operations: endpoints.count, refused: counters.refused, partial: partial, p99LatencyMilliseconds: p99)
+    }
+}
+
+/// A thread-safe counter for progress.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+
+    func increment() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value
+    }
+}
+
+/// Creates one object per creating endpoint as each user identity, so that checks have objects whose owner they know.
+enum Seeder {
+    static func seed(_ scan: ScanContext) async {
+        // Parents first: /accounts before /accounts/{id}/cards, so children can name their parent.
+        for creator in scan.creators.sorted(by: { $0.path.count < $1.path.count }) {
+            for session in scan.users {
+                await create(creator, as: session.identity.name, in: scan)
+            }
+        }
+    }
+
+    /// Creates one object; returns it when the API answered with an object carrying an id.
+    @discardableResult
+    static func create(_ creator: Endpoint, as identity: String, in scan: ScanContext, body: Any? = nil) async -> CreatedObject? {
+        let request = scan.request(creator, identity: identity, body: body)
+        guard let exchange = await scan.send(request, as: identity, endpoint: creator), exchange.response.isSuccess,
+              let object = exchange.response.json as? [String: Any], let id = identifier(in: object) else { return nil }
+        let created = CreatedObject(identity: identity, collection: creator.path, id: id, body: object)
+        scan.remember(created)
+        return created
+    }
+
+    static func identifier(in object: [String: Any]) -> String? {
+        for key in ["id", "uuid", "_id", "ID", "Id"] {
+            if let value = object[key] as? String { return value }
+            if let value = object[key] as? NSNumber { return value.stringValue }
+        }
+        return nil
+    }
+}
