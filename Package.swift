@@ -121,7 +121,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RampartHTTPTests", dependencies: ["RampartHTTP", "RampartLab"]),
-        .testTarget(name: "RampartScanTests", dependencies: ["RampartScan", "RampartLab", "RampartSpec"]),
+        .testTarget(name: "RampartScanTests", dependencies: ["RampartScan", "RampartLab", "RampartSpec", "RampartHTTP"]),
         .testTarget(name: "RampartReportTests", dependencies: ["RampartReport", "RampartSpec"]),
         .testTarget(
             name: "RampartCLITests",

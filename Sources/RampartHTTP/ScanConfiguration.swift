@@ -174,7 +174,10 @@ struct ConfigReader {
             for item in cursor.items { array.append(try json(item)) }
             return array
         case .string(let text): return try substitute(text, at: cursor)
-        case .number(let text): return Double(text).map { $0.rounded() == $0 && abs($0) < 1e15 ? Int($0) as Any : $0 as Any } ?? text
+        case .number(let text):
+            if let integer = Int(text) { return integer }
+            if let real = Double(text) { return real }
+            return text
         case .bool(let flag): return flag
         case .null: return NSNull()
         }

@@ -65,7 +65,12 @@ public struct Lab: Sendable {
     }
 
     /// The lab's OpenAPI description, as served at /openapi.json.
-    public static var openAPIDocument: Data {
-        Bundle.module.url(forResource: "openapi.json", withExtension: nil).flatMap { try? Data(contentsOf: $0) } ?? Data()
+    public static var openAPIDocument: String { bundled("openapi.json") }
+
+    /// The lab's scan configuration, as served at /rampart.yml.
+    public static var scanConfiguration: String { bundled("rampart.yml") }
+
+    static func bundled(_ name: String) -> String {
+        Bundle.module.url(forResource: name, withExtension: nil).flatMap { try? String(contentsOf: $0, encoding: .utf8) } ?? ""
     }
 }

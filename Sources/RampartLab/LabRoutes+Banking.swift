@@ -21,14 +21,14 @@ extension LabRoutes {
             return LabJSON.response(.created, row.map { LabJSON.object($0) } ?? [:])
         })
         router.get("/api/v2/accounts/:accountId", use: authed { _, context, user in
-            guard let account = ownedAccount(context.parameters.get("accountId"), by: user) else { return LabJSON.error(.notFound, "no such account") }
+            guard let account = ownedAccount(context.parameters.get("accountId")?.removingPercentEncoding, by: user) else { return LabJSON.error(.notFound, "no such account") }
             return LabJSON.response(.ok, LabJSON.object(account))
         })
         // Not in the spec: closing an account is meant for the bank's staff.
         router.delete("/api/v2/accounts/:accountId", use: authed { _, context, user in
             // Flaw (API5): any customer may close accounts through this undocumented method.
             guard !secure else { return LabJSON.error(.methodNotAllowed, "method not allowed") }
-            guard let id = context.parameters.get("accountId"), try !state.database.query("DELETE FROM accounts WHERE id = ? RETURNING id", [.text(id)]).isEmpty else {
+            guard let id = context.parameters.get("accountId")?.removingPercentEncoding, try !state.database.query("DELETE FROM accounts WHERE id = ? RETURNING id", [.text(id)]).isEmpty else {
                 return LabJSON.error(.notFound, "no such account")
             }
             return Response(status: .noContent)
@@ -37,7 +37,7 @@ extension LabRoutes {
         router.get("/api/v2/accounts/:accountId/statement") { request, context in
             let user = user(request)
             if secure && user == nil { return LabJSON.error(.unauthorized, "authentication required") }
-            let id = context.parameters.get("accountId")
+            let id = context.parameters.get("accountId")?.removingPercentEncoding
             let account = secure ? ownedAccount(id, by: user!) : try state.database.query("SELECT * FROM accounts WHERE id = ?", [.text(id ?? "")]).first
             guard let account else { return LabJSON.error(.notFound, "no such account") }
             return LabJSON.response(.ok, ["account": account["id"]?.json ?? "", "owner_id": account["owner_id"]?.json ?? 0,
@@ -77,12 +77,12 @@ extension LabRoutes {
             return LabJSON.response(.created, row.map { LabJSON.object($0) } ?? [:])
         })
         router.get("/api/v2/orders/:orderId", use: authed { _, context, user in
-            guard let order = ownedOrder(context.parameters.get("orderId"), by: user) else { return LabJSON.error(.notFound, "no such order") }
+            guard let order = ownedOrder(context.parameters.get("orderId")?.removingPercentEncoding, by: user) else { return LabJSON.error(.notFound, "no such order") }
             return LabJSON.response(.ok, LabJSON.object(order))
         })
         router.patch("/api/v2/orders/:orderId", use: authed { request, context, user in
             // Flaw (API1, BOLA): anyone's order can be changed.
-            guard let order = ownedOrder(context.parameters.get("orderId"), by: user), let id = order["id"] else { return LabJSON.error(.notFound, "no such order") }
+            guard let order = ownedOrder(context.parameters.get("orderId")?.removingPercentEncoding, by: user), let id = order["id"] else { return LabJSON.error(.notFound, "no such order") }
             let input: [String: Any]
             switch await body(request) { case .json(let value): input = value; case .refused(let response): return response }
             let quantity = (input["quantity"] as? NSNumber)?.int64Value ?? order["quantity"]?.integer ?? 1

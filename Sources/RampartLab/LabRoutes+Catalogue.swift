@@ -22,7 +22,7 @@ extension LabRoutes {
             }
         }
         router.get("/api/v2/products/:productId") { _, context in
-            let id = context.parameters.get("productId") ?? ""
+            let id = context.parameters.get("productId")?.removingPercentEncoding ?? ""
             // Flaw (API8, SQL injection, blind): the id is pasted into the SQL; errors are hidden, so only the answer differs.
             if secure, Int64(id) == nil { return LabJSON.error(.badRequest, "productId must be an integer") }
             let rows = try? secure
@@ -133,7 +133,7 @@ extension LabRoutes {
     func registerForgotten(on router: Router<BasicRequestContext>) {
         // Flaw (API9): the retired v1 API still answers, without authentication.
         router.get("/api/v1/accounts/:accountId") { _, context in
-            guard let row = try state.database.query("SELECT * FROM accounts WHERE id = ?", [.text(context.parameters.get("accountId") ?? "")]).first else {
+            guard let row = try state.database.query("SELECT * FROM accounts WHERE id = ?", [.text(context.parameters.get("accountId")?.removingPercentEncoding ?? "")]).first else {
                 return LabJSON.error(.notFound, "no such account")
             }
             return LabJSON.response(.ok, LabJSON.object(row))
@@ -145,6 +145,10 @@ extension LabRoutes {
         // Flaw (API9): the deployment's .env file is served.
         router.get("/.env") { _, _ in
             LabJSON.text(.ok, "APP_ENV=production\nJWT_SECRET=\(LabTokens.weakSecret)\nDATABASE_URL=sqlite::memory:\nPARTNER_CLIENT_SECRET=\(LabState.partnerClient.secret)\n")
+        }
+        // Flaw (API9): the deployment's git metadata is served.
+        router.get("/.git/config") { _, _ in
+            LabJSON.text(.ok, "[core]\n\trepositoryformatversion = 0\n\tbare = false\n[remote \"origin\"]\n\turl = git@git.bank.lab:platform/bank-api.git\n")
         }
         // Flaw (API9): GraphQL with introspection on, beside a REST spec that does not mention it.
         router.post("/graphql") { request, _ in

@@ -85,7 +85,9 @@ struct ExampleBuilder {
         case .object: return Dictionary(uniqueKeysWithValues: cursor.entries.map { ($0.key, literal($0.cursor)) })
         case .array: return cursor.items.map(literal)
         case .string(let text): return text
-        case .number(let text): return Int(text).map { $0 as Any } ?? Double(text) ?? 0
+        case .number(let text):
+            if let integer = Int(text) { return integer }
+            return Double(text) ?? 0
         case .bool(let flag): return flag
         case .null: return NSNull()
         }

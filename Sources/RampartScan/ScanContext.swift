@@ -121,7 +121,7 @@ public final class ScanContext: @unchecked Sendable {
         builder.overrides = { name in
             let stem = Self.stem(of: name)
             guard !stem.isEmpty else { return nil }
-            return own.last { Self.stem(of: String($0.collection.split(separator: "/").last ?? "")) == stem }?.id
+            return own.first { Self.stem(of: String($0.collection.split(separator: "/").last ?? "")) == stem }?.id
         }
         return builder
     }

@@ -75,7 +75,6 @@ public struct ScanRunner: Sendable {
         func tick(_ phase: String, _ done: Int) {
             progress(ScanProgress(phase: phase, checksDone: done, checksTotal: checks.count, requests: engine.counters.sent, findings: scan.findings.count))
         }
-        defer { Task { await listener?.stop() } }
 
         do {
             tick("setup", 0)
@@ -109,9 +108,14 @@ public struct ScanRunner: Sendable {
             }
         } catch is CancellationError {
             engine.stop()
-        } catch let refusal as EngineRefusal {
-            if case .outOfScope = refusal { throw refusal }
+        } catch EngineRefusal.budgetExhausted, EngineRefusal.stopped {
+            // Reported below as a partial scan.
+        } catch {
+            await listener?.stop()
+            await engine.shutdown()
+            throw error
         }
+        await listener?.stop()
         let partial = Task.isCancelled || engine.counters.stopped || (engineOptions.requestBudget.map { engine.counters.sent >= $0 } ?? false)
         let counters = engine.counters
         let p99 = engine.latencyPercentile(0.99)
@@ -147,12 +151,13 @@ enum Seeder {
 
     /// Creates one object; returns it when the API answered with an object carrying an id.
     @discardableResult
-    static func create(_ creator: Endpoint, as identity: String, in scan: ScanContext, body: Any? = nil) async -> CreatedObject? {
+    /// `remember: false` keeps a throwaway object (one a check will delete) out of the objects other checks build on.
+    static func create(_ creator: Endpoint, as identity: String, in scan: ScanContext, body: Any? = nil, remember: Bool = true) async -> CreatedObject? {
         let request = scan.request(creator, identity: identity, body: body)
         guard let exchange = await scan.send(request, as: identity, endpoint: creator), exchange.response.isSuccess,
               let object = exchange.response.json as? [String: Any], let id = identifier(in: object) else { return nil }
         let created = CreatedObject(identity: identity, collection: creator.path, id: id, body: object)
-        scan.remember(created)
+        if remember { scan.remember(created) }
         return created
     }
 

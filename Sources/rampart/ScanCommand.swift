@@ -185,7 +185,7 @@ struct ScanCommand: AsyncParsableCommand {
         } catch let error as EngineRefusal {
             throw CLIFailure.input(error.description)
         } catch {
-            throw CLIFailure.internal("scan failed: \(error)")
+            throw CLIFailure.internal("could not reach \(target)\(proxy.map { " through the proxy \($0)" } ?? ""): \(error)")
         }
     }
 }

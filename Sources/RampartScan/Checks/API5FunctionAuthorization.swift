@@ -35,7 +35,7 @@ struct UndocumentedMethod: ScanCheck {
             for method in ["DELETE", "PUT", "PATCH"] where !documented.contains(method) {
                 defer { scan.operationDone() }
                 // A fresh object of our own, so that nothing anyone needs can be harmed.
-                guard let object = await Seeder.create(creator, as: user, in: scan) else { continue }
+                guard let object = await Seeder.create(creator, as: user, in: scan, remember: false) else { continue }
                 let path = template.replacingOccurrences(of: "{\(Endpoint.placeholders(in: template)[0])}", with: object.id)
                 var request = OutboundRequest(method: method, url: scan.url(path), headers: [("Accept", "application/json")])
                 if method != "DELETE" { request = OutboundRequest(method: method, url: request.url, headers: request.headers, json: object.body) }
