@@ -120,7 +120,7 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
-        .testTarget(name: "RampartHTTPTests", dependencies: ["RampartHTTP", "RampartLab"]),
+        .testTarget(name: "RampartHTTPTests", dependencies: ["RampartHTTP", "RampartLab", "RampartSpec"]),
         .testTarget(name: "RampartScanTests", dependencies: ["RampartScan", "RampartLab", "RampartSpec", "RampartHTTP"]),
         .testTarget(name: "RampartReportTests", dependencies: ["RampartReport", "RampartSpec"]),
         .testTarget(

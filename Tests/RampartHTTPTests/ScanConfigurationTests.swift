@@ -1,0 +1,46 @@
+import RampartHTTP
+import RampartSpec
+import Testing
+
+private func parse(_ text: String, environment: [String: String] = [:]) throws -> ScanConfiguration {
+    try ScanConfiguration.parse(SpecDocument(text: text, file: "rampart.yml").root, environment: environment)
+}
+
+@Test func everyAuthenticationKindIsRead() throws {
+    let configuration = try parse("""
+    scan:
+      identities:
+        a: {role: user, headers: {X-Token: abc}}
+        b: {basic: {username: bob, password: "${BOB_PASSWORD}"}}
+        c: {api_key: {name: key, in: query, value: k1}}
+        d: {cookies: {session: s1}}
+        e: {login: {path: /login, form: {user: e, pass: p}, cookie: sid}}
+        f: {oauth2: {token_url: /token, client_id: id, client_secret: "${SECRET:-fallback}", scope: read}}
+      setup:
+        - {method: POST, path: /reset}
+    """, environment: ["BOB_PASSWORD": "from-env"])
+    #expect(configuration.identities.count == 6)
+    #expect(configuration.setup.map(\.path) == ["/reset"])
+    guard case .basic(_, let password) = configuration.identities[1].authentication else { Issue.record("b is basic"); return }
+    #expect(password == "from-env")
+    guard case .clientCredentials(_, _, let secret, let scope) = configuration.identities[5].authentication else { Issue.record("f is oauth2"); return }
+    #expect(secret == "fallback" && scope == "read")
+    guard case .login(let template, nil, "sid", "Authorization", _) = configuration.identities[4].authentication else { Issue.record("e logs in"); return }
+    #expect(template.method == "POST" && String(decoding: template.body ?? .init(), as: UTF8.self) == "user=e&pass=p")
+}
+
+@Test(arguments: [
+    ("scan:\n  identities:\n    a: {rol: user}\n", "rampart.yml:3:9: unknown key 'rol' in identity 'a' (expected: role, signup, headers, basic, api_key, cookies, login, oauth2)"),
+    ("scan:\n  identities: [a, b]\n", "rampart.yml:2:3: 'scan.identities' must map names to identities"),
+    ("scan:\n  identities:\n    a:\n      basic: {username: u, password: \"${NOPE}\"}\n", "rampart.yml:4:28: environment variable NOPE is not set (write ${NOPE:-default} for a fallback)"),
+    ("scan:\n  identities:\n    a:\n      login: {path: /login, json: {}}\n", "rampart.yml:4:7: the login of 'a' needs 'token' (a JSON pointer into the response) or 'cookie' (a cookie name)"),
+    ("scan:\n  identities:\n    a:\n      login: {path: /login, token: token}\n", "rampart.yml:4:29: 'token' must be a JSON pointer such as /token or /data/access_token"),
+    ("scan:\n  identities:\n    a:\n      headers: {A: b}\n      basic: {username: u, password: p}\n", "rampart.yml:3:5: identity 'a' has more than one way to authenticate; keep one"),
+    ("scan:\n  setup:\n    - {method: FETCH, path: /x}\n", "rampart.yml:3:8: 'FETCH' is not an HTTP method"),
+    ("scan:\n  setup:\n    - {method: GET}\n", "rampart.yml:3:7: a setup step needs a 'path'"),
+    ("scan:\n  rps: 3\n", "rampart.yml:2:3: unknown key 'scan.rps' (expected: identities, setup)"),
+])
+func badConfigurationsNameTheLine(_ text: String, _ message: String) {
+    #expect(throws: SpecError.self) { try parse(text) }
+    do { _ = try parse(text) } catch { #expect("\(error)" == message) }
+}
