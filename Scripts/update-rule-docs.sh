@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# Regenerates the rule catalogue inside docs/rules.md from `rampart rules --format markdown`.
+# Regenerates the rule catalogues inside docs/rules.md (audit) and docs/scan.md (scan) from `rampart rules`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 swift build --product rampart >/dev/null
-catalogue=$(mktemp)
-"$(swift build --show-bin-path)/rampart" rules --format markdown > "$catalogue"
-python3 - "$catalogue" <<'PY'
+rampart="$(swift build --show-bin-path)/rampart"
+for pair in "audit:docs/rules.md" "scan:docs/scan.md"; do
+    command=${pair%%:*} doc=${pair#*:}
+    catalogue=$(mktemp)
+    "$rampart" rules --command "$command" --format markdown > "$catalogue"
+    python3 - "$catalogue" "$command" "$doc" <<'PY'
 import sys
-begin, end = "<!-- BEGIN GENERATED: rampart rules --format markdown -->\n", "<!-- END GENERATED -->"
-docs = open("docs/rules.md").read()
+catalogue, command, doc = sys.argv[1:]
+begin, end = f"<!-- BEGIN GENERATED: rampart rules --command {command} --format markdown -->\n", "<!-- END GENERATED -->"
+docs = open(doc).read()
 head, rest = docs.split(begin, 1)
 _, tail = rest.split(end, 1)
-open("docs/rules.md", "w").write(head + begin + open(sys.argv[1]).read() + end + tail)
+open(doc, "w").write(head + begin + open(catalogue).read() + end + tail)
 PY
-rm -f "$catalogue"
-echo "docs/rules.md updated"
+    rm -f "$catalogue"
+    echo "$doc updated"
+done

@@ -162,12 +162,13 @@ struct CLI {
     #expect(try CLI.run("--version").stdout.hasPrefix("0."))
 }
 
-/// docs/rules.md embeds `rampart rules --format markdown`; this keeps it in sync.
-@Test func ruleCatalogueInDocsIsCurrent() throws {
-    let generated = try CLI.run("rules", "--format", "markdown").stdout
-    let docs = try String(contentsOfFile: CLI.projectRoot.appendingPathComponent("docs/rules.md").path, encoding: .utf8)
-    let begin = "<!-- BEGIN GENERATED: rampart rules --format markdown -->\n", end = "<!-- END GENERATED -->"
+/// docs/rules.md and docs/scan.md embed `rampart rules --command … --format markdown`; this keeps them in sync.
+@Test(arguments: [("audit", "docs/rules.md"), ("scan", "docs/scan.md")])
+func ruleCataloguesInDocsAreCurrent(_ command: String, _ doc: String) throws {
+    let generated = try CLI.run("rules", "--command", command, "--format", "markdown").stdout
+    let docs = try String(contentsOfFile: CLI.projectRoot.appendingPathComponent(doc).path, encoding: .utf8)
+    let begin = "<!-- BEGIN GENERATED: rampart rules --command \(command) --format markdown -->\n", end = "<!-- END GENERATED -->"
     let start = try #require(docs.range(of: begin)).upperBound
-    let stop = try #require(docs.range(of: end)).lowerBound
-    #expect(String(docs[start..<stop]) == generated, "docs/rules.md is stale: run Scripts/update-rule-docs.sh")
+    let stop = try #require(docs[start...].range(of: end)).lowerBound
+    #expect(String(docs[start..<stop]) == generated, "\(doc) is stale: run Scripts/update-rule-docs.sh")
 }

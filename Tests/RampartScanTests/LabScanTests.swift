@@ -90,7 +90,7 @@ func eachCheckFiresOnTheLabAndNotOnItsSecureTwin(_ rule: String) async throws {
         #expect(!written.contains(secret), "\(secret) leaked into the findings")
     }
     // The users' own bearer tokens are masked; a finding about one shows where it was, not what it was.
-    let enumeration = try #require(findings.first { $0.ruleId == "credentials-in-url" })
+    let enumeration = try #require(findings.first { $0.ruleId == "token-accepted-in-url" })
     #expect(enumeration.evidence?.curl?.contains("access_token=%5BREDACTED%5D") == true || enumeration.evidence?.curl?.contains("[REDACTED]") == true)
 }
 

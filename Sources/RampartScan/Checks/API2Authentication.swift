@@ -213,7 +213,7 @@ struct LoginBruteForce: ScanCheck {
 /// The identity's token moved from the header into the query string.
 struct CredentialsInURL: ScanCheck {
     let rule = RuleMetadata(
-        id: "credentials-in-url", title: "Credentials accepted in the URL", severity: .medium, owasp: .api2, cwe: [598],
+        id: "token-accepted-in-url", title: "Credentials accepted in the URL", severity: .medium, owasp: .api2, cwe: [598],
         description: "The API accepted the bearer token as a query parameter; URLs end up in logs, browser history and Referer headers.",
         remediation: "Accept credentials only in the Authorization header (or a secure cookie), never in the query string.")
 
