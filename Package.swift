@@ -93,8 +93,7 @@ let package = Package(
             dependencies: [
                 "RampartCore", "RampartSpec", "RampartReport", "RampartRate", "RampartHTTP", "RampartScan", "RampartLab",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ],
-            resources: [.copy("Resources/demo-openapi.yaml")]
+            ]
         ),
         .testTarget(name: "RampartCoreTests", dependencies: ["RampartCore"]),
         .testTarget(name: "RampartSpecTests", dependencies: ["RampartSpec"], exclude: ["Fixtures"]),

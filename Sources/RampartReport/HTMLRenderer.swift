@@ -46,7 +46,7 @@ public struct HTMLRenderer {
         let owaspBars = OWASPCategory.allCases.map { ($0.rawValue, report.countsByOWASP[$0] ?? 0, "#455a64") }
         var rows = ""
         for finding in report.findings {
-            let evidence = [finding.evidence?.excerpt, finding.evidence?.request, finding.evidence?.response].compactMap { $0 }
+            let evidence = [finding.evidence?.excerpt, finding.evidence?.request, finding.evidence?.response, finding.evidence?.curl].compactMap { $0 }
             rows += """
             <tr data-severity="\(finding.severity.rawValue)" data-owasp="\(finding.owasp.rawValue)">\
             <td><span class="sev" style="background:\(Self.colour(finding.severity))">\(finding.severity.rawValue)</span></td>\

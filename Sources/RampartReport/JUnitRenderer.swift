@@ -20,7 +20,9 @@ public struct JUnitRenderer {
             guard let findings = byRule[id] else { out += "/>\n"; continue }
             let worst = findings.map(\.severity).max()!
             out += ">\n      <failure message=\"\(findings.count) finding(s), \(worst.rawValue)\" type=\"\(worst.rawValue)\">"
-            out += escapeMarkup(findings.map { "\($0.location.display): [\($0.severity.rawValue)] \($0.message)" }.joined(separator: "\n"))
+            out += escapeMarkup(findings.map { finding in
+                "\(finding.location.display): [\(finding.severity.rawValue)] \(finding.message)" + (finding.evidence?.curl.map { "\n  reproduce: \($0)" } ?? "")
+            }.joined(separator: "\n"))
             out += "</failure>\n    </testcase>\n"
         }
         out += "  </testsuite>\n</testsuites>\n"

@@ -21,6 +21,12 @@ public struct MarkdownRenderer {
         for finding in report.findings.prefix(Self.maxRows) {
             out += "| \(finding.severity.rawValue) | `\(finding.ruleId)` (\(finding.owasp.rawValue)) | `\(cell(finding.location.display))` | \(cell(finding.message)) |\n"
         }
+        let reproducible = report.findings.prefix(Self.maxRows).filter { $0.evidence?.curl != nil }
+        if !reproducible.isEmpty {
+            out += "\n<details><summary>Reproduce</summary>\n\n"
+            for finding in reproducible { out += "`\(finding.ruleId)` \(cell(finding.location.display)):\n\n```sh\n\(finding.evidence!.curl!)\n```\n\n" }
+            out += "</details>\n"
+        }
         if report.findings.count > Self.maxRows {
             out += "\n…and \(report.findings.count - Self.maxRows) more; see the full report (`--format html` or `sarif`).\n"
         }

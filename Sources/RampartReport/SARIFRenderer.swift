@@ -95,7 +95,11 @@ public struct SARIFRenderer {
         var owasp: String
         var cwe: [String]
         var securitySeverity: String
-        enum CodingKeys: String, CodingKey { case severity, confidence, owasp, cwe, securitySeverity = "security-severity" }
+        /// For live findings: the request, the start of the response, and a command that repeats the request.
+        var request: String?
+        var response: String?
+        var reproduce: String?
+        enum CodingKeys: String, CodingKey { case severity, confidence, owasp, cwe, securitySeverity = "security-severity", request, response, reproduce }
     }
 
     static func level(_ severity: Severity) -> String {
@@ -151,7 +155,8 @@ public struct SARIFRenderer {
                 partialFingerprints: ["rampart/v1": finding.fingerprint],
                 properties: ResultProperties(severity: finding.severity.rawValue, confidence: finding.confidence.rawValue,
                                              owasp: finding.owasp.rawValue, cwe: finding.cwe.map { "CWE-\($0)" },
-                                             securitySeverity: finding.severity.securitySeverity))
+                                             securitySeverity: finding.severity.securitySeverity, request: finding.evidence?.request,
+                                             response: finding.evidence?.response, reproduce: finding.evidence?.curl))
         }
         let run = Run(tool: Tool(driver: driver), results: results, automationDetails: AutomationDetails(id: "rampart/\(report.command)/"))
         return encode(Log(runs: [run]))

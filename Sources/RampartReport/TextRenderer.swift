@@ -28,6 +28,7 @@ public struct TextRenderer {
             out += "\n" + paint("\(severity.rawValue.uppercased()) (\(findings.count))", code(for: severity)) + "\n"
             for finding in findings {
                 out += "  \(finding.location.display)  \(paint(finding.ruleId, code(for: severity)))  \(finding.message)\n"
+                if let curl = finding.evidence?.curl { out += paint("      \(curl.count > 300 ? String(curl.prefix(300)) + "…" : curl)", "2") + "\n" }
             }
         }
         if report.findings.isEmpty { out += "\nNo findings.\n" }

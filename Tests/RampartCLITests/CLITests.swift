@@ -147,7 +147,8 @@ struct CLI {
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let result = try CLI.run("demo", in: folder)
     #expect(result.status == 0)
-    #expect(result.stdout.contains("shop-api.yaml"))
+    #expect(result.stdout.contains("Audit of the lab's description"))
+    #expect(result.stdout.contains("bola-read") && result.stdout.contains("sql-injection"), "the scan finds the lab's flaws")
     #expect(result.stdout.contains("HTML report: "))
     #expect(FileManager.default.fileExists(atPath: folder + "/rampart-demo-report.html"))
 }
