@@ -95,6 +95,8 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Benchmarks/scan: the HTTP engine's throughput against the lab.
+        .executableTarget(name: "rampart-engine-bench", dependencies: ["RampartHTTP"], path: "Benchmarks/scan/EngineBench"),
         .testTarget(name: "RampartCoreTests", dependencies: ["RampartCore"]),
         .testTarget(name: "RampartSpecTests", dependencies: ["RampartSpec"], exclude: ["Fixtures"]),
         // Local HTTP(S) servers and certificates for tests; not part of the product.
@@ -121,10 +123,10 @@ let package = Package(
         ),
         .testTarget(name: "RampartHTTPTests", dependencies: ["RampartHTTP", "RampartLab", "RampartSpec"]),
         .testTarget(name: "RampartScanTests", dependencies: ["RampartScan", "RampartLab", "RampartSpec", "RampartHTTP"]),
-        .testTarget(name: "RampartReportTests", dependencies: ["RampartReport", "RampartSpec"]),
+        .testTarget(name: "RampartReportTests", dependencies: ["RampartReport", "RampartSpec"], exclude: ["Fixtures"]),
         .testTarget(
             name: "RampartCLITests",
-            dependencies: ["rampart", "RampartTestSupport", .product(name: "NIOHTTP1", package: "swift-nio")]
+            dependencies: ["rampart", "RampartTestSupport", "RampartLab", .product(name: "NIOHTTP1", package: "swift-nio")]
         ),
     ]
 )

@@ -19,6 +19,20 @@ struct CLI {
     }
 
     static func run(_ arguments: String..., in directory: String? = nil) throws -> Result {
+        try run(arguments, in: directory)
+    }
+
+    /// Runs the binary on a thread of its own, so that servers living in this test process
+    /// (the lab) keep the concurrency pool's few threads while the child runs.
+    static func detached(_ arguments: String...) async throws -> Result {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                do { continuation.resume(returning: try run(arguments, in: nil)) } catch { continuation.resume(throwing: error) }
+            }.start()
+        }
+    }
+
+    static func run(_ arguments: [String], in directory: String?) throws -> Result {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments

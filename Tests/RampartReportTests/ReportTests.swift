@@ -10,7 +10,8 @@ import RampartCore
 private let testsFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
 private let projectRoot = testsFolder.deletingLastPathComponent().deletingLastPathComponent()
 private let shared = projectRoot.deletingLastPathComponent().appendingPathComponent("shared").path
-private let demoSpec = projectRoot.appendingPathComponent("Sources/rampart/Resources/demo-openapi.yaml").path
+/// A small shop API with the design mistakes real APIs carry: findings of every severity.
+private let demoSpec = testsFolder.appendingPathComponent("Fixtures/shop-api.yaml").path
 
 /// A report over the bundled demo spec: findings of every severity, with a hostile string added.
 private func sampleReport() throws -> Report {
@@ -128,7 +129,7 @@ private final class XMLCounter: NSObject, XMLParserDelegate {
     let plain = ReportFormat.text.render(report, color: false)
     #expect(!plain.contains("\u{1B}["))
     #expect(plain.contains("HIGH ("))
-    #expect(plain.contains("demo-openapi.yaml:"))
+    #expect(plain.contains("shop-api.yaml:"))
     #expect(plain.contains("Score \(report.score.value)/100, grade \(report.score.grade.rawValue)"))
     #expect(ReportFormat.text.render(report, color: true).contains("\u{1B}[1;31m"))
     let highIndex = plain.range(of: "HIGH (")!.lowerBound, lowIndex = plain.range(of: "LOW (")!.lowerBound

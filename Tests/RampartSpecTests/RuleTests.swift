@@ -55,7 +55,7 @@ func ruleFlagsItsPositiveAndNotItsNegative(ruleId: String) throws {
     ("audit:\n  disabled: [x]\n", "rampart.yml:2:3", "unknown key 'audit.disabled'"),
     ("audit:\n  disable: [no-such-rule]\n", "rampart.yml:2:13", "unknown rule 'no-such-rule'"),
     ("audit:\n  severity:\n    http-basic-auth: urgent\n", "rampart.yml:3:5", "'urgent' is not a severity"),
-    ("scan: {}\n", "rampart.yml:1:1", "unknown section 'scan'"),
+    ("gateway: {}\n", "rampart.yml:1:1", "unknown section 'gateway'"),
     ("audit: [1]\n", "rampart.yml:1:1", "'audit' must be a mapping"),
 ])
 func configurationErrorsNameLineAndKey(text: String, place: String, problem: String) {

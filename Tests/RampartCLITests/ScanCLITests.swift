@@ -1,0 +1,155 @@
+import Foundation
+import RampartLab
+import Testing
+
+/// `rampart scan` and `rampart lab` as a user runs them, against labs started in this process.
+private func withLab<T>(secure: Bool = false, _ body: (URL, String) async throws -> T) async throws -> T {
+    let lab = try await Lab(secure: secure).start()
+    let folder = try CLI.temporaryFolder()
+    let config = folder + "/lab.yml"
+    try Lab.scanConfiguration.write(toFile: config, atomically: true, encoding: .utf8)
+    defer {
+        try? FileManager.default.removeItem(atPath: folder)
+    }
+    let result = try await body(lab.url, config)
+    await lab.stop()
+    return result
+}
+
+@Test func scanWritesValidSARIFAndGatesOnSeverity() async throws {
+    let folder = try CLI.temporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let (status, stderr) = try await withLab { url, config in
+        let result = try await CLI.detached("scan", "--spec", url.absoluteString + "/openapi.json", "--target", url.absoluteString, "--config", config,
+                                 "--rps", "0", "--format", "sarif", "--output", folder + "/scan.sarif", "--fail-on", "high")
+        return (result.status, result.stderr)
+    }
+    #expect(status == 1, "high findings with --fail-on high: \(stderr)")
+    let script = """
+    import json, sys, jsonschema
+    schema = json.load(open(sys.argv[1])); doc = json.load(open(sys.argv[2]))
+    errors = list(jsonschema.validators.validator_for(schema)(schema).iter_errors(doc))
+    for e in errors[:5]: print("/".join(map(str, e.absolute_path)), e.message)
+    results = doc["runs"][0]["results"]
+    print("results:", len(results), "errors:", len(errors), "reproducible:", sum(1 for r in results if r["properties"].get("reproduce", "").startswith("curl ")))
+    sys.exit(1 if errors else 0)
+    """
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = ["python3", "-c", script, CLI.projectRoot.deletingLastPathComponent().appendingPathComponent("shared/schemas/sarif-schema-2.1.0.json").path, folder + "/scan.sarif"]
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    try process.run()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0, "\(output)")
+    #expect(output.contains("errors: 0"))
+    #expect(!output.contains("results: 0"))
+}
+
+@Test(arguments: ["json", "junit", "markdown", "html", "text"])
+func everyFormatIsWritten(_ format: String) async throws {
+    let result = try await withLab(secure: true) { url, config in
+        try await CLI.detached("scan", "--target", url.absoluteString, "--config", config, "--rps", "0", "--format", format, "--only", "bola-read", "--only", "sql-injection")
+    }
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stderr.contains("rampart scan: 19 operations"), "the summary goes to stderr: \(result.stderr)")
+    switch format {
+    case "json": #expect((try? JSONSerialization.jsonObject(with: Data(result.stdout.utf8))) != nil)
+    case "junit": #expect(result.stdout.hasPrefix("<?xml"))
+    case "html": #expect(result.stdout.contains("<html"))
+    default: #expect(!result.stdout.isEmpty)
+    }
+}
+
+@Test func dryRunPrintsThePlanAndSendsNothing() async throws {
+    let result = try await withLab { url, config in
+        try await CLI.detached("scan", "--spec", CLI.projectRoot.appendingPathComponent("Sources/RampartLab/Resources/openapi.json").path,
+                    "--target", url.absoluteString, "--config", config, "--dry-run")
+    }
+    #expect(result.status == 0)
+    #expect(result.stdout.contains("identity alice (role user), signs up first"))
+    #expect(result.stdout.contains("check: bola-read [API1, critical]"))
+    #expect(result.stdout.contains("destructive requests: only on objects Rampart creates"))
+}
+
+@Test func badInputIsAClearErrorWithExitCode2() async throws {
+    let folder = try CLI.temporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try "scan:\n  identities:\n    a: {login: {path: /x}}\n".write(toFile: folder + "/bad.yml", atomically: true, encoding: .utf8)
+    try FileManager.default.createDirectory(atPath: folder + "/packs", withIntermediateDirectories: true)
+    try "id: broken\n".write(toFile: folder + "/packs/broken.yaml", atomically: true, encoding: .utf8)
+    try await withLab { url, config in
+        let badConfig = try await CLI.detached("scan", "--target", url.absoluteString, "--config", folder + "/bad.yml")
+        #expect(badConfig.status == 2)
+        #expect(badConfig.stderr == "rampart: \(folder)/bad.yml:3:9: the login of 'a' needs 'token' (a JSON pointer into the response) or 'cookie' (a cookie name)\n")
+        let badPack = try await CLI.detached("scan", "--target", url.absoluteString, "--config", config, "--rules", folder + "/packs")
+        #expect(badPack.status == 2)
+        #expect(badPack.stderr.contains("broken.yaml:1:1: missing 'severity'"))
+        let badTarget = try await CLI.detached("scan", "--target", "ftp://example.com")
+        #expect(badTarget.status == 2)
+        let missingSpec = try await CLI.detached("scan", "--target", url.absoluteString, "--spec", url.absoluteString + "/nope.json")
+        #expect(missingSpec.status == 2 && missingSpec.stderr.contains("nope.json"))
+        let missingConfig = try await CLI.detached("scan", "--target", url.absoluteString, "--config", config.replacingOccurrences(of: "lab.yml", with: "wrong.yml"))
+        #expect(missingConfig.status == 2 && missingConfig.stderr.contains("wrong.yml"))
+        #expect(!badConfig.stderr.contains("Fatal") && !badPack.stderr.contains("Fatal"))
+    }
+}
+
+@Test func aLoginThatFailsStopsTheScanWithItsReason() async throws {
+    try await withLab { url, config in
+        let text = try String(contentsOfFile: config, encoding: .utf8).replacingOccurrences(of: "admin-lab-password", with: "not-the-password")
+        try text.write(toFile: config, atomically: true, encoding: .utf8)
+        let result = try await CLI.detached("scan", "--target", url.absoluteString, "--config", config)
+        #expect(result.status == 2)
+        #expect(result.stderr.contains("identity 'admin': login POST /api/v2/auth/login answered 401"), "\(result.stderr)")
+    }
+}
+
+@Test func withoutASpecTheDescriptionIsDiscovered() async throws {
+    let result = try await withLab { url, config in
+        try await CLI.detached("scan", "--target", url.absoluteString, "--config", config, "--rps", "0", "--only", "bola-read", "--format", "json")
+    }
+    #expect(result.status == 1)
+    #expect(result.stdout.contains("\"bola-read\""))
+}
+
+@Test func ctrlCStopsAndStillWritesThePartialReport() async throws {
+    let lab = try await Lab().start()
+    let folder = try CLI.temporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try Lab.scanConfiguration.write(toFile: folder + "/lab.yml", atomically: true, encoding: .utf8)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CLI.binary)
+    process.arguments = ["scan", "--target", lab.url.absoluteString, "--config", folder + "/lab.yml", "--rps", "20", "--format", "json", "--output", folder + "/partial.json"]
+    let err = Pipe()
+    process.standardError = err
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    try await Task.sleep(for: .seconds(4))
+    process.interrupt()
+    let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    await lab.stop()
+    #expect(stderr.contains("interrupted"), "\(stderr)")
+    #expect(stderr.contains("partial"), "\(stderr)")
+    let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/partial.json"))) as? [String: Any]
+    #expect(report?["findings"] != nil)
+}
+
+@Test func theLabListensOnLoopbackAndServesItsConfiguration() async throws {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CLI.binary)
+    process.arguments = ["lab", "--port", "0", "--secure"]
+    let out = Pipe()
+    process.standardOutput = out
+    try process.run()
+    defer { process.terminate(); process.waitUntilExit() }
+    let line = String(decoding: out.fileHandleForReading.availableData, as: UTF8.self)
+    let first = String(line.split(separator: "\n").first ?? "")
+    let url = try #require(first.split(separator: " ").last.map(String.init))
+    #expect(url.hasPrefix("http://127.0.0.1:"), "binds loopback: \(first)")
+    let config = try await CLI.detached("scan", "--target", url, "--dry-run").stdout
+    #expect(config.contains("spec: \(url)/openapi.json"), "the description was fetched from the lab: \(config)")
+    #expect(line.contains("secure twin"))
+}
