@@ -36,6 +36,13 @@ public struct Identity: Sendable {
     public var authentication: Authentication
     public var signup: RequestTemplate?
 
+    public init(name: String, role: String, authentication: Authentication, signup: RequestTemplate? = nil) {
+        self.name = name
+        self.role = role
+        self.authentication = authentication
+        self.signup = signup
+    }
+
     public var isAdmin: Bool { role.lowercased().contains("admin") }
 }
 

@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import HTTPTypes
 import Hummingbird
 
 /// The lab's API. Each deliberate flaw is marked `Flaw (APIn)` and listed in docs/lab.md; `state.secure` turns them all off.
@@ -21,11 +22,20 @@ struct LabRoutes: Sendable {
 
     // MARK: Identity
 
-    /// The signed-in user, from `Authorization: Bearer` (or, in the vulnerable lab, `?access_token=`).
+    /// The signed-in user: a bearer token (header, or the `bank_session` cookie the login sets), an API key
+    /// (`X-API-Key`, shown on the profile), or HTTP basic with e-mail and password. The vulnerable lab also
+    /// takes the token from `?access_token=`.
     func user(_ request: Request) -> Row? {
+        let authorization = request.headers[.authorization] ?? ""
+        if authorization.lowercased().hasPrefix("basic ") { return basicUser(String(authorization.dropFirst(6))) }
+        if let key = request.headers[HTTPField.Name("X-API-Key")!] {
+            return try? state.database.query("SELECT * FROM users WHERE api_key = ?", [.text(key)]).first
+        }
         var token: String?
-        if let header = request.headers[.authorization], header.lowercased().hasPrefix("bearer ") {
-            token = String(header.dropFirst(7))
+        if authorization.lowercased().hasPrefix("bearer ") {
+            token = String(authorization.dropFirst(7))
+        } else if let cookie = request.cookies["bank_session"] {
+            token = cookie.value
         } else if !secure, let query = request.uri.queryParameters.get("access_token") {
             token = query  // Flaw (API2): credentials accepted in the URL.
         }
@@ -33,6 +43,14 @@ struct LabRoutes: Sendable {
               var row = try? state.database.query("SELECT * FROM users WHERE id = ?", [.integer(claims.subject)]).first else { return nil }
         // The role in a token is what the lab trusts (a forged token can claim any role).
         row["role"] = .text(claims.role)
+        return row
+    }
+
+    func basicUser(_ encoded: String) -> Row? {
+        guard let decoded = Data(base64Encoded: encoded).map({ String(decoding: $0, as: UTF8.self) }),
+              let colon = decoded.firstIndex(of: ":"),
+              let row = try? state.database.query("SELECT * FROM users WHERE email = ?", [.text(String(decoded[..<colon]))]).first,
+              row["password_hash"]?.text == LabState.hash(String(decoded[decoded.index(after: colon)...])) else { return nil }
         return row
     }
 
@@ -134,6 +152,8 @@ struct LabRoutes: Sendable {
 
     func issue(_ user: Row) -> Response {
         let token = state.tokens.issueHS256(subject: user["id"]?.integer ?? 0, role: user["role"]?.text ?? "user")
-        return LabJSON.response(.ok, ["token": token, "token_type": "Bearer", "expires_in": Int(LabTokens.lifetime)])
+        var response = LabJSON.response(.ok, ["token": token, "token_type": "Bearer", "expires_in": Int(LabTokens.lifetime)])
+        response.setCookie(Cookie(name: "bank_session", value: token, maxAge: Int(LabTokens.lifetime), path: "/", secure: secure, httpOnly: true, sameSite: .strict))
+        return response
     }
 }
