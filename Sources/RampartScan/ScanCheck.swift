@@ -32,7 +32,7 @@ public enum ScanChecks {
         // API7
         ServerSideRequestForgery(),
         // API8
-        CORSMisconfiguration(), MissingSecurityHeaders(), VerboseErrors(), TraceEnabled(), SQLInjection(), NoSQLInjection(),
+        CORSMisconfiguration(), MissingSecurityHeaders(), TechnologyBanner(), VerboseErrors(), TraceEnabled(), SQLInjection(), NoSQLInjection(),
         PathTraversal(), CommandInjection(),
         // API9
         OldAPIVersion(),

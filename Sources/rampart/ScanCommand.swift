@@ -164,10 +164,13 @@ struct ScanCommand: AsyncParsableCommand {
     /// Runs the scan; Ctrl-C (SIGINT) cancels it, and what was found so far is still reported.
     private func runInterruptibly(_ scanner: ScanRunner) async throws -> ScanResult {
         let showProgress = Terminal.stderrIsTTY
+        let started = ContinuousClock.now
         let task = Task {
             try await scanner.run { progress in
                 guard showProgress else { return }
-                Terminal.progress("\(progress.phase): checks \(progress.checksDone)/\(progress.checksTotal) · \(progress.requests) requests · \(progress.findings) findings")
+                let elapsed = ContinuousClock.now - started
+                let rate = Double(progress.requests) / max(0.001, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                Terminal.progress("\(progress.phase): checks \(progress.checksDone)/\(progress.checksTotal) · \(progress.requests) requests (\(Int(rate))/s) · \(progress.findings) findings")
             }
         }
         signal(SIGINT, SIG_IGN)

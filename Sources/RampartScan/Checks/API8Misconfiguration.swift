@@ -44,6 +44,27 @@ struct MissingSecurityHeaders: ScanCheck {
     }
 }
 
+/// Server and framework names with versions in response headers.
+struct TechnologyBanner: ScanCheck {
+    let rule = RuleMetadata(
+        id: "technology-banner", title: "Responses name the server software and its version", severity: .low, owasp: .api8, cwe: [497, 200],
+        description: "A header such as Server, X-Powered-By or X-AspNet-Version names the software and version behind the API, which tells attackers which known vulnerabilities to try.",
+        remediation: "Remove X-Powered-By and version headers, and reduce Server to a product name without version.")
+    let passive = true
+    static let headers = ["Server", "X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version", "X-Runtime", "X-Generator"]
+
+    func run(_ scan: ScanContext) async {
+        for (endpoint, _, exchange) in scan.observed {
+            let banners = Self.headers.compactMap { name in
+                exchange.response.header(name).flatMap { $0.range(of: #"\d+\.\d+"#, options: .regularExpression) != nil ? "\(name): \($0)" : nil }
+            }
+            guard !banners.isEmpty else { continue }
+            scan.report(rule, at: Location(method: "GET", path: "/"), "\(endpoint.label) answers with \(banners.joined(separator: ", "))", proof: exchange)
+            return
+        }
+    }
+}
+
 /// Malformed JSON sent to operations that take JSON: stack traces and internals in the answer.
 struct VerboseErrors: ScanCheck {
     let rule = RuleMetadata(
