@@ -19,7 +19,7 @@ struct InjectionPoint {
         case .query:
             return scan.request(endpoint, identity: identity, query: [URLQueryItem(name: name, value: payload)])
         case .body:
-            var body = scan.request(endpoint, identity: identity).body.flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] } ?? [:]
+            var body = scan.exampleBody(endpoint, identity: identity) ?? [:]
             body[name] = payload
             return scan.request(endpoint, identity: identity, body: body)
         }
@@ -53,7 +53,7 @@ extension ScanContext {
                     points.append(InjectionPoint(endpoint: endpoint, place: .query, name: parameter.name, value: value, identity: identity))
                 }
             } else if endpoint.method == "POST", endpoint.pathParameters.isEmpty, endpoint.takesJSONBody,
-                      let body = request(endpoint, identity: identity).body.flatMap({ try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }) {
+                      let body = exampleBody(endpoint, identity: identity) {
                 for (name, value) in body.sorted(by: { $0.key < $1.key }) where wanted(name) {
                     guard let text = value as? String else { continue }
                     points.append(InjectionPoint(endpoint: endpoint, place: .body, name: name, value: text, identity: identity))

@@ -1,4 +1,5 @@
 import Foundation
+import RampartCore
 import RampartHTTP
 
 /// Remembers work several checks need once: cracked JWT secrets.
@@ -22,6 +23,9 @@ struct AuthProbe {
     var session: Session
     var request: OutboundRequest
     var baseline: Exchange
+    /// The identity's bearer token, when it has one.
+    var token: String?
+    var jwt: JWT? { token.flatMap(JWT.init) }
 
     /// Sends the probe with `authorization` instead of the identity's credentials (or with `query` items added); the exchange if it was accepted.
     func accepted(_ scan: ScanContext, authorization: String? = nil, query: [URLQueryItem] = []) async -> Exchange? {
@@ -36,36 +40,56 @@ struct AuthProbe {
     }
 }
 
+/// An identity's JSON login, for the checks that try other users and passwords on it.
+struct LoginTemplate {
+    var request: OutboundRequest
+    var body: [String: Any]
+    var userKey: String
+    var passwordKey: String
+    var location: Location { Location(method: request.method, path: request.url.path) }
+
+    /// Sends the login anonymously with `changes` applied to its body.
+    func attempt(_ scan: ScanContext, _ changes: [String: Any]) async -> Exchange? {
+        await scan.send(OutboundRequest(method: request.method, url: request.url, json: body.merging(changes) { $1 }), as: nil)
+    }
+}
+
 extension ScanContext {
-    /// A probe for `session` (or the first identity holding a bearer token): a secured GET without path placeholders.
+    /// The HMAC secret of the probe's token, cracked once per scan and shared by the checks that need it.
+    func crackedSecret(of probe: AuthProbe) async -> String? {
+        guard let token = probe.token else { return nil }
+        return await shared.secret(for: token, wordlist: options.jwtWordlist)
+    }
+
+    /// A probe for `session` (or the first identity holding a bearer token, of `algorithm` when given): a secured GET without path placeholders.
     func authProbe(for wanted: Session? = nil, algorithm: String? = nil) async -> AuthProbe? {
-        var candidates: [Session] = []
-        if let wanted { candidates = [wanted] } else {
-            for session in sessions {
-                guard let token = try? await session.token(), let jwt = JWT(token) else { continue }
-                if algorithm == nil || jwt.algorithm == algorithm { candidates.append(session) }
-            }
+        // Identities holding a JWT first (the token checks need one), then the rest; only `algorithm`'s when given.
+        var withJWT: [Session] = [], without: [Session] = []
+        for session in wanted.map({ [$0] }) ?? sessions {
+            let jwt = (try? await session.token()).flatMap(JWT.init)
+            if let jwt, algorithm == nil || jwt.algorithm == algorithm { withJWT.append(session) } else if algorithm == nil { without.append(session) }
         }
+        let candidates = withJWT + without
         let gets = endpoints.filter { $0.method == "GET" && $0.isSecured && $0.pathParameters.isEmpty && !$0.isAdminOnly }
         for session in candidates {
             for endpoint in gets {
                 let request = self.request(endpoint, identity: session.identity.name)
                 guard let baseline = await send(request, as: session.identity.name, endpoint: endpoint), baseline.response.isSuccess,
                       let anonymous = await send(request, as: nil), [401, 403].contains(anonymous.response.status) else { continue }
-                return AuthProbe(endpoint: endpoint, session: session, request: request, baseline: baseline)
+                return AuthProbe(endpoint: endpoint, session: session, request: request, baseline: baseline, token: try? await session.token())
             }
         }
         return nil
     }
 
     /// The login request of the first identity that logs in with a JSON body, with its e-mail and password fields.
-    var loginTemplate: (request: OutboundRequest, body: [String: Any], userKey: String, passwordKey: String)? {
+    var loginTemplate: LoginTemplate? {
         for session in sessions {
             guard case .login(let template, _, _, _, _) = session.identity.authentication, let request = template.request(base: base),
                   let data = template.body, let body = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { continue }
             guard let passwordKey = body.keys.first(where: { $0.lowercased().contains("pass") }),
                   let userKey = body.keys.first(where: { key in ["email", "user", "login", "name"].contains { key.lowercased().contains($0) } }) else { continue }
-            return (request, body, userKey, passwordKey)
+            return LoginTemplate(request: request, body: body, userKey: userKey, passwordKey: passwordKey)
         }
         return nil
     }

@@ -114,6 +114,11 @@ public final class ScanContext: @unchecked Sendable {
         return request
     }
 
+    /// The JSON object body `request` would send for `endpoint`, to change a property or two of.
+    func exampleBody(_ endpoint: Endpoint, identity: String?) -> [String: Any]? {
+        request(endpoint, identity: identity).body.flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+    }
+
     /// Builds bodies whose id-like properties (`from_account`, `account_id`) name the identity's own objects.
     func builder(identity: String?) -> ExampleBuilder {
         let own = objects.filter { $0.identity == identity }

@@ -37,7 +37,7 @@ struct JWTNoneAlgorithm: ScanCheck {
         references: ["https://www.rfc-editor.org/rfc/rfc8725#section-3.1"])
 
     func run(_ scan: ScanContext) async {
-        guard let probe = await scan.authProbe(), let token = try? await probe.session.token(), let jwt = JWT(token) else { return }
+        guard let probe = await scan.authProbe(), let jwt = probe.jwt else { return }
         for variant in ["none", "None", "NONE"] {
             var header = jwt.header
             header["alg"] = variant
@@ -58,7 +58,7 @@ struct JWTSignatureNotVerified: ScanCheck {
         remediation: "Reject every token whose signature does not verify with the expected key and algorithm, including empty signatures.")
 
     func run(_ scan: ScanContext) async {
-        guard let probe = await scan.authProbe(), let token = try? await probe.session.token(), let jwt = JWT(token) else { return }
+        guard let probe = await scan.authProbe(), let jwt = probe.jwt else { return }
         let unsigned = JWT.encode(jwt.header) + "." + JWT.encode(jwt.touchedPayload)
         var altered = jwt.signature
         if let last = altered.popLast() { altered.append(last == "A" ? "B" : "A") }
@@ -80,9 +80,7 @@ struct JWTWeakSecret: ScanCheck {
         references: ["https://www.rfc-editor.org/rfc/rfc8725#section-3.5"])
 
     func run(_ scan: ScanContext) async {
-        guard let probe = await scan.authProbe(algorithm: "HS256"),
-              let token = try? await probe.session.token(), let jwt = JWT(token),
-              let secret = await scan.shared.secret(for: token, wordlist: scan.options.jwtWordlist) else { return }
+        guard let probe = await scan.authProbe(algorithm: "HS256"), let jwt = probe.jwt, let secret = await scan.crackedSecret(of: probe) else { return }
         let forged = JWT.make(header: ["alg": "HS256", "typ": "JWT"], payload: jwt.touchedPayload, key: Data(secret.utf8))
         guard let exchange = await probe.accepted(scan, authorization: "Bearer \(forged)") else { return }
         let hint = String(secret.prefix(2)) + String(repeating: "•", count: max(0, secret.count - 2))
@@ -98,8 +96,7 @@ struct JWTExpiredAccepted: ScanCheck {
         remediation: "Check `exp` (and `nbf`) on every request, with at most a minute of clock skew.")
 
     func run(_ scan: ScanContext) async {
-        guard let probe = await scan.authProbe(algorithm: "HS256"), let token = try? await probe.session.token(), let jwt = JWT(token),
-              let secret = await scan.shared.secret(for: token, wordlist: scan.options.jwtWordlist) else { return }
+        guard let probe = await scan.authProbe(algorithm: "HS256"), let jwt = probe.jwt, let secret = await scan.crackedSecret(of: probe) else { return }
         var payload = jwt.payload
         let now = Int(Date().timeIntervalSince1970)
         payload["iat"] = now - 7200
@@ -119,7 +116,7 @@ struct JWTKeyConfusion: ScanCheck {
         references: ["https://www.rfc-editor.org/rfc/rfc8725#section-2.1"])
 
     func run(_ scan: ScanContext) async {
-        guard let probe = await scan.authProbe(algorithm: "RS256"), let token = try? await probe.session.token(), let jwt = JWT(token) else { return }
+        guard let probe = await scan.authProbe(algorithm: "RS256"), let jwt = probe.jwt else { return }
         for pem in await publicKeys(scan) {
             var header = jwt.header
             header["alg"] = "HS256"
@@ -163,10 +160,7 @@ struct UserEnumeration: ScanCheck {
     func run(_ scan: ScanContext) async {
         guard let login = scan.loginTemplate, let knownUser = login.body[login.userKey] as? String else { return }
         func attempt(user: String) async -> Exchange? {
-            var body = login.body
-            body[login.userKey] = user
-            body[login.passwordKey] = "Rampart-wrong-password-1!"
-            return await scan.send(OutboundRequest(method: login.request.method, url: login.request.url, json: body), as: nil)
+            await login.attempt(scan, [login.userKey: user, login.passwordKey: "Rampart-wrong-password-1!"])
         }
         let unknownUser = knownUser.contains("@") ? "rampart-nobody-\(UUID().uuidString.prefix(8).lowercased())@example.com" : "rampart-nobody-\(UUID().uuidString.prefix(8))"
         guard let known = await attempt(user: knownUser), let unknown = await attempt(user: unknownUser),
@@ -174,7 +168,7 @@ struct UserEnumeration: ScanCheck {
         let knownText = known.response.text.replacingOccurrences(of: knownUser, with: "USER")
         let unknownText = unknown.response.text.replacingOccurrences(of: unknownUser, with: "USER")
         guard known.response.status != unknown.response.status || knownText != unknownText else { return }
-        scan.report(rule, at: Location(method: login.request.method, path: login.request.url.path),
+        scan.report(rule, at: login.location,
                     "a wrong password for an existing account answers \(known.response.status) \"\(knownText.prefix(80))\"; an unknown account answers \(unknown.response.status) \"\(unknownText.prefix(80))\"",
                     proof: unknown)
     }
@@ -190,16 +184,14 @@ struct LoginBruteForce: ScanCheck {
 
     func run(_ scan: ScanContext) async {
         guard let login = scan.loginTemplate else { return }
-        var body = login.body
-        body[login.userKey] = "rampart-bruteforce-\(UUID().uuidString.prefix(8).lowercased())@example.com"
+        let nobody = "rampart-bruteforce-\(UUID().uuidString.prefix(8).lowercased())@example.com"
         var last: Exchange?
         for attempt in 1...Self.attempts {
-            body[login.passwordKey] = "Rampart-guess-\(attempt)"
-            guard let exchange = await scan.send(OutboundRequest(method: login.request.method, url: login.request.url, json: body), as: nil) else { return }
+            guard let exchange = await login.attempt(scan, [login.userKey: nobody, login.passwordKey: "Rampart-guess-\(attempt)"]) else { return }
             if Self.isThrottled(exchange.response) { return }
             last = exchange
         }
-        scan.report(rule, at: Location(method: login.request.method, path: login.request.url.path),
+        scan.report(rule, at: login.location,
                     "\(Self.attempts) failed logins in a row were all answered \(last?.response.status ?? 0) with no throttling", proof: last)
     }
 
@@ -218,12 +210,9 @@ struct CredentialsInURL: ScanCheck {
         remediation: "Accept credentials only in the Authorization header (or a secure cookie), never in the query string.")
 
     func run(_ scan: ScanContext) async {
-        guard let probe = await scan.authProbe(), let token = try? await probe.session.token() else { return }
-        var request = probe.request
-        request.headers.removeAll { $0.name.lowercased() == "authorization" }
-        let anonymous = AuthProbe(endpoint: probe.endpoint, session: probe.session, request: request, baseline: probe.baseline)
+        guard let probe = await scan.authProbe(), let token = probe.token else { return }
         for name in ["access_token", "token", "api_key", "apikey", "jwt", "auth"] {
-            if let exchange = await anonymous.accepted(scan, query: [URLQueryItem(name: name, value: token)]) {
+            if let exchange = await probe.accepted(scan, query: [URLQueryItem(name: name, value: token)]) {
                 scan.report(rule, at: probe.endpoint.location(parameter: name), "\(probe.endpoint.label) accepted the bearer token as ?\(name)=", proof: exchange)
                 return
             }

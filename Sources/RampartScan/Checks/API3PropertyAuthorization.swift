@@ -26,7 +26,7 @@ struct MassAssignment: ScanCheck {
             guard let schema = endpoint.bodySchema else { continue }
             let declared = Set(schema["properties"]?.entries.map(\.key) ?? [])
             let planted = Self.privileged.filter { !declared.contains($0.name) }
-            guard !planted.isEmpty, var body = scan.request(endpoint, identity: identity).body.flatMap({ try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }) else { continue }
+            guard !planted.isEmpty, var body = scan.exampleBody(endpoint, identity: identity) else { continue }
             for property in planted { body[property.name] = property.value }
             let anonymous = endpoint.operation.isAuthenticationEndpoint
             guard let exchange = await scan.send(scan.request(endpoint, identity: identity, body: body), as: anonymous ? nil : identity, endpoint: endpoint),

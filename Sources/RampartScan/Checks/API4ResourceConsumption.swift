@@ -70,7 +70,7 @@ struct OversizedInput: ScanCheck {
                       guard let limit = endpoint.resolve(entry.cursor)?["maxLength"]?.node.number, limit < Double(Self.length) else { return nil }
                       return (entry.key, Int(limit))
                   }).first,
-                  var body = scan.request(endpoint, identity: identity).body.flatMap({ try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }) else { continue }
+                  var body = scan.exampleBody(endpoint, identity: identity) else { continue }
             body[name] = String(repeating: "R", count: Self.length)
             guard let exchange = await scan.send(scan.request(endpoint, identity: identity, body: body), as: identity, endpoint: endpoint),
                   exchange.response.isSuccess else { continue }

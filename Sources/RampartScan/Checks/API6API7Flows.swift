@@ -43,7 +43,7 @@ struct ServerSideRequestForgery: ScanCheck {
             guard let properties = endpoint.bodySchema?["properties"]?.entries else { continue }
             for (name, schema) in properties where Self.isURLLike(name, format: endpoint.resolve(schema)?["format"]?.node.string) {
                 defer { scan.operationDone() }
-                guard var body = scan.request(endpoint, identity: identity).body.flatMap({ try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }) else { continue }
+                guard var body = scan.exampleBody(endpoint, identity: identity) else { continue }
                 let (url, token) = listener.newURL()
                 body[name] = url
                 let request = scan.request(endpoint, identity: identity, body: body)

@@ -72,16 +72,14 @@ struct NoSQLInjection: ScanCheck {
 
     func run(_ scan: ScanContext) async {
         guard let login = scan.loginTemplate else { return }
-        var wrong = login.body
-        wrong[login.passwordKey] = "Rampart-wrong-password-1!"
-        guard let refused = await scan.send(OutboundRequest(method: login.request.method, url: login.request.url, json: wrong), as: nil),
+        guard let refused = await login.attempt(scan, [login.passwordKey: "Rampart-wrong-password-1!"]),
               !refused.response.isSuccess else { return }
         for operatorValue: [String: Any] in [["$ne": "rampart-no-such-password"], ["$gt": ""], ["$regex": ".*"]] {
-            var body = login.body
-            body[login.passwordKey] = operatorValue
-            guard let exchange = await scan.send(OutboundRequest(method: login.request.method, url: login.request.url, json: body), as: nil),
+            guard let exchange = await login.attempt(scan, [login.passwordKey: operatorValue]),
                   exchange.response.isSuccess else { continue }
-            scan.report(rule, at: Location(method: login.request.method, path: login.request.url.path, parameter: login.passwordKey),
+            var location = login.location
+            location.parameter = login.passwordKey
+            scan.report(rule, at: location,
                         "login succeeded with \(login.passwordKey) = \(operatorValue.keys.first ?? "") operator (a wrong password answers \(refused.response.status))", proof: exchange)
             return
         }

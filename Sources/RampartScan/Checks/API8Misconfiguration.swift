@@ -10,7 +10,7 @@ struct CORSMisconfiguration: ScanCheck {
         remediation: "Allow only a fixed list of trusted origins, never `null`, and send Access-Control-Allow-Credentials only for them.")
 
     func run(_ scan: ScanContext) async {
-        guard let probe = await scan.authProbe() ?? nil else { return }
+        guard let probe = await scan.authProbe() else { return }
         for origin in ["https://evil.rampart.test", "null"] {
             var request = probe.request
             request.setHeader("Origin", origin)
