@@ -21,6 +21,8 @@ public struct ScanProgress: Sendable {
     public var phase: String
     public var checksDone: Int
     public var checksTotal: Int
+    /// Operation tests finished so far, across checks (one check tests many operations).
+    public var operationsTested: Int
     public var requests: Int
     public var findings: Int
 }
@@ -73,7 +75,8 @@ public struct ScanRunner: Sendable {
         let scan = ScanContext(base: target, endpoints: endpoints, sessions: sessions, engine: engine, redactor: redactor, options: options, listener: listener)
         let checks = self.checks
         func tick(_ phase: String, _ done: Int) {
-            progress(ScanProgress(phase: phase, checksDone: done, checksTotal: checks.count, requests: engine.counters.sent, findings: scan.findings.count))
+            progress(ScanProgress(phase: phase, checksDone: done, checksTotal: checks.count, operationsTested: scan.operationsDone,
+                                 requests: engine.counters.sent, findings: scan.findings.count))
         }
 
         do {

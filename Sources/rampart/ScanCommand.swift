@@ -170,7 +170,7 @@ struct ScanCommand: AsyncParsableCommand {
                 guard showProgress else { return }
                 let elapsed = ContinuousClock.now - started
                 let rate = Double(progress.requests) / max(0.001, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
-                Terminal.progress("\(progress.phase): checks \(progress.checksDone)/\(progress.checksTotal) · \(progress.requests) requests (\(Int(rate))/s) · \(progress.findings) findings")
+                Terminal.progress("\(progress.phase): checks \(progress.checksDone)/\(progress.checksTotal) · \(progress.operationsTested) operation tests · \(progress.requests) requests (\(Int(rate))/s) · \(progress.findings) findings")
             }
         }
         signal(SIGINT, SIG_IGN)
