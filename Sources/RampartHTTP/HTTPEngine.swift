@@ -79,6 +79,7 @@ public final class HTTPEngine: Sendable {
         while true {
             do {
                 let response = try await perform(request)
+                noteRedirect(from: request.url, response)
                 state.withLockedValue { $0.latencies.append(Int(response.elapsed.components.seconds * 1_000_000 + response.elapsed.components.attoseconds / 1_000_000_000_000)) }
                 return Exchange(request: request, response: response)
             } catch where attempt < options.retries && Self.isConnectionFailure(error) {
@@ -90,6 +91,13 @@ public final class HTTPEngine: Sendable {
                 throw error
             }
         }
+    }
+
+    /// Redirects are never followed; one that leaves the scope is recorded with the refused URLs.
+    private func noteRedirect(from url: URL, _ response: ReceivedResponse) {
+        guard (300..<400).contains(response.status), let location = response.header("Location"),
+              let target = URL(string: location, relativeTo: url)?.absoluteURL, !scope.contains(target) else { return }
+        state.withLockedValue { $0.refused.append("\(target.absoluteString) (redirect from \(url.absoluteString), not followed)") }
     }
 
     /// Counts the request against the budget, or refuses it.

@@ -106,3 +106,14 @@ private final class Asked: @unchecked Sendable {
     await engine.shutdown()
     await second.stop()
 }
+
+@Test func aRedirectOutOfScopeIsNotFollowedButReported() async throws {
+    let server = try await TestServer.start { _ in Canned(status: .found, headers: [("Location", "https://elsewhere.example/login")]) }
+    let engine = try HTTPEngine(scope: Scope([server.httpURL]), options: EngineOptions(requestsPerSecond: nil))
+    let exchange = try await engine.send(OutboundRequest(method: "GET", url: server.httpURL))
+    #expect(exchange.response.status == 302)
+    #expect(engine.counters.sent == 1)
+    #expect(engine.counters.refused.first?.hasPrefix("https://elsewhere.example/login (redirect from") == true, "\(engine.counters.refused)")
+    await engine.shutdown()
+    await server.stop()
+}
