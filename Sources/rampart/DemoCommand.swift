@@ -12,9 +12,7 @@ struct DemoCommand: AsyncParsableCommand {
         commandName: "demo",
         abstract: "See Rampart work: start the vulnerable lab, audit its description, scan it, write an HTML report.",
         discussion: """
-        Starts Rampart Bank (the lab, docs/lab.md) on a free port of 127.0.0.1, audits its OpenAPI description,
-        scans it as two customers, an admin and a partner application, prints what was found and writes an
-        HTML report with every finding's proof. Nothing leaves this machine.
+        Starts Rampart Bank (the lab, docs/lab.md) on a free port of 127.0.0.1, audits its OpenAPI description, scans it as two customers, an admin and a partner application, prints what was found and writes an HTML report with every finding's proof. Nothing leaves this machine.
 
         Examples:
           rampart demo

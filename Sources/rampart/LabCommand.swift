@@ -7,15 +7,14 @@ struct LabCommand: AsyncParsableCommand {
         commandName: "lab",
         abstract: "Run Rampart Bank, a deliberately vulnerable API, to practise on and to test the scanner.",
         discussion: """
-        The lab binds 127.0.0.1 unless --host says otherwise. It serves its OpenAPI description at /openapi.json and a ready scan
-        configuration (its demo identities and how they log in) at /rampart.yml. Every planted flaw is
-        listed in docs/lab.md; --secure serves the same API with all of them fixed.
+        The lab binds 127.0.0.1 unless --host says otherwise. It serves its OpenAPI description at /openapi.json and a ready scan configuration (its demo identities and how they log in) at /rampart.yml. Every planted flaw is listed in docs/lab.md; --secure serves the same API with all of them fixed.
 
         Examples:
           rampart lab
           rampart lab --secure --port 8089
           curl -s http://127.0.0.1:8088/rampart.yml > lab.yml
-          rampart scan --spec http://127.0.0.1:8088/openapi.json --target http://127.0.0.1:8088 --config lab.yml
+          rampart scan --spec http://127.0.0.1:8088/openapi.json \\
+              --target http://127.0.0.1:8088 --config lab.yml
         """)
 
     @Option(help: "The port to listen on (0 picks a free one).")

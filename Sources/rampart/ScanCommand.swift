@@ -11,24 +11,21 @@ struct ScanCommand: AsyncParsableCommand {
         commandName: "scan",
         abstract: "Test a running API for the OWASP API Security Top 10, as several identities.",
         discussion: """
-        Rampart reads the API description, signs in every identity named in the configuration, creates the
-        objects it needs as each of them, then runs every check that applies: object and function level
-        authorization (BOLA, BFLA), authentication and JWT flaws, mass assignment, data exposure, resource
-        limits, business flows, SSRF (confirmed by an out-of-band listener), misconfiguration and injections.
-        Each finding carries the request that proves it, the response, a curl command (secrets redacted) and the fix.
+        Rampart reads the API description, signs in every identity named in the configuration, creates the objects it needs as each of them, then runs every check that applies: object and function level authorization (BOLA, BFLA), authentication and JWT flaws, mass assignment, data exposure, resource limits, business flows, SSRF (confirmed by an out-of-band listener), misconfiguration and injections. Each finding carries the request that proves it, the response, a curl command (secrets redacted) and the fix.
 
-        Only the target's origin is contacted. By default DELETE, PUT, PATCH and POSTs on existing objects are
-        sent only to objects Rampart created itself (--allow-destructive lifts this). Ctrl-C stops cleanly and
-        still writes the report of what was found.
+        Only the target's origin is contacted. By default DELETE, PUT, PATCH and POSTs on existing objects are sent only to objects Rampart created itself (--allow-destructive lifts this). Ctrl-C stops cleanly and still writes the report of what was found.
+
+        The configuration (rampart.yml, section scan:) names the identities and how each signs in; see docs/configuration.md.
 
         Examples:
+          rampart lab &
+          curl -s http://127.0.0.1:8088/rampart.yml > lab.yml
           rampart scan --target http://127.0.0.1:8088 --config lab.yml
-          rampart scan --spec openapi.yaml --target https://staging.example.com --config rampart.yml \\
-                       --format sarif --output scan.sarif --fail-on high
-          rampart scan --spec http://127.0.0.1:8088/openapi.json --target http://127.0.0.1:8088 --dry-run
-          rampart scan --target https://staging.example.com --proxy http://127.0.0.1:8080 --rps 10
-
-        The configuration (rampart.yml, scan: section) names identities and how each signs in; see docs/configuration.md.
+          rampart scan --spec api.yaml --target https://staging.example.com \\
+              --config rampart.yml --format sarif -o scan.sarif --fail-on high
+          rampart scan --target http://127.0.0.1:8088 --config lab.yml --dry-run
+          rampart scan --target https://staging.example.com --rps 10 \\
+              --proxy http://127.0.0.1:8080
         """)
 
     @Option(help: "The API description: a file or an http(s) URL. Without it, Rampart looks for /openapi.json and similar on the target.")
