@@ -133,7 +133,13 @@ struct ScanCommand: AsyncParsableCommand {
         let result = try await runInterruptibly(scanner)
         Terminal.endProgress()
         let rules = ScanChecks.all.map(\.rule) + packs.map(\.rule)
-        let shared = Report(tool: .init(version: Rampart.version), command: "scan", target: base.absoluteString, findings: result.findings, rules: rules)
+        // A stopped scan says so in every format, not only on the terminal.
+        let subjects = result.partial
+            ? [Report.Subject(name: base.absoluteString, score: nil, findings: result.findings.count,
+                              error: "partial scan: stopped (Ctrl-C or --max-requests) before every check finished")]
+            : []
+        let shared = Report(tool: .init(version: Rampart.version), command: "scan", target: base.absoluteString, findings: result.findings, rules: rules,
+                            subjects: subjects)
         let seconds = Double(result.duration.components.seconds) + Double(result.duration.components.attoseconds) / 1e18
         Terminal.note(String(format: "rampart scan: %d operations, %d requests in %.1f s (%.0f req/s), %d findings%@", result.operations, result.requests, seconds,
                              Double(result.requests) / max(seconds, 0.001), result.findings.count, result.partial ? " (partial: stopped early)" : ""))

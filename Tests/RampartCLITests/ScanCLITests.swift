@@ -135,6 +135,7 @@ func everyFormatIsWritten(_ format: String) async throws {
     #expect(stderr.contains("partial"), "\(stderr)")
     let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/partial.json"))) as? [String: Any]
     #expect(report?["findings"] != nil)
+    #expect("\(report ?? [:])".contains("partial scan"), "the report itself says it is partial")
 }
 
 @Test func theLabListensOnLoopbackAndServesItsConfiguration() async throws {
