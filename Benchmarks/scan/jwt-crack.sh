@@ -16,7 +16,7 @@ trap 'kill $lab_pid 2>/dev/null' EXIT
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$PORT/" >/dev/null && break; sleep 0.1; done
 url="http://127.0.0.1:$PORT"
 curl -sf "$url/rampart.yml" > /tmp/rampart-jwt-lab.yml
-candidates=$(( $(grep -c '' "$LIST") + $( [ -r /usr/share/dict/words ] && grep -c '' /usr/share/dict/words || echo 0) ))
+candidates=$(( 63 + $(grep -c '' "$LIST") + $( [ -r /usr/share/dict/words ] && grep -c '' /usr/share/dict/words || echo 0) ))   # 63: the built-in list
 rampart_seconds=$(RAMPART_TRACE_CHECKS=1 "$bin/rampart" scan --target "$url" --config /tmp/rampart-jwt-lab.yml --only jwt-weak-secret \
     --jwt-wordlist "$LIST" --rps 0 --format json --fail-on none 2>&1 >/dev/null | sed -n 's/^check jwt-weak-secret: \([0-9.]*\) seconds/\1/p')
 token=$(curl -sf -X POST "$url/api/v2/auth/login" -d '{"email":"carol@bank.lab","password":"carol-lab-password"}' | python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')

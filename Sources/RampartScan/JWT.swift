@@ -54,8 +54,9 @@ enum JWTCracker {
         "auth-secret", "private", "privatekey", "1234567890", "abc123", "letmein", "welcome", "gfg_jwt_secret_key", "SECRET_KEY", "example",
     ]
 
+    /// The longer lists, read only when the built-in one fails: the system dictionary and `--jwt-wordlist`.
     static func candidates(wordlist: String?) -> [String] {
-        var lists = [builtIn]
+        var lists: [[String]] = []
         for path in ["/usr/share/dict/words"] + (wordlist.map { [$0] } ?? []) {
             if let text = try? String(contentsOfFile: path, encoding: .utf8) {
                 lists.append(text.split(whereSeparator: \.isNewline).map { String($0) })

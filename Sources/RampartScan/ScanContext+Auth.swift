@@ -10,6 +10,7 @@ actor SharedWork {
         if let task = secrets[token] { return await task.value }
         let task = Task { () -> String? in
             guard let jwt = JWT(token) else { return nil }
+            if let secret = await JWTCracker.crack(jwt, candidates: JWTCracker.builtIn) { return secret }
             return await JWTCracker.crack(jwt, candidates: JWTCracker.candidates(wordlist: wordlist))
         }
         secrets[token] = task
