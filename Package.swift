@@ -85,6 +85,8 @@ let package = Package(
             ],
             resources: [.copy("Rules")]
         ),
+        // The security gateway: request normalisation and hardening, authentication, rate limits, proxying.
+        .target(name: "RampartGateway", dependencies: ["RampartCore", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         // Renderers shared by every command.
         .target(name: "RampartReport", dependencies: ["RampartCore"]),
         // The CLI: parses arguments, wires modules, nothing else.
@@ -123,6 +125,7 @@ let package = Package(
         ),
         .testTarget(name: "RampartHTTPTests", dependencies: ["RampartHTTP", "RampartLab", "RampartSpec", "RampartTestSupport"]),
         .testTarget(name: "RampartScanTests", dependencies: ["RampartScan", "RampartLab", "RampartSpec", "RampartHTTP"]),
+        .testTarget(name: "RampartGatewayTests", dependencies: ["RampartGateway"]),
         .testTarget(name: "RampartReportTests", dependencies: ["RampartReport", "RampartSpec"], exclude: ["Fixtures"]),
         .testTarget(
             name: "RampartCLITests",
