@@ -86,7 +86,14 @@ let package = Package(
             resources: [.copy("Rules")]
         ),
         // The security gateway: request normalisation and hardening, authentication, rate limits, proxying.
-        .target(name: "RampartGateway", dependencies: ["RampartCore", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
+        .target(
+            name: "RampartGateway",
+            dependencies: [
+                "RampartCore",
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ]
+        ),
         // Renderers shared by every command.
         .target(name: "RampartReport", dependencies: ["RampartCore"]),
         // The CLI: parses arguments, wires modules, nothing else.
@@ -125,7 +132,7 @@ let package = Package(
         ),
         .testTarget(name: "RampartHTTPTests", dependencies: ["RampartHTTP", "RampartLab", "RampartSpec", "RampartTestSupport"]),
         .testTarget(name: "RampartScanTests", dependencies: ["RampartScan", "RampartLab", "RampartSpec", "RampartHTTP"]),
-        .testTarget(name: "RampartGatewayTests", dependencies: ["RampartGateway"]),
+        .testTarget(name: "RampartGatewayTests", dependencies: ["RampartGateway", .product(name: "NIOHTTP1", package: "swift-nio")]),
         .testTarget(name: "RampartReportTests", dependencies: ["RampartReport", "RampartSpec"], exclude: ["Fixtures"]),
         .testTarget(
             name: "RampartCLITests",

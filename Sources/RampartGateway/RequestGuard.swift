@@ -1,0 +1,83 @@
+import NIOHTTP1
+
+/// Limits on what a request may look like before anything else looks at it.
+public struct RequestLimits: Sendable {
+    public var maxURILength = 8 * 1024
+    public var maxHeaderCount = 100
+    public var maxHeaderBytes = 16 * 1024
+    public var maxBodyBytes = 10 * 1024 * 1024
+    public var allowedMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+    public init() {}
+}
+
+/// Why a request is refused at the door, with the status to answer.
+public struct Rejection: Error, Equatable, Sendable {
+    public var status: HTTPResponseStatus
+    public var reason: String
+
+    public init(_ status: HTTPResponseStatus, _ reason: String) {
+        self.status = status
+        self.reason = reason
+    }
+}
+
+/// Refuses request heads that proxies and upstreams could read differently (request smuggling),
+/// and heads over the size limits. NIO's parser already rejects much of this; the gateway checks
+/// again so its guarantees do not depend on a parser's leniency.
+public enum RequestGuard {
+    public static func check(_ head: HTTPRequestHead, limits: RequestLimits) -> Rejection? {
+        guard head.version.major == 1, head.version.minor <= 1 else { return Rejection(.httpVersionNotSupported, "only HTTP/1.0 and 1.1") }
+        guard head.uri.utf8.count <= limits.maxURILength else { return Rejection(.uriTooLong, "request target longer than \(limits.maxURILength) bytes") }
+        guard limits.allowedMethods.contains(head.method.rawValue) else { return Rejection(.methodNotAllowed, "method \(head.method.rawValue) is not allowed") }
+        guard head.headers.count <= limits.maxHeaderCount else { return Rejection(.requestHeaderFieldsTooLarge, "more than \(limits.maxHeaderCount) headers") }
+        var bytes = 0
+        for (name, value) in head.headers {
+            bytes += name.utf8.count + value.utf8.count + 4
+            guard isToken(name) else { return Rejection(.badRequest, "invalid header name") }
+            guard !value.utf8.contains(where: { $0 == 0 || $0 == 0x0A || $0 == 0x0D }) else { return Rejection(.badRequest, "CR, LF or NUL in a header value") }
+        }
+        guard bytes <= limits.maxHeaderBytes else { return Rejection(.requestHeaderFieldsTooLarge, "headers larger than \(limits.maxHeaderBytes) bytes") }
+        if head.version.minor == 1 {
+            let hosts = head.headers[canonicalForm: "host"]
+            guard hosts.count == 1, !hosts[0].isEmpty else { return Rejection(.badRequest, "HTTP/1.1 needs exactly one Host header") }
+        }
+        return checkFraming(head.headers, limits: limits)
+    }
+
+    /// One unambiguous way to find the end of the body: a single plain Content-Length, or `Transfer-Encoding: chunked` alone.
+    static func checkFraming(_ headers: HTTPHeaders, limits: RequestLimits) -> Rejection? {
+        let lengths = headers["Content-Length"]
+        let encodings = headers["Transfer-Encoding"]
+        if !lengths.isEmpty && !encodings.isEmpty { return Rejection(.badRequest, "both Content-Length and Transfer-Encoding") }
+        if !encodings.isEmpty {
+            guard encodings.count == 1, encodings[0].trimmingSpaces.lowercased() == "chunked" else {
+                return Rejection(.badRequest, "Transfer-Encoding other than a single 'chunked'")
+            }
+        }
+        if !lengths.isEmpty {
+            guard lengths.count == 1, let length = Int(lengths[0].trimmingSpaces), lengths[0].trimmingSpaces.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+                return Rejection(.badRequest, "repeated or malformed Content-Length")
+            }
+            guard length <= limits.maxBodyBytes else { return Rejection(.payloadTooLarge, "body larger than \(limits.maxBodyBytes) bytes") }
+        }
+        return nil
+    }
+
+    /// RFC 9110 token characters.
+    static func isToken(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy { byte in
+            (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        }
+    }
+}
+
+extension String {
+    /// Without leading and trailing spaces and tabs (header value whitespace).
+    var trimmingSpaces: Substring {
+        var text = self[...]
+        while text.first == " " || text.first == "\t" { text.removeFirst() }
+        while text.last == " " || text.last == "\t" { text.removeLast() }
+        return text
+    }
+}
