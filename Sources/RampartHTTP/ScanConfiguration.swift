@@ -65,20 +65,20 @@ public struct ScanConfiguration: Sendable {
         var reader = ConfigReader(environment: environment)
         guard let scan = root["scan"], case .object = scan.node.value else {
             if let scan = root["scan"], case .null = scan.node.value { return ScanConfiguration() }
-            if let scan = root["scan"] { throw reader.fail(scan, "'scan' must be a mapping (identities:, setup:)") }
+            if let scan = root["scan"] { throw scan.error("'scan' must be a mapping (identities:, setup:)") }
             return ScanConfiguration()
         }
         var configuration = ScanConfiguration()
         for (key, cursor) in scan.entries {
             switch key {
             case "identities":
-                guard case .object = cursor.node.value else { throw reader.fail(cursor, "'scan.identities' must map names to identities") }
+                guard case .object = cursor.node.value else { throw cursor.error("'scan.identities' must map names to identities") }
                 for (name, entry) in cursor.entries { configuration.identities.append(try reader.identity(name, entry)) }
             case "setup":
-                guard case .array = cursor.node.value else { throw reader.fail(cursor, "'scan.setup' must be a list of requests") }
+                guard case .array = cursor.node.value else { throw cursor.error("'scan.setup' must be a list of requests") }
                 for item in cursor.items { configuration.setup.append(try reader.request(item, what: "a setup step")) }
             default:
-                throw reader.fail(cursor, "unknown key 'scan.\(key)' (expected: \(keys.joined(separator: ", ")))")
+                throw cursor.error("unknown key 'scan.\(key)' (expected: \(keys.joined(separator: ", ")))")
             }
         }
         return configuration
@@ -89,12 +89,8 @@ public struct ScanConfiguration: Sendable {
 struct ConfigReader {
     var environment: [String: String]
 
-    func fail(_ cursor: Cursor, _ problem: String) -> SpecError {
-        SpecError(file: cursor.file, line: cursor.node.reportLine, column: cursor.node.reportColumn, problem: problem)
-    }
-
     func string(_ cursor: Cursor, _ what: String) throws(SpecError) -> String {
-        guard let text = cursor.node.scalarText else { throw fail(cursor, "\(what) must be a string") }
+        guard let text = cursor.node.scalarText else { throw cursor.error("\(what) must be a string") }
         return try substitute(text, at: cursor)
     }
 
@@ -103,17 +99,17 @@ struct ConfigReader {
         var rest = Substring(text)
         while let start = rest.range(of: "${") {
             result += rest[..<start.lowerBound]
-            guard let end = rest[start.upperBound...].firstIndex(of: "}") else { throw fail(cursor, "unclosed '${' in '\(text)'") }
+            guard let end = rest[start.upperBound...].firstIndex(of: "}") else { throw cursor.error("unclosed '${' in '\(text)'") }
             let expression = rest[start.upperBound..<end]
             let parts = expression.split(separator: ":-", maxSplits: 1, omittingEmptySubsequences: false)
             let name = String(parts[0])
-            guard name.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil else { throw fail(cursor, "'${\(expression)}' is not an environment variable reference") }
+            guard name.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) != nil else { throw cursor.error("'${\(expression)}' is not an environment variable reference") }
             if let value = environment[name] {
                 result += value
             } else if parts.count == 2 {
                 result += parts[1]
             } else {
-                throw fail(cursor, "environment variable \(name) is not set (write ${\(name):-default} for a fallback)")
+                throw cursor.error("environment variable \(name) is not set (write ${\(name):-default} for a fallback)")
             }
             rest = rest[rest.index(after: end)...]
         }
@@ -121,7 +117,7 @@ struct ConfigReader {
     }
 
     func mapping(_ cursor: Cursor, _ what: String) throws(SpecError) -> [(name: String, value: String)] {
-        guard case .object = cursor.node.value else { throw fail(cursor, "\(what) must be a mapping of names to values") }
+        guard case .object = cursor.node.value else { throw cursor.error("\(what) must be a mapping of names to values") }
         var pairs: [(name: String, value: String)] = []
         for (key, value) in cursor.entries { pairs.append((key, try string(value, "'\(key)'"))) }
         return pairs
@@ -129,8 +125,8 @@ struct ConfigReader {
 
     /// `{method, path, headers, json | body | form}`.
     func request(_ cursor: Cursor, what: String, defaultMethod: String = "POST", allowed extra: Set<String> = []) throws(SpecError) -> RequestTemplate {
-        guard case .object = cursor.node.value else { throw fail(cursor, "\(what) must be a mapping (method:, path:, json:…)") }
-        guard let pathCursor = cursor["path"] else { throw fail(cursor, "\(what) needs a 'path'") }
+        guard case .object = cursor.node.value else { throw cursor.error("\(what) must be a mapping (method:, path:, json:…)") }
+        guard let pathCursor = cursor["path"] else { throw cursor.error("\(what) needs a 'path'") }
         var template = RequestTemplate(method: defaultMethod, path: try string(pathCursor, "'path'"), place: "\(cursor.file):\(cursor.node.reportLine)")
         var bodies = 0
         for (key, value) in cursor.entries {
@@ -138,14 +134,14 @@ struct ConfigReader {
             case "path": break
             case "method":
                 let method = try string(value, "'method'").uppercased()
-                guard ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"].contains(method) else { throw fail(value, "'\(method)' is not an HTTP method") }
+                guard ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"].contains(method) else { throw value.error("'\(method)' is not an HTTP method") }
                 template.method = method
             case "headers":
                 template.headers += try mapping(value, "'headers'")
             case "json":
                 let object = try json(value)
                 guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .fragmentsAllowed]) else {
-                    throw fail(value, "'json' cannot be written as JSON")
+                    throw value.error("'json' cannot be written as JSON")
                 }
                 template.body = data
                 template.headers.append(("Content-Type", "application/json"))
@@ -161,11 +157,11 @@ struct ConfigReader {
                 bodies += 1
             default:
                 guard extra.contains(key) else {
-                    throw fail(value, "unknown key '\(key)' in \(what) (expected: method, path, headers, json, body, form\(extra.isEmpty ? "" : ", " + extra.sorted().joined(separator: ", ")))")
+                    throw value.error("unknown key '\(key)' in \(what) (expected: method, path, headers, json, body, form\(extra.isEmpty ? "" : ", " + extra.sorted().joined(separator: ", ")))")
                 }
             }
         }
-        if bodies > 1 { throw fail(cursor, "\(what) may have only one of json, body, form") }
+        if bodies > 1 { throw cursor.error("\(what) may have only one of json, body, form") }
         return template
     }
 
@@ -191,7 +187,7 @@ struct ConfigReader {
     }
 
     func identity(_ name: String, _ cursor: Cursor) throws(SpecError) -> Identity {
-        guard case .object = cursor.node.value else { throw fail(cursor, "identity '\(name)' must be a mapping (role:, login:…)") }
+        guard case .object = cursor.node.value else { throw cursor.error("identity '\(name)' must be a mapping (role:, login:…)") }
         var identity = Identity(name: name, role: "user", authentication: .none)
         var methods = 0
         for (key, value) in cursor.entries {
@@ -201,41 +197,41 @@ struct ConfigReader {
             case "headers":
                 identity.authentication = .headers(try mapping(value, "'headers'")); methods += 1
             case "basic":
-                guard let user = value["username"], let password = value["password"] else { throw fail(value, "'basic' needs username and password") }
+                guard let user = value["username"], let password = value["password"] else { throw value.error("'basic' needs username and password") }
                 identity.authentication = .basic(username: try string(user, "'username'"), password: try string(password, "'password'")); methods += 1
             case "api_key":
-                guard let keyName = value["name"], let keyValue = value["value"] else { throw fail(value, "'api_key' needs name and value (and 'in': header, query or cookie)") }
+                guard let keyName = value["name"], let keyValue = value["value"] else { throw value.error("'api_key' needs name and value (and 'in': header, query or cookie)") }
                 let location = try value["in"].map { cursor throws(SpecError) in try string(cursor, "'in'") } ?? "header"
-                guard ["header", "query", "cookie"].contains(location) else { throw fail(value["in"]!, "'in' must be header, query or cookie") }
+                guard ["header", "query", "cookie"].contains(location) else { throw value["in"]!.error("'in' must be header, query or cookie") }
                 identity.authentication = .apiKey(name: try string(keyName, "'name'"), location: location, value: try string(keyValue, "'value'")); methods += 1
             case "cookies":
                 identity.authentication = .cookies(try mapping(value, "'cookies'")); methods += 1
             case "login":
                 let template = try request(value, what: "the login of '\(name)'", allowed: ["token", "cookie", "header", "format"])
                 let pointer = try value["token"].map { cursor throws(SpecError) in try string(cursor, "'token'") }
-                if let pointer, !pointer.isEmpty, !pointer.hasPrefix("/") { throw fail(value["token"]!, "'token' must be a JSON pointer such as /token or /data/access_token") }
+                if let pointer, !pointer.isEmpty, !pointer.hasPrefix("/") { throw value["token"]!.error("'token' must be a JSON pointer such as /token or /data/access_token") }
                 let cookie = try value["cookie"].map { cursor throws(SpecError) in try string(cursor, "'cookie'") }
-                if pointer == nil && cookie == nil { throw fail(value, "the login of '\(name)' needs 'token' (a JSON pointer into the response) or 'cookie' (a cookie name)") }
+                if pointer == nil && cookie == nil { throw value.error("the login of '\(name)' needs 'token' (a JSON pointer into the response) or 'cookie' (a cookie name)") }
                 identity.authentication = .login(template, tokenPointer: pointer, cookie: cookie,
                                                  header: try value["header"].map { cursor throws(SpecError) in try string(cursor, "'header'") } ?? "Authorization",
                                                  format: try value["format"].map { cursor throws(SpecError) in try string(cursor, "'format'") } ?? "Bearer {token}")
                 methods += 1
             case "oauth2":
                 guard let url = value["token_url"], let id = value["client_id"], let secret = value["client_secret"] else {
-                    throw fail(value, "'oauth2' needs token_url, client_id and client_secret")
+                    throw value.error("'oauth2' needs token_url, client_id and client_secret")
                 }
                 for (key, entry) in value.entries where !["token_url", "client_id", "client_secret", "scope"].contains(key) {
-                    throw fail(entry, "unknown key '\(key)' in 'oauth2' (expected: token_url, client_id, client_secret, scope)")
+                    throw entry.error("unknown key '\(key)' in 'oauth2' (expected: token_url, client_id, client_secret, scope)")
                 }
                 identity.authentication = .clientCredentials(tokenURL: try string(url, "'token_url'"), clientID: try string(id, "'client_id'"),
                                                              clientSecret: try string(secret, "'client_secret'"),
                                                              scope: try value["scope"].map { cursor throws(SpecError) in try string(cursor, "'scope'") })
                 methods += 1
             default:
-                throw fail(value, "unknown key '\(key)' in identity '\(name)' (expected: role, signup, headers, basic, api_key, cookies, login, oauth2)")
+                throw value.error("unknown key '\(key)' in identity '\(name)' (expected: role, signup, headers, basic, api_key, cookies, login, oauth2)")
             }
         }
-        if methods > 1 { throw fail(cursor, "identity '\(name)' has more than one way to authenticate; keep one") }
+        if methods > 1 { throw cursor.error("identity '\(name)' has more than one way to authenticate; keep one") }
         return identity
     }
 }

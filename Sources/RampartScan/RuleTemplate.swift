@@ -73,70 +73,69 @@ public enum RulePackLoader {
     }
 
     public static func parse(_ root: Cursor) throws(SpecError) -> RuleTemplate {
-        let reader = ConfigFields()
-        guard root.node.isObject else { throw reader.fail(root, "a rule pack file must be a mapping (id:, title:, requests:…)") }
+        guard root.node.isObject else { throw root.error("a rule pack file must be a mapping (id:, title:, requests:…)") }
         for (key, cursor) in root.entries where !topKeys.contains(key) {
-            throw reader.fail(cursor, "unknown key '\(key)' (expected: \(topKeys.joined(separator: ", ")))")
+            throw cursor.error("unknown key '\(key)' (expected: \(topKeys.joined(separator: ", ")))")
         }
-        let id = try reader.required(root, "id")
-        guard id.range(of: "^[a-z0-9][a-z0-9-]*$", options: .regularExpression) != nil else { throw reader.fail(root["id"]!, "'id' must be lower-case words joined by hyphens") }
-        let severityText = try reader.required(root, "severity")
-        guard let severity = Severity(rawValue: severityText.lowercased()) else { throw reader.fail(root["severity"]!, "'\(severityText)' is not a severity (critical, high, medium, low, info)") }
-        let owaspText = try reader.required(root, "owasp")
-        guard let owasp = OWASPCategory(rawValue: owaspText.uppercased()) else { throw reader.fail(root["owasp"]!, "'\(owaspText)' is not an OWASP API 2023 category (API1 … API10)") }
+        let id = try root.requiredString("id")
+        guard id.range(of: "^[a-z0-9][a-z0-9-]*$", options: .regularExpression) != nil else { throw root["id"]!.error("'id' must be lower-case words joined by hyphens") }
+        let severityText = try root.requiredString("severity")
+        guard let severity = Severity(rawValue: severityText.lowercased()) else { throw root["severity"]!.error("'\(severityText)' is not a severity (critical, high, medium, low, info)") }
+        let owaspText = try root.requiredString("owasp")
+        guard let owasp = OWASPCategory(rawValue: owaspText.uppercased()) else { throw root["owasp"]!.error("'\(owaspText)' is not an OWASP API 2023 category (API1 … API10)") }
         var cwe: [Int] = []
         for item in root["cwe"]?.items ?? [] {
-            guard let number = item.node.number, number > 0 else { throw reader.fail(item, "'cwe' entries must be CWE numbers") }
+            guard let number = item.node.number, number > 0 else { throw item.error("'cwe' entries must be CWE numbers") }
             cwe.append(Int(number))
         }
-        let rule = RuleMetadata(id: id, title: try reader.required(root, "title"), severity: severity, owasp: owasp, cwe: cwe,
-                                description: try reader.required(root, "description"), remediation: try reader.required(root, "remediation"),
+        let rule = RuleMetadata(id: id, title: try root.requiredString("title"), severity: severity, owasp: owasp, cwe: cwe,
+                                description: try root.requiredString("description"), remediation: try root.requiredString("remediation"),
                                 references: root["references"]?.node.strings ?? [])
         guard let requests = root["requests"], case .array(let items) = requests.node.value, !items.isEmpty else {
-            throw reader.fail(root["requests"] ?? root, "'requests' must be a non-empty list")
+            throw (root["requests"] ?? root).error("'requests' must be a non-empty list")
         }
         var parsed: [RuleTemplate.TemplateRequest] = []
-        for item in requests.items { parsed.append(try request(item, reader)) }
+        for item in requests.items { parsed.append(try request(item)) }
         return RuleTemplate(rule: rule, requests: parsed, file: root.file)
     }
 
-    static func request(_ cursor: Cursor, _ reader: ConfigFields) throws(SpecError) -> RuleTemplate.TemplateRequest {
-        guard cursor.node.isObject else { throw reader.fail(cursor, "each request must be a mapping (method:, path:, matchers:…)") }
+    static func request(_ cursor: Cursor) throws(SpecError) -> RuleTemplate.TemplateRequest {
+        guard cursor.node.isObject else { throw cursor.error("each request must be a mapping (method:, path:, matchers:…)") }
         for (key, value) in cursor.entries where !requestKeys.contains(key) {
-            throw reader.fail(value, "unknown key '\(key)' in a request (expected: \(requestKeys.joined(separator: ", ")))")
+            throw value.error("unknown key '\(key)' in a request (expected: \(requestKeys.joined(separator: ", ")))")
         }
         let method = (cursor["method"]?.node.string ?? "GET").uppercased()
-        guard method.range(of: "^[A-Z]+$", options: .regularExpression) != nil else { throw reader.fail(cursor["method"]!, "'\(method)' is not an HTTP method") }
+        guard method.range(of: "^[A-Z]+$", options: .regularExpression) != nil else { throw cursor["method"]!.error("'\(method)' is not an HTTP method") }
         let paths = (cursor["path"]?.node.strings ?? []) + (cursor["paths"]?.node.strings ?? [])
-        guard !paths.isEmpty else { throw reader.fail(cursor, "a request needs 'path' or 'paths'") }
-        for path in paths where !path.hasPrefix("/") { throw reader.fail(cursor["path"] ?? cursor["paths"]!, "paths must start with / (they are relative to the target): '\(path)'") }
+        guard !paths.isEmpty else { throw cursor.error("a request needs 'path' or 'paths'") }
+        for path in paths where !path.hasPrefix("/") { throw (cursor["path"] ?? cursor["paths"]!).error("paths must start with / (they are relative to the target): '\(path)'") }
         var headers: [(name: String, value: String)] = []
         if let cursorHeaders = cursor["headers"] {
-            guard cursorHeaders.node.isObject else { throw reader.fail(cursorHeaders, "'headers' must map names to values") }
+            guard cursorHeaders.node.isObject else { throw cursorHeaders.error("'headers' must map names to values") }
             for (name, value) in cursorHeaders.entries {
-                guard let text = value.node.scalarText else { throw reader.fail(value, "header '\(name)' must be a string") }
+                guard let text = value.node.scalarText else { throw value.error("header '\(name)' must be a string") }
                 headers.append((name, text))
             }
         }
         var payloads: [String: [String]] = [:]
         if let cursorPayloads = cursor["payloads"] {
-            guard cursorPayloads.node.isObject else { throw reader.fail(cursorPayloads, "'payloads' must map names to lists of values") }
+            guard cursorPayloads.node.isObject else { throw cursorPayloads.error("'payloads' must map names to lists of values") }
             for (name, values) in cursorPayloads.entries {
-                guard case .array = values.node.value, !values.node.strings.isEmpty else { throw reader.fail(values, "payload '\(name)' must be a non-empty list of strings") }
+                guard case .array = values.node.value, !values.node.strings.isEmpty else { throw values.error("payload '\(name)' must be a non-empty list of strings") }
                 payloads[name] = values.node.strings
             }
         }
         let condition = cursor["matchers-condition"]?.node.string ?? "and"
-        guard ["and", "or"].contains(condition) else { throw reader.fail(cursor["matchers-condition"]!, "'matchers-condition' must be and or or") }
+        guard ["and", "or"].contains(condition) else { throw cursor["matchers-condition"]!.error("'matchers-condition' must be and or or") }
         guard let matcherList = cursor["matchers"], case .array = matcherList.node.value, !matcherList.items.isEmpty else {
-            throw reader.fail(cursor["matchers"] ?? cursor, "a request needs a non-empty 'matchers' list (without one every answer would be a finding)")
+            throw (cursor["matchers"] ?? cursor).error("a request needs a non-empty 'matchers' list (without one every answer would be a finding)")
         }
         var matchers: [RuleTemplate.Matcher] = []
-        for item in matcherList.items { matchers.append(try matcher(item, reader)) }
+        for item in matcherList.items { matchers.append(try matcher(item)) }
         var extractors: [RuleTemplate.Extractor] = []
         for item in cursor["extractors"]?.items ?? [] {
-            guard let regex = item["regex"]?.node.string else { throw reader.fail(item, "an extractor needs 'regex'") }
-            guard (try? NSRegularExpression(pattern: regex)) != nil else { throw reader.fail(item["regex"]!, "'\(regex)' is not a valid regular expression") }
+            guard let regex = item["regex"]?.node.string else { throw item.error("an extractor needs 'regex'") }
+            guard (try? NSRegularExpression(pattern: regex)) != nil else { throw item["regex"]!.error("'\(regex)' is not a valid regular expression") }
             extractors.append(.init(name: item["name"]?.node.string ?? "value", part: item["part"]?.node.string ?? "body", regex: regex,
                                     group: Int(item["group"]?.node.number ?? 0)))
         }
@@ -144,47 +143,34 @@ public enum RulePackLoader {
                      identity: cursor["identity"]?.node.string, matchers: matchers, matchAll: condition == "and", extractors: extractors)
     }
 
-    static func matcher(_ cursor: Cursor, _ reader: ConfigFields) throws(SpecError) -> RuleTemplate.Matcher {
-        guard cursor.node.isObject, let type = cursor["type"]?.node.string else { throw reader.fail(cursor, "a matcher needs 'type' (status, word or regex)") }
+    static func matcher(_ cursor: Cursor) throws(SpecError) -> RuleTemplate.Matcher {
+        guard cursor.node.isObject, let type = cursor["type"]?.node.string else { throw cursor.error("a matcher needs 'type' (status, word or regex)") }
         for (key, value) in cursor.entries where !["type", "status", "words", "regex", "part", "negative", "condition"].contains(key) {
-            throw reader.fail(value, "unknown key '\(key)' in a matcher (expected: type, status, words, regex, part, negative, condition)")
+            throw value.error("unknown key '\(key)' in a matcher (expected: type, status, words, regex, part, negative, condition)")
         }
         let part = cursor["part"]?.node.string ?? "body"
-        guard ["body", "header", "all"].contains(part) else { throw reader.fail(cursor["part"]!, "'part' must be body, header or all") }
+        guard ["body", "header", "all"].contains(part) else { throw cursor["part"]!.error("'part' must be body, header or all") }
         let kind: RuleTemplate.Matcher.Kind
         switch type {
         case "status":
             let codes = (cursor["status"]?.items ?? []).compactMap { $0.node.number.map(Int.init) }
-            guard !codes.isEmpty else { throw reader.fail(cursor, "a status matcher needs 'status': a list of codes") }
+            guard !codes.isEmpty else { throw cursor.error("a status matcher needs 'status': a list of codes") }
             kind = .status(codes)
         case "word":
             let words = cursor["words"]?.node.strings ?? []
-            guard !words.isEmpty else { throw reader.fail(cursor, "a word matcher needs 'words': a list of strings") }
+            guard !words.isEmpty else { throw cursor.error("a word matcher needs 'words': a list of strings") }
             kind = .word(words)
         case "regex":
             let patterns = cursor["regex"]?.node.strings ?? []
-            guard !patterns.isEmpty else { throw reader.fail(cursor, "a regex matcher needs 'regex': a list of patterns") }
+            guard !patterns.isEmpty else { throw cursor.error("a regex matcher needs 'regex': a list of patterns") }
             for pattern in patterns where (try? NSRegularExpression(pattern: pattern)) == nil {
-                throw reader.fail(cursor["regex"]!, "'\(pattern)' is not a valid regular expression")
+                throw cursor["regex"]!.error("'\(pattern)' is not a valid regular expression")
             }
             kind = .regex(patterns)
         default:
-            throw reader.fail(cursor["type"]!, "unknown matcher type '\(type)' (expected: status, word, regex)")
+            throw cursor["type"]!.error("unknown matcher type '\(type)' (expected: status, word, regex)")
         }
         return .init(kind: kind, part: part, negative: cursor["negative"]?.node.bool ?? false, all: cursor["condition"]?.node.string == "and")
-    }
-}
-
-/// Small helpers for reading typed fields with positioned errors.
-struct ConfigFields {
-    func fail(_ cursor: Cursor, _ problem: String) -> SpecError {
-        SpecError(file: cursor.file, line: cursor.node.reportLine, column: cursor.node.reportColumn, problem: problem)
-    }
-
-    func required(_ cursor: Cursor, _ key: String) throws(SpecError) -> String {
-        guard let value = cursor[key] else { throw fail(cursor, "missing '\(key)'") }
-        guard let text = value.node.scalarText, !text.isEmpty else { throw fail(value, "'\(key)' must be a non-empty string") }
-        return text
     }
 }
 

@@ -18,39 +18,36 @@ public enum AuditConfiguration {
     }
 
     public static func parse(_ root: Cursor) throws(SpecError) -> AuditOptions {
-        func fail(_ cursor: Cursor, _ problem: String) -> SpecError {
-            SpecError(file: cursor.file, line: cursor.node.reportLine, column: cursor.node.reportColumn, problem: problem)
-        }
         if case .null = root.node.value { return AuditOptions() }
-        guard root.node.isObject else { throw fail(root, "the configuration must be a mapping of sections (audit: …)") }
+        guard root.node.isObject else { throw root.error("the configuration must be a mapping of sections (audit: …)") }
         for (key, cursor) in root.entries where !topLevelKeys.contains(key) {
-            throw fail(cursor, "unknown section '\(key)' (expected: \(topLevelKeys.joined(separator: ", ")))")
+            throw cursor.error("unknown section '\(key)' (expected: \(topLevelKeys.joined(separator: ", ")))")
         }
         guard let audit = root["audit"] else { return AuditOptions() }
         if case .null = audit.node.value { return AuditOptions() }
-        guard audit.node.isObject else { throw fail(audit, "'audit' must be a mapping (disable:, severity:)") }
+        guard audit.node.isObject else { throw audit.error("'audit' must be a mapping (disable:, severity:)") }
         let known = Set(Auditor.metadata.map(\.id))
         var options = AuditOptions()
         for (key, cursor) in audit.entries {
             switch key {
             case "disable":
-                guard case .array = cursor.node.value else { throw fail(cursor, "'audit.disable' must be a list of rule ids") }
+                guard case .array = cursor.node.value else { throw cursor.error("'audit.disable' must be a list of rule ids") }
                 for item in cursor.items {
-                    guard let id = item.node.string else { throw fail(item, "'audit.disable' entries must be rule ids") }
-                    guard known.contains(id) else { throw fail(item, "unknown rule '\(id)' (see `rampart rules`)") }
+                    guard let id = item.node.string else { throw item.error("'audit.disable' entries must be rule ids") }
+                    guard known.contains(id) else { throw item.error("unknown rule '\(id)' (see `rampart rules`)") }
                     options.disabledRules.insert(id)
                 }
             case "severity":
-                guard cursor.node.isObject else { throw fail(cursor, "'audit.severity' must map rule ids to severities") }
+                guard cursor.node.isObject else { throw cursor.error("'audit.severity' must map rule ids to severities") }
                 for (id, value) in cursor.entries {
-                    guard known.contains(id) else { throw fail(value, "unknown rule '\(id)' (see `rampart rules`)") }
+                    guard known.contains(id) else { throw value.error("unknown rule '\(id)' (see `rampart rules`)") }
                     guard let text = value.node.string, let severity = Severity(rawValue: text.lowercased()) else {
-                        throw fail(value, "'\(value.node.scalarText ?? "?")' is not a severity (critical, high, medium, low, info)")
+                        throw value.error("'\(value.node.scalarText ?? "?")' is not a severity (critical, high, medium, low, info)")
                     }
                     options.severityOverrides[id] = severity
                 }
             default:
-                throw fail(cursor, "unknown key 'audit.\(key)' (expected: disable, severity)")
+                throw cursor.error("unknown key 'audit.\(key)' (expected: disable, severity)")
             }
         }
         return options

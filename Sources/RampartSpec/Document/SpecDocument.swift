@@ -24,6 +24,18 @@ public struct Cursor {
         node.items.enumerated().map { Cursor(node: $1, file: file, pointer: pointer + "/\($0)") }
     }
 
+    /// An error about this node, for configuration files: `file:line:column: problem`.
+    public func error(_ problem: String) -> SpecError {
+        SpecError(file: file, line: node.reportLine, column: node.reportColumn, problem: problem)
+    }
+
+    /// The non-empty string at `key`, or an error naming the key.
+    public func requiredString(_ key: String) throws(SpecError) -> String {
+        guard let value = self[key] else { throw error("missing '\(key)'") }
+        guard let text = value.node.scalarText, !text.isEmpty else { throw value.error("'\(key)' must be a non-empty string") }
+        return text
+    }
+
     /// RFC 6901 escaping of one pointer segment.
     public static func escape(_ key: String) -> String {
         guard key.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else { return key }
