@@ -89,7 +89,7 @@ let package = Package(
         .target(
             name: "RampartGateway",
             dependencies: [
-                "RampartCore",
+                "RampartCore", "RampartSpec",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
@@ -132,7 +132,7 @@ let package = Package(
         ),
         .testTarget(name: "RampartHTTPTests", dependencies: ["RampartHTTP", "RampartLab", "RampartSpec", "RampartTestSupport"]),
         .testTarget(name: "RampartScanTests", dependencies: ["RampartScan", "RampartLab", "RampartSpec", "RampartHTTP"]),
-        .testTarget(name: "RampartGatewayTests", dependencies: ["RampartGateway", .product(name: "NIOHTTP1", package: "swift-nio")]),
+        .testTarget(name: "RampartGatewayTests", dependencies: ["RampartGateway", "RampartSpec", .product(name: "NIOHTTP1", package: "swift-nio")]),
         .testTarget(name: "RampartReportTests", dependencies: ["RampartReport", "RampartSpec"], exclude: ["Fixtures"]),
         .testTarget(
             name: "RampartCLITests",

@@ -1,0 +1,329 @@
+import Foundation
+import RampartSpec
+
+/// `gateway:` in the gateway's YAML file: listeners, upstreams, authenticators and routes with their policies.
+/// Validated on load; every mistake is one line naming the file, line, column and key (docs/gateway.md).
+public struct GatewayConfiguration: Sendable {
+    public var listeners: [Listener] = []
+    public var admin: Address?
+    public var limits = RequestLimits()
+    public var upstreams: [String: Upstream] = [:]
+    public var authenticators: [String: Authenticator] = [:]
+    public var routes: [Route] = []
+    public var auditLog: String?
+
+    public struct Address: Sendable, Equatable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    }
+
+    public struct Listener: Sendable {
+        public var address: Address
+        public var tls: ListenerTLS?
+    }
+
+    public struct ListenerTLS: Sendable {
+        public var certificate: String
+        public var key: String
+        /// CA bundle that client certificates must chain to (mutual TLS).
+        public var clientCA: String?
+        public var requireClientCertificate: Bool
+    }
+
+    public struct Upstream: Sendable {
+        public var url: URL
+        public var connectTimeout: Double
+        public var responseTimeout: Double
+        public var maxConnections: Int
+        public var caFile: String?
+    }
+
+    public enum Authenticator: Sendable {
+        case jwt(JWTSettings)
+        case apiKey(header: String, keys: [APIKey])
+        /// The identity is the client certificate's subject (the listener verifies the chain).
+        case mutualTLS
+    }
+
+    public struct JWTSettings: Sendable {
+        public var issuer: String
+        public var audience: [String]
+        public var keys: KeySource
+        public var algorithms: [String]
+        public var leeway: Double
+        public enum KeySource: Sendable { case file(String), url(URL), discovery(URL) }
+    }
+
+    /// An API key stored as `sha256:SALT:HEX` (SHA-256 of salt + key), never in clear.
+    public struct APIKey: Sendable {
+        public var name: String
+        public var salt: String
+        public var hash: String
+        public var roles: [String]
+    }
+
+    public struct Route: Sendable {
+        public var name: String
+        public var pattern: PathPattern
+        public var host: String?
+        public var methods: Set<String>?
+        public var upstream: String
+        public var authenticate: [String]
+        public var authorize: Authorization?
+        public var rateLimits: [RateLimitRule]
+        public var cors: CORSPolicy?
+        public var addHeaders: [(name: String, value: String)]
+        public var removeHeaders: [String]
+    }
+
+    public struct Authorization: Sendable {
+        public var roles: [String] = []
+        public var scopes: [String] = []
+        public var claims: [String: String] = [:]
+        /// A path parameter that must equal a claim (BOLA guard), unless the caller has `unlessRole`.
+        public var owner: (parameter: String, claim: String, unlessRole: String?)?
+    }
+
+    public struct RateLimitRule: Sendable {
+        /// What the limit is counted per: any of ip, sub, api_key, route.
+        public var key: [String]
+        public var limit: RateLimit
+    }
+
+    public struct CORSPolicy: Sendable {
+        public var origins: [String]
+        public var methods: [String]
+        public var headers: [String]
+        public var credentials: Bool
+        public var maxAge: Int
+    }
+
+    public static let algorithms = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "EdDSA", "HS256", "HS384", "HS512"]
+    public static let rateLimitKeys = ["ip", "sub", "api_key", "route"]
+
+    public init() {}
+
+    public static func load(path: String) throws(SpecError) -> GatewayConfiguration {
+        try parse(SpecDocument(path: path).root)
+    }
+
+    public static func parse(_ root: Cursor) throws(SpecError) -> GatewayConfiguration {
+        guard root.node.isObject else { throw root.error("the gateway configuration must be a mapping with a 'gateway:' section") }
+        for (key, cursor) in root.entries where key != "gateway" { throw cursor.error("unknown section '\(key)' (expected: gateway)") }
+        guard let gateway = root["gateway"], gateway.node.isObject else { throw (root["gateway"] ?? root).error("missing 'gateway:' mapping") }
+        var configuration = GatewayConfiguration()
+        let known = ["listeners", "admin", "limits", "upstreams", "authenticators", "routes", "audit_log"]
+        for (key, cursor) in gateway.entries where !known.contains(key) {
+            throw cursor.error("unknown key 'gateway.\(key)' (expected: \(known.joined(separator: ", ")))")
+        }
+        guard let listeners = gateway["listeners"], !listeners.items.isEmpty else { throw (gateway["listeners"] ?? gateway).error("'gateway.listeners' must list at least one listener") }
+        for item in listeners.items { configuration.listeners.append(try listener(item)) }
+        if let admin = gateway["admin"] { configuration.admin = try address(admin) }
+        if let limits = gateway["limits"] { configuration.limits = try requestLimits(limits) }
+        for (name, cursor) in gateway["upstreams"]?.entries ?? [] { configuration.upstreams[name] = try upstream(cursor) }
+        guard !configuration.upstreams.isEmpty else { throw (gateway["upstreams"] ?? gateway).error("'gateway.upstreams' must name at least one upstream") }
+        for (name, cursor) in gateway["authenticators"]?.entries ?? [] { configuration.authenticators[name] = try authenticator(cursor) }
+        guard let routes = gateway["routes"], !routes.items.isEmpty else { throw (gateway["routes"] ?? gateway).error("'gateway.routes' must list at least one route") }
+        for item in routes.items { configuration.routes.append(try route(item, configuration)) }
+        if let log = gateway["audit_log"] { configuration.auditLog = try string(log, "'audit_log'") }
+        return configuration
+    }
+
+    // MARK: Pieces
+
+    static func string(_ cursor: Cursor, _ what: String) throws(SpecError) -> String {
+        guard let text = cursor.node.scalarText, !text.isEmpty else { throw cursor.error("\(what) must be a non-empty string") }
+        return text
+    }
+
+    static func number(_ cursor: Cursor, _ what: String, minimum: Double = 0) throws(SpecError) -> Double {
+        guard let value = cursor.node.number, value >= minimum else { throw cursor.error("\(what) must be a number ≥ \(minimum.formatted())") }
+        return value
+    }
+
+    static func strings(_ cursor: Cursor, _ what: String) throws(SpecError) -> [String] {
+        guard case .array(let items) = cursor.node.value, !items.isEmpty, items.allSatisfy({ $0.string != nil }) else {
+            throw cursor.error("\(what) must be a non-empty list of strings")
+        }
+        return items.compactMap(\.string)
+    }
+
+    /// A string or a list of strings.
+    static func oneOrMany(_ cursor: Cursor, _ what: String) throws(SpecError) -> [String] {
+        if let single = cursor.node.string { return [single] }
+        return try strings(cursor, what)
+    }
+
+    static func checkKeys(_ cursor: Cursor, _ allowed: [String], in what: String) throws(SpecError) {
+        guard cursor.node.isObject else { throw cursor.error("\(what) must be a mapping") }
+        for (key, value) in cursor.entries where !allowed.contains(key) {
+            throw value.error("unknown key '\(key)' in \(what) (expected: \(allowed.joined(separator: ", ")))")
+        }
+    }
+
+    /// `host:port` or `[v6]:port`.
+    static func address(_ cursor: Cursor) throws(SpecError) -> Address {
+        let text = try string(cursor, "an address")
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            throw cursor.error("'\(text)' is not host:port")
+        }
+        let host = text[..<colon].trimmingCharacters(in: ["[", "]"])
+        guard !host.isEmpty else { throw cursor.error("'\(text)' has no host (write 127.0.0.1:\(port) or 0.0.0.0:\(port))") }
+        return Address(host: host, port: port)
+    }
+
+    static func listener(_ cursor: Cursor) throws(SpecError) -> Listener {
+        try checkKeys(cursor, ["address", "tls"], in: "a listener")
+        guard let address = cursor["address"] else { throw cursor.error("a listener needs 'address' (host:port)") }
+        var listener = Listener(address: try self.address(address))
+        if let tls = cursor["tls"] {
+            try checkKeys(tls, ["certificate", "key", "client_ca", "client_certificate"], in: "'tls'")
+            let requirement = try tls["client_certificate"].map { cursor throws(SpecError) in try string(cursor, "'client_certificate'") } ?? "none"
+            guard ["none", "optional", "required"].contains(requirement) else { throw tls["client_certificate"]!.error("'client_certificate' must be none, optional or required") }
+            let clientCA = try tls["client_ca"].map { cursor throws(SpecError) in try string(cursor, "'client_ca'") }
+            if requirement != "none" && clientCA == nil { throw tls.error("client certificates need 'client_ca', the CA bundle they must chain to") }
+            listener.tls = ListenerTLS(certificate: try tls.requiredString("certificate"), key: try tls.requiredString("key"), clientCA: clientCA,
+                                       requireClientCertificate: requirement == "required")
+        }
+        return listener
+    }
+
+    static func requestLimits(_ cursor: Cursor) throws(SpecError) -> RequestLimits {
+        try checkKeys(cursor, ["max_uri_length", "max_header_count", "max_header_bytes", "max_body_bytes", "methods"], in: "'limits'")
+        var limits = RequestLimits()
+        if let value = cursor["max_uri_length"] { limits.maxURILength = Int(try number(value, "'max_uri_length'", minimum: 1)) }
+        if let value = cursor["max_header_count"] { limits.maxHeaderCount = Int(try number(value, "'max_header_count'", minimum: 1)) }
+        if let value = cursor["max_header_bytes"] { limits.maxHeaderBytes = Int(try number(value, "'max_header_bytes'", minimum: 1)) }
+        if let value = cursor["max_body_bytes"] { limits.maxBodyBytes = Int(try number(value, "'max_body_bytes'", minimum: 0)) }
+        if let value = cursor["methods"] { limits.allowedMethods = Set(try strings(value, "'methods'").map { $0.uppercased() }) }
+        return limits
+    }
+
+    static func upstream(_ cursor: Cursor) throws(SpecError) -> Upstream {
+        try checkKeys(cursor, ["url", "connect_timeout", "response_timeout", "max_connections", "ca"], in: "an upstream")
+        let text = try cursor.requiredString("url")
+        guard let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
+            throw cursor["url"]!.error("'\(text)' is not an http(s) URL")
+        }
+        return Upstream(url: url,
+                        connectTimeout: try cursor["connect_timeout"].map { cursor throws(SpecError) in try number(cursor, "'connect_timeout'", minimum: 0.001) } ?? 2,
+                        responseTimeout: try cursor["response_timeout"].map { cursor throws(SpecError) in try number(cursor, "'response_timeout'", minimum: 0.001) } ?? 30,
+                        maxConnections: Int(try cursor["max_connections"].map { cursor throws(SpecError) in try number(cursor, "'max_connections'", minimum: 1) } ?? 64),
+                        caFile: try cursor["ca"].map { cursor throws(SpecError) in try string(cursor, "'ca'") })
+    }
+
+    static func authenticator(_ cursor: Cursor) throws(SpecError) -> Authenticator {
+        try checkKeys(cursor, ["jwt", "api_key", "mtls"], in: "an authenticator")
+        guard cursor.entries.count == 1, let (kind, body) = cursor.entries.first else { throw cursor.error("an authenticator is exactly one of jwt, api_key, mtls") }
+        switch kind {
+        case "jwt":
+            try checkKeys(body, ["issuer", "audience", "jwks_file", "jwks_url", "discovery", "algorithms", "leeway"], in: "'jwt'")
+            let sources = ["jwks_file", "jwks_url", "discovery"].filter { body[$0] != nil }
+            guard sources.count == 1 else { throw body.error("'jwt' needs exactly one of jwks_file, jwks_url, discovery") }
+            let source: JWTSettings.KeySource
+            let location = try string(body[sources[0]]!, "'\(sources[0])'")
+            if sources[0] == "jwks_file" {
+                source = .file(location)
+            } else {
+                guard let url = URL(string: location), url.scheme?.lowercased() == "https" || url.host == "127.0.0.1" || url.host == "localhost" else {
+                    throw body[sources[0]]!.error("'\(location)' must be an https URL (plain http only on loopback)")
+                }
+                source = sources[0] == "jwks_url" ? .url(url) : .discovery(url)
+            }
+            guard let algorithmsCursor = body["algorithms"] else {
+                throw body.error("'jwt' needs 'algorithms': the allow-list for this issuer (the token header never chooses)")
+            }
+            let algorithms = try strings(algorithmsCursor, "'algorithms'")
+            for algorithm in algorithms where !Self.algorithms.contains(algorithm) {
+                throw algorithmsCursor.error("unknown algorithm '\(algorithm)' (expected: \(Self.algorithms.joined(separator: ", ")))")
+            }
+            if algorithms.contains(where: { $0.hasPrefix("HS") }) && algorithms.contains(where: { !$0.hasPrefix("HS") }) {
+                throw algorithmsCursor.error("HMAC and public-key algorithms must not share an issuer (that is how key confusion happens)")
+            }
+            let audience = try body["audience"].map { cursor throws(SpecError) in try oneOrMany(cursor, "'audience'") } ?? []
+            return .jwt(JWTSettings(issuer: try body.requiredString("issuer"), audience: audience, keys: source, algorithms: algorithms,
+                                    leeway: try body["leeway"].map { cursor throws(SpecError) in try number(cursor, "'leeway'") } ?? 30))
+        case "api_key":
+            try checkKeys(body, ["header", "keys"], in: "'api_key'")
+            guard let list = body["keys"], !list.items.isEmpty else { throw body.error("'api_key' needs 'keys': a list of {name, hash}") }
+            var keys: [APIKey] = []
+            for item in list.items {
+                try checkKeys(item, ["name", "hash", "roles"], in: "an API key")
+                let hash = try item.requiredString("hash")
+                let parts = hash.split(separator: ":", omittingEmptySubsequences: false)
+                guard parts.count == 3, parts[0] == "sha256", !parts[1].isEmpty, parts[2].count == 64, parts[2].allSatisfy(\.isHexDigit) else {
+                    throw item["hash"]!.error("'hash' must be sha256:SALT:HEX (rampart gateway hash-key prints one); keys are never stored in clear")
+                }
+                keys.append(APIKey(name: try item.requiredString("name"), salt: String(parts[1]), hash: String(parts[2]).lowercased(),
+                                   roles: try item["roles"].map { cursor throws(SpecError) in try strings(cursor, "'roles'") } ?? []))
+            }
+            return .apiKey(header: try body["header"].map { cursor throws(SpecError) in try string(cursor, "'header'") } ?? "X-API-Key", keys: keys)
+        default:
+            return .mutualTLS
+        }
+    }
+
+    static func route(_ cursor: Cursor, _ configuration: GatewayConfiguration) throws(SpecError) -> Route {
+        try checkKeys(cursor, ["name", "path", "host", "methods", "case_sensitive", "upstream", "authenticate", "authorize", "rate_limits", "cors", "headers"], in: "a route")
+        let path = try cursor.requiredString("path")
+        let caseSensitive = cursor["case_sensitive"]?.node.bool ?? false
+        guard let pattern = PathPattern(path, caseSensitive: caseSensitive) else {
+            throw cursor["path"]!.error("'\(path)' is not a path (it starts with /; placeholders are whole segments like {id})")
+        }
+        let upstream = try cursor.requiredString("upstream")
+        guard configuration.upstreams[upstream] != nil else { throw cursor["upstream"]!.error("no upstream named '\(upstream)' (defined: \(configuration.upstreams.keys.sorted().joined(separator: ", ")))") }
+        var route = Route(name: cursor["name"]?.node.string ?? path, pattern: pattern, host: cursor["host"]?.node.string?.lowercased(), methods: nil,
+                          upstream: upstream, authenticate: [], authorize: nil, rateLimits: [], cors: nil, addHeaders: [], removeHeaders: [])
+        if let methods = cursor["methods"] { route.methods = Set(try strings(methods, "'methods'").map { $0.uppercased() }) }
+        if let authenticate = cursor["authenticate"] {
+            route.authenticate = try strings(authenticate, "'authenticate'")
+            for name in route.authenticate where configuration.authenticators[name] == nil {
+                throw authenticate.error("no authenticator named '\(name)' (defined: \(configuration.authenticators.keys.sorted().joined(separator: ", ")))")
+            }
+        }
+        if let authorize = cursor["authorize"] {
+            try checkKeys(authorize, ["roles", "scopes", "claims", "owner"], in: "'authorize'")
+            guard !route.authenticate.isEmpty else { throw authorize.error("'authorize' needs 'authenticate' on the same route") }
+            var rules = Authorization()
+            if let roles = authorize["roles"] { rules.roles = try strings(roles, "'roles'") }
+            if let scopes = authorize["scopes"] { rules.scopes = try strings(scopes, "'scopes'") }
+            for (claim, value) in authorize["claims"]?.entries ?? [] { rules.claims[claim] = try string(value, "claim '\(claim)'") }
+            if let owner = authorize["owner"] {
+                try checkKeys(owner, ["parameter", "claim", "unless_role"], in: "'owner'")
+                let parameter = try owner.requiredString("parameter")
+                guard pattern.parameters.contains(parameter) else { throw owner["parameter"]!.error("the path '\(path)' has no {\(parameter)}") }
+                rules.owner = (parameter, try owner.requiredString("claim"), owner["unless_role"]?.node.string)
+            }
+            route.authorize = rules
+        }
+        for item in cursor["rate_limits"]?.items ?? [] {
+            try checkKeys(item, ["key", "limit", "per", "burst"], in: "a rate limit")
+            let keys = try item["key"].map { cursor throws(SpecError) in try oneOrMany(cursor, "'key'") } ?? ["ip"]
+            for key in keys where !rateLimitKeys.contains(key) { throw item["key"]!.error("unknown rate-limit key '\(key)' (expected: \(rateLimitKeys.joined(separator: ", ")))") }
+            if keys.contains(where: { $0 == "sub" || $0 == "api_key" }) && route.authenticate.isEmpty {
+                throw item["key"]!.error("a limit per \(keys.joined(separator: "+")) needs 'authenticate' on the route")
+            }
+            guard let limit = item["limit"] else { throw item.error("a rate limit needs 'limit' (requests per 'per' seconds)") }
+            route.rateLimits.append(RateLimitRule(key: keys, limit: RateLimit(
+                limit: Int(try number(limit, "'limit'", minimum: 1)),
+                period: try item["per"].map { cursor throws(SpecError) in try number(cursor, "'per'", minimum: 0.001) } ?? 1,
+                burst: try item["burst"].map { cursor throws(SpecError) in Int(try number(cursor, "'burst'", minimum: 1)) })))
+        }
+        if let cors = cursor["cors"] {
+            try checkKeys(cors, ["origins", "methods", "headers", "credentials", "max_age"], in: "'cors'")
+            let origins = try strings(cors["origins"] ?? cors, "'cors.origins'")
+            let credentials = cors["credentials"]?.node.bool ?? false
+            if credentials && origins.contains("*") { throw cors["origins"]!.error("'*' cannot be combined with credentials: list the trusted origins") }
+            route.cors = CORSPolicy(origins: origins, methods: try cors["methods"].map { cursor throws(SpecError) in try strings(cursor, "'methods'") } ?? ["GET", "POST"],
+                                    headers: try cors["headers"].map { cursor throws(SpecError) in try strings(cursor, "'headers'") } ?? ["Authorization", "Content-Type"],
+                                    credentials: credentials, maxAge: Int(try cors["max_age"].map { cursor throws(SpecError) in try number(cursor, "'max_age'") } ?? 600))
+        }
+        if let headers = cursor["headers"] {
+            try checkKeys(headers, ["add", "remove"], in: "'headers'")
+            for (name, value) in headers["add"]?.entries ?? [] { route.addHeaders.append((name, try string(value, "header '\(name)'"))) }
+            if let remove = headers["remove"] { route.removeHeaders = try strings(remove, "'remove'") }
+        }
+        return route
+    }
+}
