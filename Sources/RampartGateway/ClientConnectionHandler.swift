@@ -1,0 +1,228 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// What every client connection needs from the running gateway.
+struct GatewayRuntime: Sendable {
+    let configuration: GatewayConfiguration
+    let router: Router
+    let pools: UpstreamPools
+}
+
+/// One client connection: checks and routes each request, passes it to an upstream connection from the
+/// loop's pool, and streams the answer back. Request bodies are passed on as they arrive, with reads held
+/// back while the upstream cannot take them; nothing is buffered whole.
+final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private enum State {
+        case idle
+        /// Waiting for an upstream connection; the parts received meanwhile.
+        case connecting([HTTPClientRequestPart])
+        case forwarding(UpstreamConnection)
+        /// The request was answered by the gateway itself; the rest of its body is dropped.
+        case answered
+    }
+
+    private let runtime: GatewayRuntime
+    private let readGate: ReadGate
+    private let tls: Bool
+    private var context: ChannelHandlerContext?
+    private var state = State.idle
+    private var exchange: (route: GatewayConfiguration.Route, correlation: String, keepAlive: Bool)?
+    private var requestComplete = false
+    private var responseStarted = false
+    private var timeout: Scheduled<Void>?
+
+    init(runtime: GatewayRuntime, readGate: ReadGate, tls: Bool) {
+        self.runtime = runtime
+        self.readGate = readGate
+        self.tls = tls
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head): begin(head, context: context)
+        case .body(let buffer): pass(.body(.byteBuffer(buffer)))
+        case .end(let trailers):
+            requestComplete = true
+            pass(.end(trailers))
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if case .forwarding(let connection) = state { connection.channel.flush() }
+        context.fireChannelReadComplete()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        timeout?.cancel()
+        if case .forwarding(let connection) = state { connection.channel.close(promise: nil) }
+        state = .answered
+        context.fireChannelInactive()
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        // The client reads slower than the upstream sends: stop reading the upstream until it catches up.
+        if case .forwarding(let connection) = state {
+            connection.channel.setOption(ChannelOptions.autoRead, value: context.channel.isWritable).whenFailure { _ in }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    // MARK: Request side
+
+    private func begin(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        requestComplete = false
+        responseStarted = false
+        let correlation = Self.correlationID()
+        let limits = runtime.configuration.limits
+        if let rejection = RequestGuard.check(head, limits: limits) {
+            // A request whose framing is in doubt leaves nothing on the connection worth reading.
+            return answer(rejection.status, rejection.reason, correlation: correlation, keepAlive: false)
+        }
+        let path: String
+        do { path = try PathNormalizer.normalize(head.uri) } catch {
+            return answer(.badRequest, "request path refused: \(error)", correlation: correlation, keepAlive: false)
+        }
+        switch runtime.router.route(method: head.method.rawValue, host: head.headers.first(name: "host"), path: path) {
+        case .notFound:
+            answer(.notFound, "no route", correlation: correlation, keepAlive: head.isKeepAlive)
+        case .methodNotAllowed(let allowed):
+            answer(.methodNotAllowed, "method not allowed", correlation: correlation, keepAlive: head.isKeepAlive, extra: [("Allow", allowed.joined(separator: ", "))])
+        case .route(let route, _):
+            guard let upstream = runtime.configuration.upstreams[route.upstream] else {
+                return answer(.badGateway, "bad gateway", correlation: correlation, keepAlive: false)
+            }
+            exchange = (route, correlation, head.isKeepAlive)
+            let client = context.channel.remoteAddress?.ipAddress
+            let upstreamHead = ForwardedHeaders.upstreamRequest(head, path: path, basePath: upstream.url.path, client: client, tls: tls, correlation: correlation)
+            state = .connecting([.head(upstreamHead)])
+            readGate.pause()
+            let pool = runtime.pools.pool(for: context.eventLoop)
+            pool.acquire(route.upstream, upstream).hop(to: context.eventLoop).whenComplete { result in
+                switch result {
+                case .success(let connection): self.connected(connection, upstream: upstream)
+                case .failure: self.upstreamFailed(GatewayError.unreachable)
+                }
+            }
+        }
+    }
+
+    private func connected(_ connection: UpstreamConnection, upstream: GatewayConfiguration.Upstream) {
+        guard case .connecting(let parts) = state, let context else {
+            connection.channel.close(promise: nil)
+            return
+        }
+        connection.handler.sink = self
+        state = .forwarding(connection)
+        for part in parts { connection.channel.write(part, promise: nil) }
+        connection.channel.flush()
+        timeout = context.eventLoop.scheduleTask(in: .milliseconds(Int64(upstream.responseTimeout * 1000))) { [weak self] in
+            self?.upstreamFailed(GatewayError.timedOut)
+        }
+        if connection.channel.isWritable { readGate.resume() }
+    }
+
+    private func pass(_ part: HTTPClientRequestPart) {
+        switch state {
+        case .connecting(var parts):
+            parts.append(part)
+            state = .connecting(parts)
+        case .forwarding(let connection):
+            connection.channel.write(part, promise: nil)
+            if !connection.channel.isWritable { readGate.pause() }
+        case .idle, .answered:
+            break
+        }
+    }
+
+    // MARK: Response side
+
+    func upstreamReceived(_ part: HTTPClientResponsePart) {
+        guard let context, let exchange, case .forwarding(let connection) = state else { return }
+        switch part {
+        case .head(let head):
+            timeout?.cancel()
+            responseStarted = true
+            let keepAlive = exchange.keepAlive && head.isKeepAlive
+            self.exchange?.keepAlive = keepAlive
+            context.write(wrapOutboundOut(.head(ForwardedHeaders.clientResponse(head, route: exchange.route, tls: tls, correlation: exchange.correlation, keepAlive: keepAlive))), promise: nil)
+        case .body(let buffer):
+            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        case .end(let trailers):
+            let keepAlive = exchange.keepAlive && requestComplete
+            let pool = runtime.pools.pool(for: context.eventLoop)
+            if requestComplete {
+                pool.release(exchange.route.upstream, connection)
+            } else {
+                // The upstream answered before the request body ended: that connection is not reusable.
+                connection.handler.sink = nil
+                connection.channel.close(promise: nil)
+            }
+            state = .idle
+            self.exchange = nil
+            let written = context.writeAndFlush(wrapOutboundOut(.end(trailers)))
+            if keepAlive {
+                readGate.resume()
+            } else {
+                written.whenComplete { _ in context.close(promise: nil) }
+            }
+        }
+    }
+
+    func upstreamWritabilityChanged(_ writable: Bool) {
+        if writable { readGate.resume() } else { readGate.pause() }
+    }
+
+    func upstreamFailed(_ error: any Error) {
+        guard let exchange else { return }
+        timeout?.cancel()
+        if case .forwarding(let connection) = state {
+            connection.handler.sink = nil
+            connection.channel.close(promise: nil)
+        }
+        if responseStarted {
+            // Half a response cannot be turned into an error: close, so the client sees it was cut.
+            state = .answered
+            context?.close(promise: nil)
+            return
+        }
+        let timedOut = (error as? GatewayError) == .timedOut
+        answer(timedOut ? .gatewayTimeout : .badGateway, timedOut ? "upstream timed out" : "bad gateway", correlation: exchange.correlation, keepAlive: false)
+    }
+
+    // MARK: Answers from the gateway itself
+
+    /// A short JSON error with the correlation id; never internal details.
+    private func answer(_ status: HTTPResponseStatus, _ message: String, correlation: String, keepAlive: Bool, extra: [(String, String)] = []) {
+        guard let context else { return }
+        state = .answered
+        exchange = nil
+        readGate.resume()
+        let escaped = message.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        let body = #"{"error":"\#(escaped)","correlation_id":"\#(correlation)"}"#
+        var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", String(body.utf8.count)), ("X-Correlation-ID", correlation),
+                                   ("X-Content-Type-Options", "nosniff"), ("Cache-Control", "no-store")] + extra)
+        if !keepAlive { headers.add(name: "Connection", value: "close") }
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if keepAlive {
+            state = requestComplete ? .idle : .answered
+        } else {
+            written.whenComplete { _ in context.close(promise: nil) }
+        }
+    }
+
+    static func correlationID() -> String {
+        String(UInt64.random(in: 0...UInt64.max), radix: 16, uppercase: false)
+    }
+}
+
+enum GatewayError: Error, Equatable {
+    case unreachable, timedOut
+}

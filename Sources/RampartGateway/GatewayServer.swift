@@ -1,0 +1,91 @@
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// The running gateway: one server channel per listener.
+public final class GatewayServer: Sendable {
+    public let addresses: [SocketAddress]
+    private let channels: [any Channel]
+    private let pools: UpstreamPools
+
+    private init(channels: [any Channel], pools: UpstreamPools) {
+        self.channels = channels
+        self.pools = pools
+        addresses = channels.compactMap(\.localAddress)
+    }
+
+    /// Policies this build does not enforce yet. A gateway must never accept a policy and then
+    /// not apply it, so a configuration that uses one is refused before anything listens.
+    public static func unsupportedPolicies(in configuration: GatewayConfiguration) -> [String] {
+        var problems: [String] = []
+        for route in configuration.routes {
+            if !route.authenticate.isEmpty { problems.append("route '\(route.name)': authenticate") }
+            if !route.rateLimits.isEmpty { problems.append("route '\(route.name)': rate_limits") }
+            if route.cors != nil { problems.append("route '\(route.name)': cors") }
+        }
+        if configuration.listeners.contains(where: { $0.tls?.clientCA != nil }) { problems.append("listener client certificates (mTLS)") }
+        return problems
+    }
+
+    public enum StartError: Error, CustomStringConvertible {
+        case unsupported([String])
+        case tls(String, any Error)
+
+        public var description: String {
+            switch self {
+            case .unsupported(let problems): "not enforced by this build yet, so refused: \(problems.joined(separator: "; "))"
+            case .tls(let file, let error): "\(file): cannot load the TLS certificate or key (\(error))"
+            }
+        }
+    }
+
+    /// Binds every listener; throws before anything listens if the configuration cannot be served as written.
+    public static func start(_ configuration: GatewayConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> GatewayServer {
+        let unsupported = unsupportedPolicies(in: configuration)
+        guard unsupported.isEmpty else { throw StartError.unsupported(unsupported) }
+        let pools = UpstreamPools()
+        let runtime = GatewayRuntime(configuration: configuration, router: Router(routes: configuration.routes), pools: pools)
+        var channels: [any Channel] = []
+        do {
+            for listener in configuration.listeners {
+                let tlsContext = try listener.tls.map { tls in
+                    do {
+                        let chain = try NIOSSLCertificate.fromPEMFile(tls.certificate).map { NIOSSLCertificateSource.certificate($0) }
+                        var settings = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.key, format: .pem)))
+                        settings.minimumTLSVersion = .tlsv12
+                        return try NIOSSLContext(configuration: settings)
+                    } catch {
+                        throw StartError.tls(tls.certificate, error)
+                    }
+                }
+                let channel = try await ServerBootstrap(group: group)
+                    .serverChannelOption(.backlog, value: 1024)
+                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .childChannelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            let pipeline = channel.pipeline.syncOperations
+                            if let tlsContext { try pipeline.addHandler(NIOSSLServerHandler(context: tlsContext)) }
+                            try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
+                            let gate = ReadGate()
+                            try pipeline.addHandler(gate)
+                            try pipeline.addHandler(ClientConnectionHandler(runtime: runtime, readGate: gate, tls: tlsContext != nil))
+                        }
+                    }
+                    .bind(host: listener.address.host, port: listener.address.port).get()
+                channels.append(channel)
+            }
+        } catch {
+            for channel in channels { try? await channel.close() }
+            throw error
+        }
+        return GatewayServer(channels: channels, pools: pools)
+    }
+
+    /// Stops listening and closes idle upstream connections.
+    public func stop() async {
+        for channel in channels { try? await channel.close() }
+        pools.closeAll()
+    }
+}

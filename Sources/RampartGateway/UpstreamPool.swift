@@ -1,0 +1,120 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Receives one upstream response, part by part, on the event loop both connections share.
+protocol UpstreamResponseSink: AnyObject {
+    func upstreamReceived(_ part: HTTPClientResponsePart)
+    func upstreamFailed(_ error: any Error)
+    func upstreamWritabilityChanged(_ writable: Bool)
+}
+
+/// Forwards what an upstream connection receives to whoever is using it.
+final class UpstreamHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPClientResponsePart
+    weak var sink: (any UpstreamResponseSink)?
+    /// Whether the connection may be reused after this response.
+    private(set) var reusable = true
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        if case .head(let head) = part, !head.isKeepAlive { reusable = false }
+        sink?.upstreamReceived(part)
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        sink?.upstreamWritabilityChanged(context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        reusable = false
+        sink?.upstreamFailed(error)
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        reusable = false
+        sink?.upstreamFailed(ChannelError.eof)
+        sink = nil
+        context.fireChannelInactive()
+    }
+}
+
+/// An open upstream connection and its handler.
+struct UpstreamConnection {
+    let channel: any Channel
+    let handler: UpstreamHandler
+}
+
+/// Idle keep-alive connections to each upstream, one pool per event loop so that a client connection
+/// and its upstream connection always share a loop (no thread hops, no locks on the hot path).
+/// Confined to its event loop: every method checks it is called there.
+final class UpstreamPool: @unchecked Sendable {
+    let eventLoop: any EventLoop
+    private var idle: [String: [UpstreamConnection]] = [:]
+    private let maxIdlePerUpstream: Int
+
+    init(eventLoop: any EventLoop, maxIdlePerUpstream: Int = 64) {
+        self.eventLoop = eventLoop
+        self.maxIdlePerUpstream = maxIdlePerUpstream
+    }
+
+    /// An idle connection to `name`, or a new one.
+    func acquire(_ name: String, _ upstream: GatewayConfiguration.Upstream) -> EventLoopFuture<UpstreamConnection> {
+        eventLoop.preconditionInEventLoop()
+        while let connection = idle[name]?.popLast() {
+            if connection.channel.isActive { return eventLoop.makeSucceededFuture(connection) }
+        }
+        let handler = UpstreamHandler()
+        let host = upstream.url.host ?? "127.0.0.1"
+        let port = upstream.url.port ?? (upstream.url.scheme == "https" ? 443 : 80)
+        return ClientBootstrap(group: eventLoop)
+            .connectTimeout(.milliseconds(Int64(upstream.connectTimeout * 1000)))
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                }
+            }
+            .connect(host: host, port: port)
+            .map { UpstreamConnection(channel: $0, handler: handler) }
+    }
+
+    /// Returns a connection after a complete exchange; one that cannot be reused is closed.
+    func release(_ name: String, _ connection: UpstreamConnection) {
+        eventLoop.preconditionInEventLoop()
+        connection.handler.sink = nil
+        guard connection.handler.reusable, connection.channel.isActive, (idle[name]?.count ?? 0) < maxIdlePerUpstream else {
+            connection.channel.close(promise: nil)
+            return
+        }
+        idle[name, default: []].append(connection)
+    }
+
+    func closeAll() {
+        eventLoop.preconditionInEventLoop()
+        for connection in idle.values.joined() { connection.channel.close(promise: nil) }
+        idle = [:]
+    }
+}
+
+/// The pool of each event loop.
+final class UpstreamPools: Sendable {
+    private let pools = NIOLockedValueBox<[ObjectIdentifier: UpstreamPool]>([:])
+
+    func pool(for eventLoop: any EventLoop) -> UpstreamPool {
+        pools.withLockedValue { pools in
+            if let pool = pools[ObjectIdentifier(eventLoop)] { return pool }
+            let pool = UpstreamPool(eventLoop: eventLoop)
+            pools[ObjectIdentifier(eventLoop)] = pool
+            return pool
+        }
+    }
+
+    func closeAll() {
+        for pool in pools.withLockedValue({ Array($0.values) }) { pool.eventLoop.execute { pool.closeAll() } }
+    }
+}

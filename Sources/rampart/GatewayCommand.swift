@@ -1,0 +1,59 @@
+import ArgumentParser
+import Foundation
+import RampartGateway
+import RampartSpec
+
+struct GatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gateway",
+        abstract: "Run the security gateway: a reverse proxy that lets through only well-formed requests.",
+        discussion: """
+        The gateway normalises every request path before routing (so /%61dmin, /api/../admin, //admin, /admin;x and /ADMIN all reach the same decision), refuses request-smuggling shapes and oversized requests, routes by host, path and method to upstreams over pooled keep-alive connections, streams bodies both ways, adds X-Forwarded-* and Forwarded headers, removes Server and X-Powered-By, and answers upstream failures with a generic 502 or 504 and a correlation id.
+
+        Work in progress (issue #5): authentication, authorization, rate limits, CORS and mTLS are parsed and validated but not enforced yet, so a configuration that uses them is refused rather than served unprotected.
+
+        Examples:
+          rampart gateway --config gateway.yml --check
+          rampart gateway --config gateway.yml
+        """)
+
+    @Option(help: "The gateway configuration (YAML, section gateway:).")
+    var config: String
+
+    @Flag(help: "Validate the configuration and exit.")
+    var check = false
+
+    func run() async throws {
+        let configuration: GatewayConfiguration
+        do { configuration = try GatewayConfiguration.load(path: config) } catch { throw CLIFailure.input(error.description) }
+        let unsupported = GatewayServer.unsupportedPolicies(in: configuration)
+        if check {
+            if !unsupported.isEmpty { throw CLIFailure.input("\(config): valid, but not enforced by this build yet: \(unsupported.joined(separator: "; "))") }
+            print("\(config): valid (\(configuration.listeners.count) listener(s), \(configuration.routes.count) route(s), \(configuration.upstreams.count) upstream(s))")
+            return
+        }
+        let server: GatewayServer
+        do {
+            server = try await GatewayServer.start(configuration)
+        } catch let error as GatewayServer.StartError {
+            throw CLIFailure.input("\(config): \(error)")
+        } catch {
+            throw CLIFailure.input("\(config): cannot listen: \(error)")
+        }
+        let listening = server.addresses.map { "http://\($0.ipAddress ?? "?"):\($0.port ?? 0)" }.joined(separator: ", ")
+        FileHandle.standardOutput.write(Data("rampart gateway listening on \(listening); Ctrl-C stops it\n".utf8))
+        // Runs until SIGINT or SIGTERM, then stops listening and closes upstream connections.
+        let (stop, continuation) = AsyncStream<Void>.makeStream()
+        var sources: [any DispatchSourceSignal] = []
+        for signalNumber in [SIGINT, SIGTERM] {
+            signal(signalNumber, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
+            source.setEventHandler { continuation.yield() }
+            source.resume()
+            sources.append(source)
+        }
+        for await _ in stop { break }
+        sources.forEach { $0.cancel() }
+        await server.stop()
+    }
+}

@@ -1,0 +1,147 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import RampartGateway
+import RampartLab
+import RampartSpec
+import RampartTestSupport
+import Testing
+
+/// A gateway on a free port of 127.0.0.1 in front of `upstream`.
+private func gateway(_ upstream: URL, routes: String = "    - {path: /, upstream: api}\n", responseTimeout: Double = 5) async throws -> GatewayServer {
+    let text = """
+    gateway:
+      listeners: [{address: "127.0.0.1:0"}]
+      upstreams: {api: {url: "\(upstream.absoluteString)", response_timeout: \(responseTimeout)}}
+      routes:
+    \(routes)
+    """
+    return try await GatewayServer.start(GatewayConfiguration.parse(SpecDocument(text: text, file: "gateway.yml").root))
+}
+
+private func url(_ server: GatewayServer, _ path: String) -> String {
+    "http://127.0.0.1:\(server.addresses[0].port!)\(path)"
+}
+
+private func fetch(_ target: String, method: HTTPMethod = .GET, body: String? = nil) async throws -> (status: UInt, headers: HTTPHeaders, body: String) {
+    var request = HTTPClientRequest(url: target)
+    request.method = method
+    if let body { request.body = .bytes(ByteBuffer(string: body)); request.headers.add(name: "Content-Type", value: "application/json") }
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    let bytes = try await response.body.collect(upTo: 1 << 24)
+    return (response.status.code, response.headers, String(buffer: bytes))
+}
+
+@Test func requestsArePassedOnNormalizedWithForwardingHeaders() async throws {
+    let upstream = try await TestServer.start { head in
+        Canned(headers: [("X-Seen-URI", head.uri), ("X-Seen-For", head.headers.first(name: "x-forwarded-for") ?? "-"),
+                         ("X-Seen-Forwarded", head.headers.first(name: "forwarded") ?? "-"), ("X-Seen-Connection", head.headers.first(name: "x-secret-hop") ?? "-"),
+                         ("Server", "Upstream/1.0"), ("X-Powered-By", "PHP/8.3")], body: #"{"ok":true}"#)
+    }
+    let server = try await gateway(upstream.httpURL)
+    var request = HTTPClientRequest(url: url(server, "/%61pi/./v1//users;jsessionid=x/42?page=2"))
+    request.headers.add(name: "Connection", value: "keep-alive, X-Secret-Hop")
+    request.headers.add(name: "X-Secret-Hop", value: "must not pass")
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    #expect(response.status == .ok)
+    #expect(response.headers.first(name: "x-seen-uri") == "/api/v1/users/42?page=2", "the upstream sees the path the gateway routed")
+    #expect(response.headers.first(name: "x-seen-for") == "127.0.0.1")
+    #expect(response.headers.first(name: "x-seen-forwarded")?.hasPrefix("for=127.0.0.1;proto=http;host=") == true)
+    #expect(response.headers.first(name: "x-seen-connection") == "-", "headers named in Connection are hop-by-hop")
+    #expect(response.headers.first(name: "server") == nil && response.headers.first(name: "x-powered-by") == nil)
+    #expect(response.headers.first(name: "x-content-type-options") == "nosniff")
+    #expect(response.headers.first(name: "x-correlation-id")?.isEmpty == false)
+    await server.stop()
+    await upstream.stop()
+}
+
+@Test func bodiesStreamBothWaysAndConnectionsAreReused() async throws {
+    let lab = try await Lab().start()
+    let server = try await gateway(lab.url)
+    // 2 MB of JSON through the gateway: the lab parses it, so it arrived whole and in order.
+    let padding = String(repeating: "x", count: 2 << 20)
+    let login = try await fetch(url(server, "/api/v2/auth/login"), method: .POST, body: #"{"email":"nobody@bank.lab","password":"\#(padding)"}"#)
+    #expect(login.status == 404 && login.body.contains("no user with that email"))
+    for _ in 0..<20 {
+        let product = try await fetch(url(server, "/api/v2/products/1"))
+        #expect(product.status == 200 && product.body.contains("Travel card"))
+    }
+    await server.stop()
+    await lab.stop()
+}
+
+@Test func upstreamFailuresAreGenericWithACorrelationID() async throws {
+    let dead = try await gateway(URL(string: "http://127.0.0.1:9")!)
+    let down = try await fetch(url(dead, "/x"))
+    #expect(down.status == 502)
+    #expect(down.body.hasPrefix(#"{"error":"bad gateway","correlation_id":""#))
+    await dead.stop()
+    let slow = try await TestServer.start { _ in Canned(delay: .seconds(3)) }
+    let impatient = try await gateway(slow.httpURL, responseTimeout: 0.3)
+    let late = try await fetch(url(impatient, "/x"))
+    #expect(late.status == 504 && late.body.contains("upstream timed out"))
+    await impatient.stop()
+    await slow.stop()
+}
+
+@Test func unroutableRequestsAnswer404And405() async throws {
+    let upstream = try await TestServer.start()
+    let server = try await gateway(upstream.httpURL, routes: "    - {path: /reports, upstream: api, methods: [GET]}\n")
+    #expect(try await fetch(url(server, "/elsewhere")).status == 404)
+    let wrongMethod = try await fetch(url(server, "/REPORTS/2026"), method: .DELETE)
+    #expect(wrongMethod.status == 405 && wrongMethod.headers.first(name: "allow") == "GET")
+    #expect(try await fetch(url(server, "/reports/..%2f..%2fadmin")).status == 400)
+    await server.stop()
+    await upstream.stop()
+}
+
+/// Sends raw bytes and returns everything the gateway answers before it closes (at most 5 s).
+private func raw(_ port: Int, _ request: String) async throws -> String {
+    final class Collector: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = ByteBuffer
+        var text = ""
+        let done: EventLoopPromise<String>
+        init(done: EventLoopPromise<String>) { self.done = done }
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) { text += String(buffer: unwrapInboundIn(data)) }
+        func channelInactive(context: ChannelHandlerContext) { done.succeed(text) }
+    }
+    let loop = MultiThreadedEventLoopGroup.singleton.next()
+    let done = loop.makePromise(of: String.self)
+    let channel = try await ClientBootstrap(group: loop)
+        .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Collector(done: done)) } }
+        .connect(host: "127.0.0.1", port: port).get()
+    try await channel.writeAndFlush(ByteBuffer(string: request))
+    loop.scheduleTask(in: .seconds(5)) { channel.close(promise: nil) }
+    return try await done.futureResult.get()
+}
+
+@Test(arguments: [
+    "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+    "POST / HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\nabcde",
+    "GET / HTTP/1.1\r\nHost: a\r\nX-Folded: a\r\n b\r\n\r\n",
+    "GET /%2e%2e/%2e%2e/etc/passwd HTTP/1.1\r\nHost: a\r\n\r\n",
+    "GET / HTTP/1.1\r\n\r\n",
+])
+func ambiguousRequestsAreRefusedAndTheConnectionClosed(_ request: String) async throws {
+    let upstream = try await TestServer.start()
+    let server = try await gateway(upstream.httpURL)
+    let answer = try await raw(server.addresses[0].port!, request)
+    #expect(answer.hasPrefix("HTTP/1.1 400"), "\(answer.prefix(80))")
+    await server.stop()
+    await upstream.stop()
+}
+
+@Test func policiesThatAreNotEnforcedYetAreRefused() async throws {
+    let text = """
+    gateway:
+      listeners: [{address: "127.0.0.1:0"}]
+      upstreams: {api: {url: "http://127.0.0.1:9"}}
+      authenticators: {demo: {jwt: {issuer: "https://demo", jwks_file: k.json, algorithms: [RS256]}}}
+      routes: [{path: /, upstream: api, authenticate: [demo]}]
+    """
+    await #expect(throws: GatewayServer.StartError.self) {
+        _ = try await GatewayServer.start(GatewayConfiguration.parse(SpecDocument(text: text, file: "gateway.yml").root))
+    }
+}
