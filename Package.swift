@@ -105,6 +105,7 @@ let package = Package(
             dependencies: [
                 "RampartCore", "RampartSpec", "RampartReport", "RampartRate", "RampartHTTP", "RampartScan", "RampartLab", "RampartGateway",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // Benchmarks/scan: the HTTP engine's throughput against the lab.

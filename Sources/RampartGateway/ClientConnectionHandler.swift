@@ -34,6 +34,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     private var requestComplete = false
     private var responseStarted = false
     private var timeout: Scheduled<Void>?
+    /// True while this handler is inside `channelRead`: the read-complete flush will follow.
+    private var reading = false
 
     init(runtime: GatewayRuntime, readGate: ReadGate, tls: Bool) {
         self.runtime = runtime
@@ -44,6 +46,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        reading = true
+        defer { reading = false }
         switch unwrapInboundIn(data) {
         case .head(let head): begin(head, context: context)
         case .body(let buffer): pass(.body(.byteBuffer(buffer)))
@@ -120,7 +124,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         connection.handler.sink = self
         state = .forwarding(connection)
         for part in parts { connection.channel.write(part, promise: nil) }
-        connection.channel.flush()
+        // Within a read, channelReadComplete flushes once for the whole batch; after an asynchronous connect, flush now.
+        if !reading { connection.channel.flush() }
         timeout = context.eventLoop.scheduleTask(in: .milliseconds(Int64(upstream.responseTimeout * 1000))) { [weak self] in
             self?.upstreamFailed(GatewayError.timedOut)
         }

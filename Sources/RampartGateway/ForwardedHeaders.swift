@@ -10,8 +10,14 @@ enum ForwardedHeaders {
     /// Removes hop-by-hop headers and those the `Connection` header names. `Transfer-Encoding` stays:
     /// NIO re-frames the (decoded) body with it.
     static func stripHopByHop(_ headers: inout HTTPHeaders) {
-        let named = headers["connection"].flatMap { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() } }
-        for name in hopByHop.union(named) where name != "transfer-encoding" { headers.remove(name: name) }
+        for value in headers["connection"] {
+            for name in value.split(separator: ",") {
+                let trimmed = name.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }
+                let lowered = String(trimmed.reversed()).lowercased()
+                if lowered != "transfer-encoding" { headers.remove(name: lowered) }
+            }
+        }
+        for name in hopByHop where headers.contains(name: name) { headers.remove(name: name) }
     }
 
     /// The request head sent upstream: the normalized path, hop-by-hop headers removed, and who asked.
@@ -36,10 +42,25 @@ enum ForwardedHeaders {
 
     /// Percent-encodes a normalized path for the wire (its `/` are separators, nothing else is).
     static func encode(_ path: String) -> String {
-        var allowed = CharacterSet.urlPathAllowed
-        allowed.remove(charactersIn: ";?#%")
-        return path.split(separator: "/", omittingEmptySubsequences: false)
-            .map { $0.addingPercentEncoding(withAllowedCharacters: allowed) ?? String($0) }.joined(separator: "/")
+        // Most paths need nothing: ASCII letters, digits and the few marks safe in a path segment.
+        if path.utf8.allSatisfy(isSafe) { return path }
+        return path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false).map { segment in
+            var encoded = ""
+            for byte in segment {
+                if isSafe(byte) { encoded.unicodeScalars.append(Unicode.Scalar(byte)) } else { encoded += "%" + String(byte, radix: 16, uppercase: true).leftPadded }
+            }
+            return encoded
+        }.joined(separator: "/")
+    }
+
+    static func isSafe(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"): true
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "/"), UInt8(ascii: ":"), UInt8(ascii: "@"),
+             UInt8(ascii: "!"), UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "*"),
+             UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: "="): true
+        default: false
+        }
     }
 
     /// The response head sent to the client.
@@ -56,4 +77,9 @@ enum ForwardedHeaders {
         if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
         return HTTPResponseHead(version: head.version.minor == 0 ? .http1_0 : .http1_1, status: head.status, headers: headers)
     }
+}
+
+private extension String {
+    /// Two hex digits.
+    var leftPadded: String { count == 1 ? "0" + self : self }
 }

@@ -11,6 +11,8 @@ public struct GatewayConfiguration: Sendable {
     public var authenticators: [String: Authenticator] = [:]
     public var routes: [Route] = []
     public var auditLog: String?
+    /// Event-loop threads; by default one per core.
+    public var threads: Int?
 
     public struct Address: Sendable, Equatable, CustomStringConvertible {
         public var host: String
@@ -113,7 +115,7 @@ public struct GatewayConfiguration: Sendable {
         for (key, cursor) in root.entries where key != "gateway" { throw cursor.error("unknown section '\(key)' (expected: gateway)") }
         guard let gateway = root["gateway"], gateway.node.isObject else { throw (root["gateway"] ?? root).error("missing 'gateway:' mapping") }
         var configuration = GatewayConfiguration()
-        let known = ["listeners", "admin", "limits", "upstreams", "authenticators", "routes", "audit_log"]
+        let known = ["listeners", "admin", "limits", "upstreams", "authenticators", "routes", "audit_log", "threads"]
         for (key, cursor) in gateway.entries where !known.contains(key) {
             throw cursor.error("unknown key 'gateway.\(key)' (expected: \(known.joined(separator: ", ")))")
         }
@@ -127,6 +129,7 @@ public struct GatewayConfiguration: Sendable {
         guard let routes = gateway["routes"], !routes.items.isEmpty else { throw (gateway["routes"] ?? gateway).error("'gateway.routes' must list at least one route") }
         for item in routes.items { configuration.routes.append(try route(item, configuration)) }
         if let log = gateway["audit_log"] { configuration.auditLog = try string(log, "'audit_log'") }
+        if let threads = gateway["threads"] { configuration.threads = Int(try number(threads, "'threads'", minimum: 1)) }
         return configuration
     }
 
@@ -321,7 +324,13 @@ public struct GatewayConfiguration: Sendable {
         }
         if let headers = cursor["headers"] {
             try checkKeys(headers, ["add", "remove"], in: "'headers'")
-            for (name, value) in headers["add"]?.entries ?? [] { route.addHeaders.append((name, try string(value, "header '\(name)'"))) }
+            for (name, value) in headers["add"]?.entries ?? [] {
+                let text = try string(value, "header '\(name)'")
+                guard RequestGuard.isToken(name), !text.utf8.contains(where: { $0 < 0x20 && $0 != 0x09 }) else {
+                    throw value.error("header '\(name)' has characters a header cannot carry")
+                }
+                route.addHeaders.append((name, text))
+            }
             if let remove = headers["remove"] { route.removeHeaders = try strings(remove, "'remove'") }
         }
         return route

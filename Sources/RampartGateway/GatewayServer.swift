@@ -67,7 +67,9 @@ public final class GatewayServer: Sendable {
                         channel.eventLoop.makeCompletedFuture {
                             let pipeline = channel.pipeline.syncOperations
                             if let tlsContext { try pipeline.addHandler(NIOSSLServerHandler(context: tlsContext)) }
-                            try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true)
+                            // Outbound headers need no second validation: they come from NIO's decoders (which refuse
+                            // malformed ones) or from the configuration (validated on load).
+                            try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true, withOutboundHeaderValidation: false)
                             let gate = ReadGate()
                             try pipeline.addHandler(gate)
                             try pipeline.addHandler(ClientConnectionHandler(runtime: runtime, readGate: gate, tls: tlsContext != nil))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NIOPosix
 import RampartGateway
 import RampartSpec
 
@@ -34,7 +35,8 @@ struct GatewayCommand: AsyncParsableCommand {
         }
         let server: GatewayServer
         do {
-            server = try await GatewayServer.start(configuration)
+            let group = configuration.threads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) } ?? MultiThreadedEventLoopGroup.singleton
+            server = try await GatewayServer.start(configuration, group: group)
         } catch let error as GatewayServer.StartError {
             throw CLIFailure.input("\(config): \(error)")
         } catch {
