@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import NIOConcurrencyHelpers
 import NIOHTTP1
 
 /// What every client connection needs from the running gateway.
@@ -7,6 +8,7 @@ struct GatewayRuntime: Sendable {
     let configuration: GatewayConfiguration
     let router: Router
     let pools: UpstreamPools
+    let gatekeeper: Gatekeeper
 }
 
 /// One client connection: checks and routes each request, passes it to an upstream connection from the
@@ -18,6 +20,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
 
     private enum State {
         case idle
+        /// A token is being verified; the body parts received meanwhile.
+        case authenticating([HTTPClientRequestPart])
         /// Waiting for an upstream connection; the parts received meanwhile.
         case connecting([HTTPClientRequestPart])
         case forwarding(UpstreamConnection)
@@ -30,7 +34,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     private let tls: Bool
     private var context: ChannelHandlerContext?
     private var state = State.idle
-    private var exchange: (route: GatewayConfiguration.Route, correlation: String, keepAlive: Bool)?
+    private var exchange: (route: GatewayConfiguration.Route, correlation: String, keepAlive: Bool, responseHeaders: [(String, String)])?
     private var requestComplete = false
     private var responseStarted = false
     private var timeout: Scheduled<Void>?
@@ -97,14 +101,41 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             answer(.notFound, "no route", correlation: correlation, keepAlive: head.isKeepAlive)
         case .methodNotAllowed(let allowed):
             answer(.methodNotAllowed, "method not allowed", correlation: correlation, keepAlive: head.isKeepAlive, extra: [("Allow", allowed.joined(separator: ", "))])
-        case .route(let route, _):
+        case .route(let route, let parameters):
+            let client = context.channel.remoteAddress?.ipAddress ?? "-"
+            if let decision = runtime.gatekeeper.decide(route, head: head, parameters: parameters, client: client) {
+                return proceed(decision, route: route, head: head, path: path, correlation: correlation)
+            }
+            // A token not seen before: verify it off the event loop, holding the request until then.
+            state = .authenticating([])
+            readGate.pause()
+            let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let gatekeeper = runtime.gatekeeper
+            let eventLoop = context.eventLoop
+            Task {
+                let decision = await gatekeeper.decideVerifying(route, head: head, parameters: parameters, client: client)
+                eventLoop.execute { handler.value.proceed(decision, route: route, head: head, path: path, correlation: correlation) }
+            }
+        }
+    }
+
+    /// Answers a denied request, or passes an allowed one on to its upstream.
+    private func proceed(_ decision: Gatekeeper.Decision, route: GatewayConfiguration.Route, head: HTTPRequestHead, path: String, correlation: String) {
+        guard let context else { return }
+        switch decision {
+        case .deny(let status, _, let headers):
+            let message = status == .unauthorized ? "authentication required" : status == .tooManyRequests ? "too many requests" : "forbidden"
+            answer(status, message, correlation: correlation, keepAlive: head.isKeepAlive, extra: headers)
+        case .allow(let principal, let responseHeaders):
             guard let upstream = runtime.configuration.upstreams[route.upstream] else {
                 return answer(.badGateway, "bad gateway", correlation: correlation, keepAlive: false)
             }
-            exchange = (route, correlation, head.isKeepAlive)
-            let client = context.channel.remoteAddress?.ipAddress
-            let upstreamHead = ForwardedHeaders.upstreamRequest(head, path: path, basePath: upstream.url.path, client: client, tls: tls, correlation: correlation)
-            state = .connecting([.head(upstreamHead)])
+            exchange = (route, correlation, head.isKeepAlive, responseHeaders)
+            let upstreamHead = ForwardedHeaders.upstreamRequest(head, path: path, basePath: upstream.url.path, client: context.channel.remoteAddress?.ipAddress,
+                                                                tls: tls, correlation: correlation, principal: principal)
+            var waiting: [HTTPClientRequestPart] = []
+            if case .authenticating(let parts) = state { waiting = parts }
+            state = .connecting([.head(upstreamHead)] + waiting)
             readGate.pause()
             let pool = runtime.pools.pool(for: context.eventLoop)
             pool.acquire(route.upstream, upstream).hop(to: context.eventLoop).whenComplete { result in
@@ -137,6 +168,9 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         case .connecting(var parts):
             parts.append(part)
             state = .connecting(parts)
+        case .authenticating(var parts):
+            parts.append(part)
+            state = .authenticating(parts)
         case .forwarding(let connection):
             connection.channel.write(part, promise: nil)
             if !connection.channel.isWritable { readGate.pause() }
@@ -155,7 +189,9 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             responseStarted = true
             let keepAlive = exchange.keepAlive && head.isKeepAlive
             self.exchange?.keepAlive = keepAlive
-            context.write(wrapOutboundOut(.head(ForwardedHeaders.clientResponse(head, route: exchange.route, tls: tls, correlation: exchange.correlation, keepAlive: keepAlive))), promise: nil)
+            var response = ForwardedHeaders.clientResponse(head, route: exchange.route, tls: tls, correlation: exchange.correlation, keepAlive: keepAlive)
+            for (name, value) in exchange.responseHeaders { response.headers.replaceOrAdd(name: name, value: value) }
+            context.write(wrapOutboundOut(.head(response)), promise: nil)
         case .body(let buffer):
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         case .end(let trailers):

@@ -21,9 +21,17 @@ enum ForwardedHeaders {
     }
 
     /// The request head sent upstream: the normalized path, hop-by-hop headers removed, and who asked.
-    static func upstreamRequest(_ head: HTTPRequestHead, path: String, basePath: String, client: String?, tls: Bool, correlation: String) -> HTTPRequestHead {
+    static func upstreamRequest(_ head: HTTPRequestHead, path: String, basePath: String, client: String?, tls: Bool, correlation: String,
+                                principal: Principal? = nil) -> HTTPRequestHead {
         var headers = head.headers
         stripHopByHop(&headers)
+        // Only the gateway says who the caller is: anything a client sent under these names is dropped.
+        for name in ["x-authenticated-subject", "x-authenticated-roles", "x-authenticated-by"] { headers.remove(name: name) }
+        if let principal {
+            headers.add(name: "X-Authenticated-Subject", value: principal.subject)
+            headers.add(name: "X-Authenticated-By", value: principal.authenticator)
+            if !principal.roles.isEmpty { headers.add(name: "X-Authenticated-Roles", value: principal.roles.sorted().joined(separator: ",")) }
+        }
         let host = head.headers.first(name: "host")
         if let client {
             let chain = headers["x-forwarded-for"].joined(separator: ", ")

@@ -19,11 +19,16 @@ public final class GatewayServer: Sendable {
     /// not apply it, so a configuration that uses one is refused before anything listens.
     public static func unsupportedPolicies(in configuration: GatewayConfiguration) -> [String] {
         var problems: [String] = []
-        for route in configuration.routes {
-            if !route.authenticate.isEmpty { problems.append("route '\(route.name)': authenticate") }
-            if !route.rateLimits.isEmpty { problems.append("route '\(route.name)': rate_limits") }
-            if route.cors != nil { problems.append("route '\(route.name)': cors") }
+        for (name, authenticator) in configuration.authenticators {
+            switch authenticator {
+            case .jwt(let settings):
+                if case .file = settings.keys { continue }
+                problems.append("authenticator '\(name)': jwks_url and discovery (use jwks_file)")
+            case .mutualTLS: problems.append("authenticator '\(name)': mtls")
+            case .apiKey: continue
+            }
         }
+        for route in configuration.routes where route.cors != nil { problems.append("route '\(route.name)': cors") }
         if configuration.listeners.contains(where: { $0.tls?.clientCA != nil }) { problems.append("listener client certificates (mTLS)") }
         return problems
     }
@@ -41,11 +46,14 @@ public final class GatewayServer: Sendable {
     }
 
     /// Binds every listener; throws before anything listens if the configuration cannot be served as written.
-    public static func start(_ configuration: GatewayConfiguration, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> GatewayServer {
+    /// `baseDirectory` is where relative files in the configuration (JWKS, certificates) are found.
+    public static func start(_ configuration: GatewayConfiguration, baseDirectory: String = ".",
+                             group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> GatewayServer {
         let unsupported = unsupportedPolicies(in: configuration)
         guard unsupported.isEmpty else { throw StartError.unsupported(unsupported) }
         let pools = UpstreamPools()
-        let runtime = GatewayRuntime(configuration: configuration, router: Router(routes: configuration.routes), pools: pools)
+        let gatekeeper = try await Gatekeeper.load(configuration, baseDirectory: baseDirectory)
+        let runtime = GatewayRuntime(configuration: configuration, router: Router(routes: configuration.routes), pools: pools, gatekeeper: gatekeeper)
         var channels: [any Channel] = []
         do {
             for listener in configuration.listeners {

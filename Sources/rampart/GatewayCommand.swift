@@ -11,7 +11,9 @@ struct GatewayCommand: AsyncParsableCommand {
         discussion: """
         The gateway normalises every request path before routing (so /%61dmin, /api/../admin, //admin, /admin;x and /ADMIN all reach the same decision), refuses request-smuggling shapes and oversized requests, routes by host, path and method to upstreams over pooled keep-alive connections, streams bodies both ways, adds X-Forwarded-* and Forwarded headers, removes Server and X-Powered-By, and answers upstream failures with a generic 502 or 504 and a correlation id.
 
-        Work in progress (issue #5): authentication, authorization, rate limits, CORS and mTLS are parsed and validated but not enforced yet, so a configuration that uses them is refused rather than served unprotected.
+        Routes may require a JWT (keys from a JWKS file, an algorithm allow-list, iss, aud, exp and nbf with leeway; a verified token is cached until it expires) or an API key (stored as salted hashes), roles, scopes, claims and ownership of a path parameter, and rate limits per client, subject or route (429 with Retry-After and RateLimit headers).
+
+        Work in progress (issue #5): JWKS URLs, OIDC discovery, mTLS and CORS are parsed and validated but not enforced yet, so a configuration that uses them is refused rather than served unprotected.
 
         Examples:
           rampart gateway --config gateway.yml --check
@@ -36,9 +38,11 @@ struct GatewayCommand: AsyncParsableCommand {
         let server: GatewayServer
         do {
             let group = configuration.threads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) } ?? MultiThreadedEventLoopGroup.singleton
-            server = try await GatewayServer.start(configuration, group: group)
+            server = try await GatewayServer.start(configuration, baseDirectory: (config as NSString).deletingLastPathComponent, group: group)
         } catch let error as GatewayServer.StartError {
             throw CLIFailure.input("\(config): \(error)")
+        } catch let error as Gatekeeper.GatekeeperError {
+            throw CLIFailure.input(error.description)
         } catch {
             throw CLIFailure.input("\(config): cannot listen: \(error)")
         }

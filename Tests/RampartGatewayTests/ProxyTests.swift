@@ -138,7 +138,7 @@ func ambiguousRequestsAreRefusedAndTheConnectionClosed(_ request: String) async 
     gateway:
       listeners: [{address: "127.0.0.1:0"}]
       upstreams: {api: {url: "http://127.0.0.1:9"}}
-      authenticators: {demo: {jwt: {issuer: "https://demo", jwks_file: k.json, algorithms: [RS256]}}}
+      authenticators: {demo: {jwt: {issuer: "https://demo", jwks_url: "https://demo/keys", algorithms: [RS256]}}}
       routes: [{path: /, upstream: api, authenticate: [demo]}]
     """
     await #expect(throws: GatewayServer.StartError.self) {

@@ -1,0 +1,132 @@
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Authentication, authorization and rate limits for one route: the decisions made before a request
+/// may reach its upstream.
+public final class Gatekeeper: Sendable {
+    let jwt: [String: JWTAuthenticator]
+    let apiKeys: [String: APIKeyAuthenticator]
+    let limiter: any RateLimitStore
+
+    public enum Decision: Sendable {
+        case allow(Principal?, responseHeaders: [(String, String)])
+        /// `reason` goes to the audit log; the client sees only the status.
+        case deny(HTTPResponseStatus, reason: String, headers: [(String, String)])
+    }
+
+    public init(jwt: [String: JWTAuthenticator], apiKeys: [String: APIKeyAuthenticator], limiter: any RateLimitStore = InMemoryRateLimitStore()) {
+        self.jwt = jwt
+        self.apiKeys = apiKeys
+        self.limiter = limiter
+    }
+
+    /// Builds the authenticators of a configuration; JWKS files are read relative to `baseDirectory`.
+    public static func load(_ configuration: GatewayConfiguration, baseDirectory: String) async throws -> Gatekeeper {
+        var jwt: [String: JWTAuthenticator] = [:], apiKeys: [String: APIKeyAuthenticator] = [:]
+        for (name, authenticator) in configuration.authenticators {
+            switch authenticator {
+            case .jwt(let settings):
+                guard case .file(let file) = settings.keys else { continue }
+                let path = file.hasPrefix("/") ? file : (baseDirectory as NSString).appendingPathComponent(file)
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw GatekeeperError.unreadableKeys(path) }
+                do { jwt[name] = try await JWTAuthenticator(name: name, settings: settings, jwks: text) } catch { throw GatekeeperError.invalidKeys(path, error) }
+            case .apiKey(let header, let keys):
+                apiKeys[name] = APIKeyAuthenticator(name: name, header: header, keys: keys)
+            case .mutualTLS:
+                continue
+            }
+        }
+        return Gatekeeper(jwt: jwt, apiKeys: apiKeys)
+    }
+
+    public enum GatekeeperError: Error, CustomStringConvertible {
+        case unreadableKeys(String), invalidKeys(String, any Error)
+        public var description: String {
+            switch self {
+            case .unreadableKeys(let path): "\(path): cannot read the JWKS file"
+            case .invalidKeys(let path, let error): "\(path): not a usable JWKS (\(error))"
+            }
+        }
+    }
+
+    /// The decision when it needs no waiting (no authentication, an API key, or a JWT seen before);
+    /// nil when a JWT's signature must be verified first (`decideVerifying`).
+    func decide(_ route: GatewayConfiguration.Route, head: HTTPRequestHead, parameters: [String: String], client: String) -> Decision? {
+        guard !route.authenticate.isEmpty else { return limit(route, principal: nil, client: client) }
+        let bearer = Self.bearer(head)
+        for name in route.authenticate {
+            if let authenticator = apiKeys[name], let presented = head.headers.first(name: authenticator.header),
+               let principal = authenticator.authenticate(presented) {
+                return authorize(route, principal, parameters: parameters, client: client)
+            }
+            if let authenticator = jwt[name], let bearer {
+                if let principal = authenticator.cached(bearer) { return authorize(route, principal, parameters: parameters, client: client) }
+                return nil
+            }
+        }
+        return .deny(.unauthorized, reason: bearer == nil ? "no credentials" : "credentials not accepted", headers: [("WWW-Authenticate", #"Bearer realm="rampart""#)])
+    }
+
+    /// The decision after verifying the bearer JWT with each JWT authenticator of the route in turn.
+    func decideVerifying(_ route: GatewayConfiguration.Route, head: HTTPRequestHead, parameters: [String: String], client: String) async -> Decision {
+        guard let bearer = Self.bearer(head) else { return .deny(.unauthorized, reason: "no credentials", headers: [("WWW-Authenticate", #"Bearer realm="rampart""#)]) }
+        var reasons: [String] = []
+        for name in route.authenticate {
+            guard let authenticator = jwt[name] else { continue }
+            switch await authenticator.verify(bearer) {
+            case .success(let principal): return authorize(route, principal, parameters: parameters, client: client)
+            case .failure(let failure): reasons.append("\(name): \(failure.reason)")
+            }
+        }
+        return .deny(.unauthorized, reason: reasons.joined(separator: "; "), headers: [("WWW-Authenticate", #"Bearer realm="rampart", error="invalid_token""#)])
+    }
+
+    func authorize(_ route: GatewayConfiguration.Route, _ principal: Principal, parameters: [String: String], client: String) -> Decision {
+        if let rules = route.authorize {
+            if !rules.roles.isEmpty && principal.roles.isDisjoint(with: rules.roles) {
+                return .deny(.forbidden, reason: "\(principal.subject) lacks role \(rules.roles.joined(separator: "|"))", headers: [])
+            }
+            if let missing = rules.scopes.first(where: { !principal.scopes.contains($0) }) {
+                return .deny(.forbidden, reason: "\(principal.subject) lacks scope \(missing)", headers: [])
+            }
+            if let (claim, _) = rules.claims.first(where: { principal.claims[$0.key] != $0.value }) {
+                return .deny(.forbidden, reason: "\(principal.subject): claim \(claim) does not match", headers: [])
+            }
+            if let owner = rules.owner, !(owner.unlessRole.map(principal.roles.contains) ?? false),
+               parameters[owner.parameter] != principal.claims[owner.claim] {
+                return .deny(.forbidden, reason: "\(principal.subject) is not the owner of \(owner.parameter)=\(parameters[owner.parameter] ?? "")", headers: [])
+            }
+        }
+        return limit(route, principal: principal, client: client)
+    }
+
+    /// Applies the route's rate limits; the first limit's state goes into the RateLimit headers.
+    func limit(_ route: GatewayConfiguration.Route, principal: Principal?, client: String) -> Decision {
+        let now = Double(NIODeadline.now().uptimeNanoseconds) / 1e9
+        var headers: [(String, String)] = []
+        for (index, rule) in route.rateLimits.enumerated() {
+            let parts = rule.key.map { key -> String in
+                switch key {
+                case "ip": "ip=" + client
+                case "route": "route=" + route.name
+                default: "sub=" + (principal.map { $0.authenticator + ":" + $0.subject } ?? "-")
+                }
+            }
+            let decision = limiter.take("\(route.name)#\(index)|" + parts.joined(separator: "|"), rule.limit, now: now)
+            let limitHeaders = [("RateLimit-Limit", String(rule.limit.burst)), ("RateLimit-Remaining", String(decision.remaining)),
+                                ("RateLimit-Reset", String(Int(decision.reset.rounded(.up))))]
+            guard decision.allowed else {
+                return .deny(.tooManyRequests, reason: "rate limit \(rule.limit.limit)/\(rule.limit.period.formatted())s per \(rule.key.joined(separator: "+"))",
+                             headers: limitHeaders + [("Retry-After", String(Int((decision.retryAfter ?? 1).rounded(.up))))])
+            }
+            if index == 0 { headers = limitHeaders }
+        }
+        return .allow(principal, responseHeaders: headers)
+    }
+
+    static func bearer(_ head: HTTPRequestHead) -> String? {
+        guard let value = head.headers.first(name: "authorization"), value.count > 7, value.prefix(7).lowercased() == "bearer " else { return nil }
+        return String(value.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+    }
+}
