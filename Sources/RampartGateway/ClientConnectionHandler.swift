@@ -47,17 +47,44 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         self.tls = tls
     }
 
+    /// Closes the connection when no complete request head arrives in time (slow headers, idle keep-alive).
+    private var headDeadline: Scheduled<Void>?
+
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+
+    func channelActive(context: ChannelHandlerContext) {
+        awaitHead(context)
+        context.fireChannelActive()
+    }
+
+    private func awaitHead(_ context: ChannelHandlerContext) {
+        headDeadline?.cancel()
+        let seconds = runtime.configuration.limits.headerTimeout
+        headDeadline = context.eventLoop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) { [weak self] in
+            guard let self, case .idle = self.state else { return }
+            // No request is in flight, so there is nothing to answer (NIO's pipelining handler allows no
+            // response without a request): the connection is simply closed.
+            self.state = .answered
+            self.context?.close(promise: nil)
+        }
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         reading = true
         defer { reading = false }
         switch unwrapInboundIn(data) {
-        case .head(let head): begin(head, context: context)
+        case .head(let head):
+            headDeadline?.cancel()
+            begin(head, context: context)
         case .body(let buffer): pass(.body(.byteBuffer(buffer)))
         case .end(let trailers):
             requestComplete = true
             pass(.end(trailers))
+            if case .answered = state {
+                // The gateway answered this request already; from here it waits for the next one.
+                state = .idle
+                awaitHead(context)
+            }
         }
     }
 
@@ -68,6 +95,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
 
     func channelInactive(context: ChannelHandlerContext) {
         timeout?.cancel()
+        headDeadline?.cancel()
         if case .forwarding(let connection) = state { connection.channel.close(promise: nil) }
         state = .answered
         context.fireChannelInactive()
@@ -209,6 +237,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             let written = context.writeAndFlush(wrapOutboundOut(.end(trailers)))
             if keepAlive {
                 readGate.resume()
+                awaitHead(context)
             } else {
                 written.whenComplete { _ in context.close(promise: nil) }
             }
@@ -254,6 +283,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if keepAlive {
             state = requestComplete ? .idle : .answered
+            awaitHead(context)
         } else {
             written.whenComplete { _ in context.close(promise: nil) }
         }

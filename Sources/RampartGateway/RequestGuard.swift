@@ -7,6 +7,10 @@ public struct RequestLimits: Sendable {
     public var maxHeaderBytes = 16 * 1024
     public var maxBodyBytes = 10 * 1024 * 1024
     public var allowedMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    /// Seconds a connection may take to send a complete request head, counted from when the gateway starts
+    /// waiting for one (a new connection, or the end of the previous response): slow-header (slowloris)
+    /// clients and idle keep-alive connections are closed after it.
+    public var headerTimeout: Double = 10
 
     public init() {}
 }

@@ -10,10 +10,11 @@ import RampartTestSupport
 import Testing
 
 /// A gateway on a free port of 127.0.0.1 in front of `upstream`.
-private func gateway(_ upstream: URL, routes: String = "    - {path: /, upstream: api}\n", responseTimeout: Double = 5) async throws -> GatewayServer {
+private func gateway(_ upstream: URL, routes: String = "    - {path: /, upstream: api}\n", responseTimeout: Double = 5, headerTimeout: Double = 10) async throws -> GatewayServer {
     let text = """
     gateway:
       listeners: [{address: "127.0.0.1:0"}]
+      limits: {header_timeout: \(headerTimeout)}
       upstreams: {api: {url: "\(upstream.absoluteString)", response_timeout: \(responseTimeout)}}
       routes:
     \(routes)
@@ -144,4 +145,16 @@ func ambiguousRequestsAreRefusedAndTheConnectionClosed(_ request: String) async 
     await #expect(throws: GatewayServer.StartError.self) {
         _ = try await GatewayServer.start(GatewayConfiguration.parse(SpecDocument(text: text, file: "gateway.yml").root))
     }
+}
+
+@Test func aSlowHeaderClientIsCutOff() async throws {
+    let upstream = try await TestServer.start()
+    let server = try await gateway(upstream.httpURL, headerTimeout: 0.5)
+    let started = ContinuousClock.now
+    // Half a head and then nothing, as a slowloris client does.
+    let answer = try await raw(server.addresses[0].port!, "GET / HTTP/1.1\r\nHost: a\r\nX-Slow: 1")
+    #expect(answer.isEmpty, "closed without an answer: \(answer.prefix(60))")
+    #expect(ContinuousClock.now - started < .seconds(4), "closed after the header timeout, not the test's 5 s")
+    await server.stop()
+    await upstream.stop()
 }
