@@ -9,6 +9,7 @@ struct GatewayRuntime: Sendable {
     let router: Router
     let pools: UpstreamPools
     let gatekeeper: Gatekeeper
+    let auditLog: AuditLog?
 }
 
 /// One client connection: checks and routes each request, passes it to an upstream connection from the
@@ -37,7 +38,11 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     private var exchange: (route: GatewayConfiguration.Route, correlation: String, keepAlive: Bool, responseHeaders: [(String, String)])?
     private var requestComplete = false
     private var responseStarted = false
+    private var responseStatus = 0
     private var timeout: Scheduled<Void>?
+    /// The request being handled, for the audit log.
+    private var record: (started: NIODeadline, method: String, path: String, client: String, identity: String?, route: String?)?
+    private var bytesOut = 0
     /// True while this handler is inside `channelRead`: the read-complete flush will follow.
     private var reading = false
 
@@ -114,21 +119,26 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     private func begin(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
         requestComplete = false
         responseStarted = false
+        bytesOut = 0
         let correlation = Self.correlationID()
+        let rawPath = String(head.uri.prefix { $0 != "?" })
+        record = (.now(), head.method.rawValue, rawPath, context.channel.remoteAddress?.ipAddress ?? "-", nil, nil)
         let limits = runtime.configuration.limits
         if let rejection = RequestGuard.check(head, limits: limits) {
             // A request whose framing is in doubt leaves nothing on the connection worth reading.
-            return answer(rejection.status, rejection.reason, correlation: correlation, keepAlive: false)
+            return answer(rejection.status, rejection.reason, correlation: correlation, keepAlive: false, decision: "reject")
         }
         let path: String
         do { path = try PathNormalizer.normalize(head.uri) } catch {
-            return answer(.badRequest, "request path refused: \(error)", correlation: correlation, keepAlive: false)
+            return answer(.badRequest, "request path refused: \(error)", correlation: correlation, keepAlive: false, decision: "reject")
         }
+        record?.path = path
         switch runtime.router.route(method: head.method.rawValue, host: head.headers.first(name: "host"), path: path) {
         case .notFound:
-            answer(.notFound, "no route", correlation: correlation, keepAlive: head.isKeepAlive)
+            answer(.notFound, "no route", correlation: correlation, keepAlive: head.isKeepAlive, decision: "reject")
         case .methodNotAllowed(let allowed):
-            answer(.methodNotAllowed, "method not allowed", correlation: correlation, keepAlive: head.isKeepAlive, extra: [("Allow", allowed.joined(separator: ", "))])
+            answer(.methodNotAllowed, "method not allowed", correlation: correlation, keepAlive: head.isKeepAlive, extra: [("Allow", allowed.joined(separator: ", "))],
+                   decision: "reject")
         case .route(let route, let parameters):
             let client = context.channel.remoteAddress?.ipAddress ?? "-"
             if let decision = runtime.gatekeeper.decide(route, head: head, parameters: parameters, client: client) {
@@ -151,12 +161,15 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     private func proceed(_ decision: Gatekeeper.Decision, route: GatewayConfiguration.Route, head: HTTPRequestHead, path: String, correlation: String) {
         guard let context else { return }
         switch decision {
-        case .deny(let status, _, let headers):
+        case .deny(let status, let reason, let headers):
+            record?.route = route.name
             let message = status == .unauthorized ? "authentication required" : status == .tooManyRequests ? "too many requests" : "forbidden"
-            answer(status, message, correlation: correlation, keepAlive: head.isKeepAlive, extra: headers)
+            answer(status, message, correlation: correlation, keepAlive: head.isKeepAlive, extra: headers, decision: "deny", reason: reason)
         case .allow(let principal, let responseHeaders):
+            record?.route = route.name
+            record?.identity = principal.map { "\($0.authenticator):\($0.subject)" }
             guard let upstream = runtime.configuration.upstreams[route.upstream] else {
-                return answer(.badGateway, "bad gateway", correlation: correlation, keepAlive: false)
+                return answer(.badGateway, "bad gateway", correlation: correlation, keepAlive: false, decision: "error")
             }
             exchange = (route, correlation, head.isKeepAlive, responseHeaders)
             let upstreamHead = ForwardedHeaders.upstreamRequest(head, path: path, basePath: upstream.url.path, client: context.channel.remoteAddress?.ipAddress,
@@ -215,12 +228,14 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         case .head(let head):
             timeout?.cancel()
             responseStarted = true
+            responseStatus = Int(head.status.code)
             let keepAlive = exchange.keepAlive && head.isKeepAlive
             self.exchange?.keepAlive = keepAlive
             var response = ForwardedHeaders.clientResponse(head, route: exchange.route, tls: tls, correlation: exchange.correlation, keepAlive: keepAlive)
             for (name, value) in exchange.responseHeaders { response.headers.replaceOrAdd(name: name, value: value) }
             context.write(wrapOutboundOut(.head(response)), promise: nil)
         case .body(let buffer):
+            bytesOut += buffer.readableBytes
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         case .end(let trailers):
             let keepAlive = exchange.keepAlive && requestComplete
@@ -233,6 +248,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
                 connection.channel.close(promise: nil)
             }
             state = .idle
+            audit("allow", status: responseStatus, reason: nil, correlation: exchange.correlation)
             self.exchange = nil
             let written = context.writeAndFlush(wrapOutboundOut(.end(trailers)))
             if keepAlive {
@@ -257,19 +273,23 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         }
         if responseStarted {
             // Half a response cannot be turned into an error: close, so the client sees it was cut.
+            audit("error", status: responseStatus, reason: "upstream closed mid-response", correlation: exchange.correlation)
             state = .answered
             context?.close(promise: nil)
             return
         }
         let timedOut = (error as? GatewayError) == .timedOut
-        answer(timedOut ? .gatewayTimeout : .badGateway, timedOut ? "upstream timed out" : "bad gateway", correlation: exchange.correlation, keepAlive: false)
+        answer(timedOut ? .gatewayTimeout : .badGateway, timedOut ? "upstream timed out" : "bad gateway", correlation: exchange.correlation, keepAlive: false,
+               decision: "error", reason: timedOut ? "upstream timed out" : "upstream unreachable")
     }
 
     // MARK: Answers from the gateway itself
 
     /// A short JSON error with the correlation id; never internal details.
-    private func answer(_ status: HTTPResponseStatus, _ message: String, correlation: String, keepAlive: Bool, extra: [(String, String)] = []) {
+    private func answer(_ status: HTTPResponseStatus, _ message: String, correlation: String, keepAlive: Bool, extra: [(String, String)] = [],
+                        decision: String, reason: String? = nil) {
         guard let context else { return }
+        audit(decision, status: Int(status.code), reason: reason ?? message, correlation: correlation)
         state = .answered
         exchange = nil
         readGate.resume()
@@ -287,6 +307,16 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         } else {
             written.whenComplete { _ in context.close(promise: nil) }
         }
+    }
+
+    /// Writes the current request's line to the audit log, if there is one.
+    private func audit(_ decision: String, status: Int, reason: String?, correlation: String) {
+        guard let log = runtime.auditLog, let record else { return }
+        self.record = nil
+        let latency = Double((NIODeadline.now() - record.started).nanoseconds) / 1e6
+        log.record(AuditEntry(time: Date().formatted(.iso8601), client: record.client, identity: record.identity, route: record.route, method: record.method,
+                              path: record.path, decision: decision, reason: reason, status: status, latencyMs: (latency * 1000).rounded() / 1000,
+                              bytes: bytesOut, correlation: correlation))
     }
 
     static func correlationID() -> String {

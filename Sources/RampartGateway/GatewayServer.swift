@@ -1,3 +1,4 @@
+import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -8,10 +9,12 @@ public final class GatewayServer: Sendable {
     public let addresses: [SocketAddress]
     private let channels: [any Channel]
     private let pools: UpstreamPools
+    public let auditLog: AuditLog?
 
-    private init(channels: [any Channel], pools: UpstreamPools) {
+    private init(channels: [any Channel], pools: UpstreamPools, auditLog: AuditLog?) {
         self.channels = channels
         self.pools = pools
+        self.auditLog = auditLog
         addresses = channels.compactMap(\.localAddress)
     }
 
@@ -36,11 +39,13 @@ public final class GatewayServer: Sendable {
     public enum StartError: Error, CustomStringConvertible {
         case unsupported([String])
         case tls(String, any Error)
+        case auditLog(String, any Error)
 
         public var description: String {
             switch self {
             case .unsupported(let problems): "not enforced by this build yet, so refused: \(problems.joined(separator: "; "))"
             case .tls(let file, let error): "\(file): cannot load the TLS certificate or key (\(error))"
+            case .auditLog(let file, let error): "\(file): cannot open the audit log (\(error))"
             }
         }
     }
@@ -53,7 +58,11 @@ public final class GatewayServer: Sendable {
         guard unsupported.isEmpty else { throw StartError.unsupported(unsupported) }
         let pools = UpstreamPools()
         let gatekeeper = try await Gatekeeper.load(configuration, baseDirectory: baseDirectory)
-        let runtime = GatewayRuntime(configuration: configuration, router: Router(routes: configuration.routes), pools: pools, gatekeeper: gatekeeper)
+        let auditLog = try configuration.auditLog.map { path in
+            do { return try AuditLog(path: path.hasPrefix("/") ? path : (baseDirectory as NSString).appendingPathComponent(path)) } catch { throw StartError.auditLog(path, error) }
+        }
+        let runtime = GatewayRuntime(configuration: configuration, router: Router(routes: configuration.routes), pools: pools, gatekeeper: gatekeeper,
+                                     auditLog: auditLog)
         var channels: [any Channel] = []
         do {
             for listener in configuration.listeners {
@@ -90,12 +99,13 @@ public final class GatewayServer: Sendable {
             for channel in channels { try? await channel.close() }
             throw error
         }
-        return GatewayServer(channels: channels, pools: pools)
+        return GatewayServer(channels: channels, pools: pools, auditLog: auditLog)
     }
 
     /// Stops listening and closes idle upstream connections.
     public func stop() async {
         for channel in channels { try? await channel.close() }
         pools.closeAll()
+        auditLog?.flush()
     }
 }

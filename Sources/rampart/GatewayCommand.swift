@@ -4,20 +4,59 @@ import NIOPosix
 import RampartGateway
 import RampartSpec
 
+/// `rampart gateway`: serving is the default; `verify-log` checks an audit log's hash chain.
 struct GatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gateway",
-        abstract: "Run the security gateway: a reverse proxy that lets through only well-formed requests.",
+        abstract: "Run the security gateway: a reverse proxy that lets through only well-formed, authorized requests.",
+        subcommands: [GatewayServeCommand.self, GatewayVerifyLogCommand.self],
+        defaultSubcommand: GatewayServeCommand.self)
+}
+
+struct GatewayVerifyLogCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify-log",
+        abstract: "Check that a gateway audit log is intact: every line carries the hash of the line before it.",
+        discussion: """
+        Exit codes: 0 intact · 1 a line was changed, removed or reordered (its number is printed) · 2 unreadable file.
+
+        Examples:
+          rampart gateway verify-log gateway-audit.jsonl
+        """)
+
+    @Argument(help: "The audit log (JSON lines).")
+    var file: String
+
+    func run() throws {
+        let result: Result<Int, AuditLog.ChainBreak>
+        do { result = try AuditLog.verify(path: file) } catch { throw CLIFailure.input("\(file): cannot read the audit log (\(error.localizedDescription))") }
+        switch result {
+        case .success(let lines):
+            print("\(file): intact, \(lines) entries")
+        case .failure(let chainBreak):
+            Terminal.error("\(file):\(chainBreak.line): \(chainBreak.problem)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+struct GatewayServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the gateway (the default: `rampart gateway --config FILE`).",
         discussion: """
         The gateway normalises every request path before routing (so /%61dmin, /api/../admin, //admin, /admin;x and /ADMIN all reach the same decision), refuses request-smuggling shapes and oversized requests, routes by host, path and method to upstreams over pooled keep-alive connections, streams bodies both ways, adds X-Forwarded-* and Forwarded headers, removes Server and X-Powered-By, and answers upstream failures with a generic 502 or 504 and a correlation id.
 
         Routes may require a JWT (keys from a JWKS file, an algorithm allow-list, iss, aud, exp and nbf with leeway; a verified token is cached until it expires) or an API key (stored as salted hashes), roles, scopes, claims and ownership of a path parameter, and rate limits per client, subject or route (429 with Retry-After and RateLimit headers).
+
+        Every decision can go to an audit log (audit_log:), JSON lines chained by hashes; `rampart gateway verify-log` checks it.
 
         Work in progress (issue #5): JWKS URLs, OIDC discovery, mTLS and CORS are parsed and validated but not enforced yet, so a configuration that uses them is refused rather than served unprotected.
 
         Examples:
           rampart gateway --config gateway.yml --check
           rampart gateway --config gateway.yml
+          rampart gateway verify-log gateway-audit.jsonl
         """)
 
     @Option(help: "The gateway configuration (YAML, section gateway:).")

@@ -154,3 +154,20 @@ func everyFormatIsWritten(_ format: String) async throws {
     #expect(config.contains("spec: \(url)/openapi.json"), "the description was fetched from the lab: \(config)")
     #expect(line.contains("secure twin"))
 }
+
+@Test func gatewayCheckValidatesAndVerifyLogReportsTheBrokenLine() async throws {
+    let demo = CLI.projectRoot.appendingPathComponent("examples/gateway/demo.yml").path
+    let check = try await CLI.detached("gateway", "--config", demo, "--check")
+    #expect(check.status == 0, "\(check.stderr)")
+    #expect(check.stdout.contains("valid (1 listener(s), 3 route(s), 1 upstream(s))"))
+    let folder = try CLI.temporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    try "gateway:\n  listeners: [{address: nowhere}]\n".write(toFile: folder + "/bad.yml", atomically: true, encoding: .utf8)
+    let bad = try await CLI.detached("gateway", "--config", folder + "/bad.yml", "--check")
+    #expect(bad.status == 2 && bad.stderr.contains("bad.yml:2:16: 'nowhere' is not host:port"), "\(bad.stderr)")
+    let genesis = String(repeating: "0", count: 64)
+    let line = #"{"bytes":0,"client":"127.0.0.1","correlation":"c","decision":"deny","latency_ms":1,"method":"GET","path":"/","prev":"\#(genesis)","status":401,"time":"t"}"#
+    try (line + "\n" + line + "\n").write(toFile: folder + "/audit.jsonl", atomically: true, encoding: .utf8)
+    let verify = try await CLI.detached("gateway", "verify-log", folder + "/audit.jsonl")
+    #expect(verify.status == 1 && verify.stderr.contains("audit.jsonl:2: the chain is broken here"), "\(verify.stderr)")
+}

@@ -42,10 +42,11 @@ private enum Tokens {
 }
 
 /// The demo configuration's policies in front of an upstream that tells who it was told the caller is.
-private func protectedGateway(_ upstream: URL) async throws -> GatewayServer {
+private func protectedGateway(_ upstream: URL, auditLog: String? = nil) async throws -> GatewayServer {
     let text = """
     gateway:
       listeners: [{address: "127.0.0.1:0"}]
+    \(auditLog.map { "  audit_log: \($0)" } ?? "")
       upstreams: {api: {url: "\(upstream.absoluteString)"}}
       authenticators:
         demo: {jwt: {issuer: "https://demo.rampart.local", audience: demo-api, jwks_file: demo-jwks.json, algorithms: [RS256], leeway: 5}}
@@ -68,12 +69,12 @@ private func call(_ server: GatewayServer, _ path: String, token: String? = nil,
     return try await HTTPClient.shared.execute(request, timeout: .seconds(10))
 }
 
-private func withGateway(_ body: (GatewayServer) async throws -> Void) async throws {
+private func withGateway(auditLog: String? = nil, _ body: (GatewayServer) async throws -> Void) async throws {
     let upstream = try await TestServer.start { head in
         Canned(headers: [("X-Seen-Subject", head.headers.first(name: "x-authenticated-subject") ?? "-"),
                          ("X-Seen-Roles", head.headers.first(name: "x-authenticated-roles") ?? "-")])
     }
-    let server = try await protectedGateway(upstream.httpURL)
+    let server = try await protectedGateway(upstream.httpURL, auditLog: auditLog)
     try await body(server)
     await server.stop()
     await upstream.stop()
@@ -182,4 +183,24 @@ func forgedOrWrongTokensAre401(_ name: String, _ token: String?) async throws {
 
         #expect(answer10.status == .unauthorized)
     }
+}
+
+@Test func everyDecisionIsInTheAuditLogWithoutCredentials() async throws {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-gw-audit-\(UUID().uuidString).jsonl").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let token = Tokens.rs256()
+    try await withGateway(auditLog: path) { server in
+        _ = try await call(server, "/orders?secret=q", token: token)
+        _ = try await call(server, "/admin/stats", token: token)
+        _ = try await call(server, "/orders", token: "forged.token.here")
+        await server.stop()
+    }
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    let entries = try text.split(separator: "\n").map { try JSONDecoder().decode(AuditEntry.self, from: Data($0.utf8)) }
+    #expect(entries.map(\.decision) == ["allow", "deny", "deny"])
+    #expect(entries[0].identity == "demo:alice" && entries[0].status == 200 && entries[0].path == "/orders")
+    #expect(entries[1].status == 403 && entries[1].reason?.contains("lacks role admin") == true)
+    #expect(entries[2].status == 401 && entries[2].reason?.contains("malformed token") == true)
+    #expect(!text.contains(token) && !text.contains("secret=q"), "no credentials and no query strings in the log")
+    #expect(try AuditLog.verify(path: path) == .success(3))
 }
