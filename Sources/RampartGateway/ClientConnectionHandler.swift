@@ -35,7 +35,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     private let tls: Bool
     private var context: ChannelHandlerContext?
     private var state = State.idle
-    private var exchange: (route: GatewayConfiguration.Route, correlation: String, keepAlive: Bool, responseHeaders: [(String, String)])?
+    private var exchange: (route: GatewayConfiguration.Route, correlation: String, keepAlive: Bool, responseHeaders: [(String, String)], origin: String?)?
     private var requestComplete = false
     private var responseStarted = false
     private var responseStatus = 0
@@ -140,6 +140,13 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             answer(.methodNotAllowed, "method not allowed", correlation: correlation, keepAlive: head.isKeepAlive, extra: [("Allow", allowed.joined(separator: ", "))],
                    decision: "reject")
         case .route(let route, let parameters):
+            if let policy = route.cors, CORS.isPreflight(head) {
+                record?.route = route.name
+                guard let headers = CORS.preflight(policy, head) else {
+                    return answer(.forbidden, "origin or method not allowed", correlation: correlation, keepAlive: head.isKeepAlive, decision: "deny", reason: "CORS preflight refused")
+                }
+                return answer(.noContent, "", correlation: correlation, keepAlive: head.isKeepAlive, extra: headers, decision: "allow", reason: "CORS preflight")
+            }
             let client = context.channel.remoteAddress?.ipAddress ?? "-"
             if let decision = runtime.gatekeeper.decide(route, head: head, parameters: parameters, client: client) {
                 return proceed(decision, route: route, head: head, path: path, correlation: correlation)
@@ -171,7 +178,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             guard let upstream = runtime.configuration.upstreams[route.upstream] else {
                 return answer(.badGateway, "bad gateway", correlation: correlation, keepAlive: false, decision: "error")
             }
-            exchange = (route, correlation, head.isKeepAlive, responseHeaders)
+            exchange = (route, correlation, head.isKeepAlive, responseHeaders, head.headers.first(name: "origin"))
             let upstreamHead = ForwardedHeaders.upstreamRequest(head, path: path, basePath: upstream.url.path, client: context.channel.remoteAddress?.ipAddress,
                                                                 tls: tls, correlation: correlation, principal: principal)
             var waiting: [HTTPClientRequestPart] = []
@@ -233,6 +240,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             self.exchange?.keepAlive = keepAlive
             var response = ForwardedHeaders.clientResponse(head, route: exchange.route, tls: tls, correlation: exchange.correlation, keepAlive: keepAlive)
             for (name, value) in exchange.responseHeaders { response.headers.replaceOrAdd(name: name, value: value) }
+            CORS.apply(exchange.route.cors, origin: exchange.origin, to: &response.headers)
             context.write(wrapOutboundOut(.head(response)), promise: nil)
         case .body(let buffer):
             bytesOut += buffer.readableBytes
@@ -294,12 +302,12 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         exchange = nil
         readGate.resume()
         let escaped = message.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-        let body = #"{"error":"\#(escaped)","correlation_id":"\#(correlation)"}"#
+        let body = status == .noContent ? "" : #"{"error":"\#(escaped)","correlation_id":"\#(correlation)"}"#
         var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", String(body.utf8.count)), ("X-Correlation-ID", correlation),
                                    ("X-Content-Type-Options", "nosniff"), ("Cache-Control", "no-store")] + extra)
         if !keepAlive { headers.add(name: "Connection", value: "close") }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+        if !body.isEmpty { context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil) }
         let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if keepAlive {
             state = requestComplete ? .idle : .answered

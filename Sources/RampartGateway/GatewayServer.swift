@@ -31,7 +31,6 @@ public final class GatewayServer: Sendable {
             case .apiKey: continue
             }
         }
-        for route in configuration.routes where route.cors != nil { problems.append("route '\(route.name)': cors") }
         if configuration.listeners.contains(where: { $0.tls?.clientCA != nil }) { problems.append("listener client certificates (mTLS)") }
         return problems
     }

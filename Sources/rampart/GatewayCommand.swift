@@ -51,7 +51,9 @@ struct GatewayServeCommand: AsyncParsableCommand {
 
         Every decision can go to an audit log (audit_log:), JSON lines chained by hashes; `rampart gateway verify-log` checks it.
 
-        Work in progress (issue #5): JWKS URLs, OIDC discovery, mTLS and CORS are parsed and validated but not enforced yet, so a configuration that uses them is refused rather than served unprotected.
+        CORS is the gateway's: upstream Access-Control headers are dropped and each route's policy (explicit origins) decides.
+
+        Work in progress (issue #5): JWKS URLs, OIDC discovery and mTLS are parsed and validated but not enforced yet, so a configuration that uses them is refused rather than served unprotected.
 
         Examples:
           rampart gateway --config gateway.yml --check

@@ -158,3 +158,36 @@ func ambiguousRequestsAreRefusedAndTheConnectionClosed(_ request: String) async 
     await server.stop()
     await upstream.stop()
 }
+
+@Test func theGatewayOwnsCORS() async throws {
+    // An upstream that reflects any origin with credentials, the classic mistake.
+    let upstream = try await TestServer.start { head in
+        Canned(headers: [("Access-Control-Allow-Origin", head.headers.first(name: "origin") ?? "*"), ("Access-Control-Allow-Credentials", "true")])
+    }
+    let server = try await gateway(upstream.httpURL, routes: """
+        - {path: /app, upstream: api, cors: {origins: ["https://app.example"], credentials: true, methods: [GET, POST]}}
+        - {path: /, upstream: api}
+
+    """)
+    func request(_ path: String, method: HTTPMethod = .GET, origin: String, preflight: Bool = false) async throws -> HTTPClientResponse {
+        var request = HTTPClientRequest(url: url(server, path))
+        request.method = method
+        request.headers.add(name: "Origin", value: origin)
+        if preflight { request.headers.add(name: "Access-Control-Request-Method", value: "POST") }
+        return try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    }
+    let allowed = try await request("/app", method: .OPTIONS, origin: "https://app.example", preflight: true)
+    #expect(allowed.status == .noContent)
+    #expect(allowed.headers.first(name: "access-control-allow-origin") == "https://app.example")
+    #expect(allowed.headers.first(name: "access-control-allow-credentials") == "true")
+    let refused = try await request("/app", method: .OPTIONS, origin: "https://evil.example", preflight: true)
+    #expect(refused.status == .forbidden && refused.headers.first(name: "access-control-allow-origin") == nil)
+    let evil = try await request("/app", origin: "https://evil.example")
+    #expect(evil.status == .ok && evil.headers.first(name: "access-control-allow-origin") == nil, "the upstream's reflection is not passed on")
+    let friend = try await request("/app", origin: "https://app.example")
+    #expect(friend.headers.first(name: "access-control-allow-origin") == "https://app.example")
+    let noPolicy = try await request("/other", origin: "null")
+    #expect(noPolicy.headers.first(name: "access-control-allow-origin") == nil && noPolicy.headers.first(name: "access-control-allow-credentials") == nil)
+    await server.stop()
+    await upstream.stop()
+}
