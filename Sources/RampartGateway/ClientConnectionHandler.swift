@@ -35,7 +35,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     private let tls: Bool
     private var context: ChannelHandlerContext?
     private var state = State.idle
-    private var exchange: (route: GatewayConfiguration.Route, correlation: String, keepAlive: Bool, responseHeaders: [(String, String)], origin: String?)?
+    private var exchange: (route: GatewayConfiguration.Route, correlation: String, keepAlive: Bool, responseHeaders: [(String, String)], origin: String?,
+                           authenticated: Bool)?
     private var requestComplete = false
     private var responseStarted = false
     private var responseStatus = 0
@@ -178,7 +179,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             guard let upstream = runtime.configuration.upstreams[route.upstream] else {
                 return answer(.badGateway, "bad gateway", correlation: correlation, keepAlive: false, decision: "error")
             }
-            exchange = (route, correlation, head.isKeepAlive, responseHeaders, head.headers.first(name: "origin"))
+            exchange = (route, correlation, head.isKeepAlive, responseHeaders, head.headers.first(name: "origin"), principal != nil)
             let upstreamHead = ForwardedHeaders.upstreamRequest(head, path: path, basePath: upstream.url.path, client: context.channel.remoteAddress?.ipAddress,
                                                                 tls: tls, correlation: correlation, principal: principal)
             var waiting: [HTTPClientRequestPart] = []
@@ -241,6 +242,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             var response = ForwardedHeaders.clientResponse(head, route: exchange.route, tls: tls, correlation: exchange.correlation, keepAlive: keepAlive)
             for (name, value) in exchange.responseHeaders { response.headers.replaceOrAdd(name: name, value: value) }
             CORS.apply(exchange.route.cors, origin: exchange.origin, to: &response.headers)
+            // An answer for an authenticated caller must not be kept by shared caches unless the upstream says how.
+            if exchange.authenticated && !response.headers.contains(name: "cache-control") { response.headers.add(name: "Cache-Control", value: "no-store") }
             context.write(wrapOutboundOut(.head(response)), promise: nil)
         case .body(let buffer):
             bytesOut += buffer.readableBytes

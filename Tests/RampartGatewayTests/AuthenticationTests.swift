@@ -86,6 +86,7 @@ private func withGateway(auditLog: String? = nil, _ body: (GatewayServer) async 
         #expect(response.status == .ok)
         #expect(response.headers.first(name: "x-seen-subject") == "alice", "a client cannot claim an identity by header")
         #expect(response.headers.first(name: "x-seen-roles") == "user")
+        #expect(response.headers.first(name: "cache-control") == "no-store", "authenticated answers are not cached by shared caches")
         // The second time the token is served from the cache; same answer.
         let answer1 = try await call(server, "/orders", token: Tokens.rs256())
 
