@@ -10,6 +10,7 @@ struct GatewayRuntime: Sendable {
     let pools: UpstreamPools
     let gatekeeper: Gatekeeper
     let auditLog: AuditLog?
+    let metrics: GatewayMetrics
 }
 
 /// One client connection: checks and routes each request, passes it to an upstream connection from the
@@ -320,11 +321,13 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         }
     }
 
-    /// Writes the current request's line to the audit log, if there is one.
+    /// Counts the current request in the metrics and writes its line to the audit log, if there is one.
     private func audit(_ decision: String, status: Int, reason: String?, correlation: String) {
-        guard let log = runtime.auditLog, let record else { return }
+        guard let record else { return }
         self.record = nil
         let latency = Double((NIODeadline.now() - record.started).nanoseconds) / 1e6
+        runtime.metrics.observe(decision: decision, status: status, seconds: latency / 1000)
+        guard let log = runtime.auditLog else { return }
         log.record(AuditEntry(time: Date().formatted(.iso8601), client: record.client, identity: record.identity, route: record.route, method: record.method,
                               path: record.path, decision: decision, reason: reason, status: status, latencyMs: (latency * 1000).rounded() / 1000,
                               bytes: bytesOut, correlation: correlation))

@@ -6,12 +6,15 @@ import NIOSSL
 
 /// The running gateway: one server channel per listener.
 public final class GatewayServer: Sendable {
+    /// The listeners' addresses, in configuration order, then the admin listener's.
     public let addresses: [SocketAddress]
     private let channels: [any Channel]
     private let pools: UpstreamPools
     public let auditLog: AuditLog?
+    public let metrics: GatewayMetrics
 
-    private init(channels: [any Channel], pools: UpstreamPools, auditLog: AuditLog?) {
+    private init(channels: [any Channel], pools: UpstreamPools, auditLog: AuditLog?, metrics: GatewayMetrics) {
+        self.metrics = metrics
         self.channels = channels
         self.pools = pools
         self.auditLog = auditLog
@@ -60,8 +63,9 @@ public final class GatewayServer: Sendable {
         let auditLog = try configuration.auditLog.map { path in
             do { return try AuditLog(path: path.hasPrefix("/") ? path : (baseDirectory as NSString).appendingPathComponent(path)) } catch { throw StartError.auditLog(path, error) }
         }
+        let metrics = GatewayMetrics()
         let runtime = GatewayRuntime(configuration: configuration, router: Router(routes: configuration.routes), pools: pools, gatekeeper: gatekeeper,
-                                     auditLog: auditLog)
+                                     auditLog: auditLog, metrics: metrics)
         var channels: [any Channel] = []
         do {
             for listener in configuration.listeners {
@@ -94,11 +98,23 @@ public final class GatewayServer: Sendable {
                     .bind(host: listener.address.host, port: listener.address.port).get()
                 channels.append(channel)
             }
+            if let admin = configuration.admin {
+                let channel = try await ServerBootstrap(group: group)
+                    .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                    .childChannelInitializer { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try channel.pipeline.syncOperations.configureHTTPServerPipeline()
+                            try channel.pipeline.syncOperations.addHandler(AdminHandler(metrics: metrics))
+                        }
+                    }
+                    .bind(host: admin.host, port: admin.port).get()
+                channels.append(channel)
+            }
         } catch {
             for channel in channels { try? await channel.close() }
             throw error
         }
-        return GatewayServer(channels: channels, pools: pools, auditLog: auditLog)
+        return GatewayServer(channels: channels, pools: pools, auditLog: auditLog, metrics: metrics)
     }
 
     /// Stops listening and closes idle upstream connections.

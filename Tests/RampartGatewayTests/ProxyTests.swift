@@ -191,3 +191,25 @@ func ambiguousRequestsAreRefusedAndTheConnectionClosed(_ request: String) async 
     await server.stop()
     await upstream.stop()
 }
+
+@Test func theAdminListenerServesHealthAndMetrics() async throws {
+    let upstream = try await TestServer.start()
+    let text = """
+    gateway:
+      listeners: [{address: "127.0.0.1:0"}]
+      admin: "127.0.0.1:0"
+      upstreams: {api: {url: "\(upstream.httpURL.absoluteString)"}}
+      routes: [{path: /, upstream: api}]
+    """
+    let server = try await GatewayServer.start(GatewayConfiguration.parse(SpecDocument(text: text, file: "gateway.yml").root))
+    #expect(try await fetch(url(server, "/hello")).status == 200)
+    #expect(try await fetch(url(server, "/a%2fb")).status == 400)
+    let admin = "http://127.0.0.1:\(server.addresses[1].port!)"
+    #expect(try await fetch(admin + "/healthz").body == "ok\n")
+    let metrics = try await fetch(admin + "/metrics").body
+    #expect(metrics.contains(#"rampart_gateway_requests_total{decision="allow",status="2xx"} 1"#), "\(metrics)")
+    #expect(metrics.contains(#"rampart_gateway_requests_total{decision="reject",status="4xx"} 1"#))
+    #expect(metrics.contains("rampart_gateway_request_duration_seconds_count 2"))
+    await server.stop()
+    await upstream.stop()
+}

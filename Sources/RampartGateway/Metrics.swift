@@ -1,0 +1,70 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+
+/// Counters and a latency histogram, served in Prometheus' text format on the admin listener.
+public final class GatewayMetrics: Sendable {
+    static let buckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+
+    private struct State {
+        var requests: [String: Int] = [:]          // "decision|status class" → count
+        var latencyBuckets = [Int](repeating: 0, count: GatewayMetrics.buckets.count)
+        var latencyCount = 0
+        var latencySum = 0.0
+    }
+    private let state = NIOLockedValueBox(State())
+
+    public init() {}
+
+    func observe(decision: String, status: Int, seconds: Double) {
+        state.withLockedValue { state in
+            state.requests["\(decision)|\(status / 100)xx", default: 0] += 1
+            for (index, bound) in Self.buckets.enumerated() where seconds <= bound { state.latencyBuckets[index] += 1 }
+            state.latencyCount += 1
+            state.latencySum += seconds
+        }
+    }
+
+    public func prometheus() -> String {
+        let state = state.withLockedValue { $0 }
+        var out = "# HELP rampart_gateway_requests_total Requests by decision and status class.\n# TYPE rampart_gateway_requests_total counter\n"
+        for (key, count) in state.requests.sorted(by: { $0.key < $1.key }) {
+            let parts = key.split(separator: "|")
+            out += "rampart_gateway_requests_total{decision=\"\(parts[0])\",status=\"\(parts[1])\"} \(count)\n"
+        }
+        out += "# HELP rampart_gateway_request_duration_seconds Time from request head to the end of the answer.\n# TYPE rampart_gateway_request_duration_seconds histogram\n"
+        for (index, bound) in Self.buckets.enumerated() {
+            out += "rampart_gateway_request_duration_seconds_bucket{le=\"\(bound)\"} \(state.latencyBuckets[index])\n"
+        }
+        out += "rampart_gateway_request_duration_seconds_bucket{le=\"+Inf\"} \(state.latencyCount)\n"
+        out += "rampart_gateway_request_duration_seconds_sum \(state.latencySum)\nrampart_gateway_request_duration_seconds_count \(state.latencyCount)\n"
+        return out
+    }
+}
+
+/// The admin listener: `/healthz` and `/metrics`, nothing else.
+final class AdminHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+    let metrics: GatewayMetrics
+    private var path = ""
+
+    init(metrics: GatewayMetrics) { self.metrics = metrics }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch unwrapInboundIn(data) {
+        case .head(let head): path = String(head.uri.prefix { $0 != "?" })
+        case .body: break
+        case .end:
+            let (status, type, body): (HTTPResponseStatus, String, String) = switch path {
+            case "/healthz": (.ok, "text/plain", "ok\n")
+            case "/metrics": (.ok, "text/plain; version=0.0.4", metrics.prometheus())
+            default: (.notFound, "text/plain", "not found\n")
+            }
+            let headers = HTTPHeaders([("Content-Type", type), ("Content-Length", String(body.utf8.count)), ("Cache-Control", "no-store")])
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
+        }
+    }
+}
