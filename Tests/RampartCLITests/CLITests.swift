@@ -18,16 +18,12 @@ struct CLI {
         var stderr: String
     }
 
-    static func run(_ arguments: String..., in directory: String? = nil) throws -> Result {
-        try run(arguments, in: directory)
-    }
-
-    /// Runs the binary on a thread of its own, so that servers living in this test process
-    /// (the lab) keep the concurrency pool's few threads while the child runs.
-    static func detached(_ arguments: String...) async throws -> Result {
+    /// Runs the binary on a thread of its own: blocking a concurrency-pool thread (there are two on
+    /// this machine) while a child runs would starve every server living in this test process.
+    static func detached(_ arguments: String..., in directory: String? = nil) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
             Thread {
-                do { continuation.resume(returning: try run(arguments, in: nil)) } catch { continuation.resume(throwing: error) }
+                do { continuation.resume(returning: try run(arguments, in: directory)) } catch { continuation.resume(throwing: error) }
             }.start()
         }
     }
@@ -58,51 +54,51 @@ struct CLI {
     }
 }
 
-@Test func cleanSpecExitsZero() throws {
-    let result = try CLI.run("audit", CLI.fixtures + "/clean.yaml")
+@Test func cleanSpecExitsZero() async throws {
+    let result = try await CLI.detached("audit", CLI.fixtures + "/clean.yaml")
     #expect(result.status == 0)
     #expect(result.stdout.contains("No findings."))
     #expect(result.stdout.contains("grade A+"))
     #expect(!result.stdout.contains("\u{1B}["), "no colour when piped")
 }
 
-@Test func failOnDecidesTheExitCode() throws {
+@Test func failOnDecidesTheExitCode() async throws {
     let spec = CLI.fixtures + "/rules/http-basic-auth/positive.yaml"  // one medium finding
-    #expect(try CLI.run("audit", spec).status == 0, "default --fail-on high")
-    #expect(try CLI.run("audit", spec, "--fail-on", "medium").status == 1)
-    #expect(try CLI.run("audit", spec, "--fail-on", "none").status == 0)
-    #expect(try CLI.run("audit", CLI.fixtures + "/rules/api-key-in-query/positive.yaml").status == 1, "a high finding fails by default")
+    #expect(try await CLI.detached("audit", spec).status == 0, "default --fail-on high")
+    #expect(try await CLI.detached("audit", spec, "--fail-on", "medium").status == 1)
+    #expect(try await CLI.detached("audit", spec, "--fail-on", "none").status == 0)
+    #expect(try await CLI.detached("audit", CLI.fixtures + "/rules/api-key-in-query/positive.yaml").status == 1, "a high finding fails by default")
 }
 
-@Test func usageErrorsExitTwo() throws {
-    let badFlag = try CLI.run("audit", "--no-such-flag", CLI.fixtures + "/clean.yaml")
+@Test func usageErrorsExitTwo() async throws {
+    let badFlag = try await CLI.detached("audit", "--no-such-flag", CLI.fixtures + "/clean.yaml")
     #expect(badFlag.status == 2)
     #expect(badFlag.stderr.contains("--no-such-flag"))
-    let badFormat = try CLI.run("audit", CLI.fixtures + "/clean.yaml", "--format", "pdf")
+    let badFormat = try await CLI.detached("audit", CLI.fixtures + "/clean.yaml", "--format", "pdf")
     #expect(badFormat.status == 2)
-    #expect(try CLI.run("audit").status == 2, "missing argument")
+    #expect(try await CLI.detached("audit").status == 2, "missing argument")
 }
 
-@Test func unreadableOrInvalidSpecsExitTwoWithOneLine() throws {
-    let missing = try CLI.run("audit", "/nonexistent/api.yaml")
+@Test func unreadableOrInvalidSpecsExitTwoWithOneLine() async throws {
+    let missing = try await CLI.detached("audit", "/nonexistent/api.yaml")
     #expect(missing.status == 2)
     #expect(missing.stderr == "rampart: /nonexistent/api.yaml: no such file or folder\n")
     let folder = try CLI.temporaryFolder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     try "{\n  \"openapi\": \"3.0.0\",\n  \"paths\": {,}\n}".write(toFile: folder + "/broken.json", atomically: true, encoding: .utf8)
-    let broken = try CLI.run("audit", folder + "/broken.json")
+    let broken = try await CLI.detached("audit", folder + "/broken.json")
     #expect(broken.status == 2)
     #expect(broken.stderr.hasPrefix("rampart: \(folder)/broken.json:3:13: invalid JSON"))
     #expect(broken.stderr.split(separator: "\n").count == 1)
     #expect(broken.stdout.isEmpty, "no report for input that could not be read")
 }
 
-@Test func reportsGoToTheOutputFileInEachFormat() throws {
+@Test func reportsGoToTheOutputFileInEachFormat() async throws {
     let folder = try CLI.temporaryFolder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     for format in ["text", "json", "sarif", "junit", "markdown", "html"] {
         let output = folder + "/report.\(format)"
-        let result = try CLI.run("audit", CLI.fixtures + "/rules/http-basic-auth/positive.yaml", "--format", format, "--output", output)
+        let result = try await CLI.detached("audit", CLI.fixtures + "/rules/http-basic-auth/positive.yaml", "--format", format, "--output", output)
         #expect(result.status == 0)
         #expect(result.stdout.isEmpty)
         let written = try String(contentsOfFile: output, encoding: .utf8)
@@ -110,56 +106,56 @@ struct CLI {
     }
 }
 
-@Test func baselineHidesAcceptedFindings() throws {
+@Test func baselineHidesAcceptedFindings() async throws {
     let folder = try CLI.temporaryFolder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let spec = CLI.fixtures + "/rules/api-key-in-query/positive.yaml"
     let baseline = folder + "/baseline.json"
-    #expect(try CLI.run("audit", spec, "--write-baseline", baseline, "--fail-on", "none").status == 0)
-    let again = try CLI.run("audit", spec, "--baseline", baseline, "--fail-on", "low")
+    #expect(try await CLI.detached("audit", spec, "--write-baseline", baseline, "--fail-on", "none").status == 0)
+    let again = try await CLI.detached("audit", spec, "--baseline", baseline, "--fail-on", "low")
     #expect(again.status == 0, "every finding is in the baseline")
     #expect(again.stderr.contains("known finding(s) hidden, 0 new"))
-    let other = try CLI.run("audit", CLI.fixtures + "/rules/http-basic-auth/positive.yaml", "--baseline", baseline, "--fail-on", "medium")
+    let other = try await CLI.detached("audit", CLI.fixtures + "/rules/http-basic-auth/positive.yaml", "--baseline", baseline, "--fail-on", "medium")
     #expect(other.status == 1, "a new finding still fails")
     try "not json".write(toFile: baseline, atomically: true, encoding: .utf8)
-    let corrupt = try CLI.run("audit", spec, "--baseline", baseline)
+    let corrupt = try await CLI.detached("audit", spec, "--baseline", baseline)
     #expect(corrupt.status == 2)
     #expect(corrupt.stderr.contains("not a Rampart baseline"))
 }
 
-@Test func configurationFileIsReadAndValidated() throws {
+@Test func configurationFileIsReadAndValidated() async throws {
     let folder = try CLI.temporaryFolder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     let spec = CLI.fixtures + "/rules/api-key-in-query/positive.yaml"
     try "audit:\n  severity:\n    api-key-in-query: low\n".write(toFile: folder + "/rampart.yml", atomically: true, encoding: .utf8)
-    #expect(try CLI.run("audit", spec, in: folder).status == 0, "./rampart.yml lowered the only high finding")
+    #expect(try await CLI.detached("audit", spec, in: folder).status == 0, "./rampart.yml lowered the only high finding")
     try "audit:\n  disabel: [api-key-in-query]\n".write(toFile: folder + "/custom.yml", atomically: true, encoding: .utf8)
-    let bad = try CLI.run("audit", spec, "--config", folder + "/custom.yml")
+    let bad = try await CLI.detached("audit", spec, "--config", folder + "/custom.yml")
     #expect(bad.status == 2)
     #expect(bad.stderr == "rampart: \(folder)/custom.yml:2:3: unknown key 'audit.disabel' (expected: disable, severity)\n")
 }
 
-@Test func foldersAreAuditedTogetherAndBadFilesReported() throws {
+@Test func foldersAreAuditedTogetherAndBadFilesReported() async throws {
     let folder = try CLI.temporaryFolder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     try FileManager.default.copyItem(atPath: CLI.fixtures + "/clean.yaml", toPath: folder + "/a.yaml")
     try FileManager.default.copyItem(atPath: CLI.fixtures + "/rules/http-basic-auth/positive.yaml", toPath: folder + "/b.yaml")
     try "fragment: {type: string}\n".write(toFile: folder + "/fragment.yaml", atomically: true, encoding: .utf8)
-    let ok = try CLI.run("audit", folder, "--format", "json")
+    let ok = try await CLI.detached("audit", folder, "--format", "json")
     #expect(ok.status == 0)
     let json = try #require(try JSONSerialization.jsonObject(with: Data(ok.stdout.utf8)) as? [String: Any])
     #expect((json["subjects"] as? [Any])?.count == 2, "fragments without openapi/swagger are skipped")
     try "openapi: 3.0.0\npaths: [oops\n".write(toFile: folder + "/c.yaml", atomically: true, encoding: .utf8)
-    let mixed = try CLI.run("audit", folder)
+    let mixed = try await CLI.detached("audit", folder)
     #expect(mixed.status == 2, "an unreadable spec in a folder is an input error")
     #expect(mixed.stdout.contains("http-basic-auth"), "…but the others are still reported")
     #expect(mixed.stderr.contains("c.yaml:"))
 }
 
-@Test func demoRunsAndWritesHTML() throws {
+@Test func demoRunsAndWritesHTML() async throws {
     let folder = try CLI.temporaryFolder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
-    let result = try CLI.run("demo", in: folder)
+    let result = try await CLI.detached("demo", in: folder)
     #expect(result.status == 0)
     #expect(result.stdout.contains("Audit of the lab's description"))
     #expect(result.stdout.contains("bola-read") && result.stdout.contains("sql-injection"), "the scan finds the lab's flaws")
@@ -167,20 +163,20 @@ struct CLI {
     #expect(FileManager.default.fileExists(atPath: folder + "/rampart-demo-report.html"))
 }
 
-@Test func helpTeachesWithExamples() throws {
-    let help = try CLI.run("audit", "--help")
+@Test func helpTeachesWithExamples() async throws {
+    let help = try await CLI.detached("audit", "--help")
     #expect(help.status == 0)
     #expect(help.stdout.contains("Examples:"))
     #expect(help.stdout.contains("--fail-on"))
-    let root = try CLI.run("--help")
+    let root = try await CLI.detached("--help")
     #expect(root.stdout.contains("Exit codes"))
-    #expect(try CLI.run("--version").stdout.hasPrefix("0."))
+    #expect(try await CLI.detached("--version").stdout.hasPrefix("0."))
 }
 
 /// docs/rules.md and docs/scan.md embed `rampart rules --command … --format markdown`; this keeps them in sync.
 @Test(arguments: [("audit", "docs/rules.md"), ("scan", "docs/scan.md")])
-func ruleCataloguesInDocsAreCurrent(_ command: String, _ doc: String) throws {
-    let generated = try CLI.run("rules", "--command", command, "--format", "markdown").stdout
+func ruleCataloguesInDocsAreCurrent(_ command: String, _ doc: String) async throws {
+    let generated = try await CLI.detached("rules", "--command", command, "--format", "markdown").stdout
     let docs = try String(contentsOfFile: CLI.projectRoot.appendingPathComponent(doc).path, encoding: .utf8)
     let begin = "<!-- BEGIN GENERATED: rampart rules --command \(command) --format markdown -->\n", end = "<!-- END GENERATED -->"
     let start = try #require(docs.range(of: begin)).upperBound

@@ -11,7 +11,7 @@ private let secureHeaders: [(String, String)] = [
 @Test func rateWritesTheDocumentedJSON() async throws {
     let server = try await TestServer.start(tls: TestPKI.serverTLS(TestPKI.leaf())) { _ in Canned(headers: secureHeaders) }
     defer { Task { await server.stop() } }
-    let result = try CLI.run("rate", server.httpsURL.absoluteString, "--ca-file", TestPKI.caFile, "--format", "json", "--timeout", "5")
+    let result = try await CLI.detached("rate", server.httpsURL.absoluteString, "--ca-file", TestPKI.caFile, "--format", "json", "--timeout", "5")
     #expect(result.status == 0, "\(result.stderr)")
     let json = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
     #expect((json["portfolio"] as? [String: Any])?["grade"] as? String == "A+")
@@ -34,7 +34,7 @@ private let secureHeaders: [(String, String)] = [
     let folder = try CLI.temporaryFolder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     try "# API hosts\n\n\(live.httpsURL.absoluteString)\n\(deadURL)  \n".write(toFile: folder + "/hosts.txt", atomically: true, encoding: .utf8)
-    let result = try CLI.run("rate", "--targets", folder + "/hosts.txt", "--ca-file", TestPKI.caFile, "--timeout", "3", "--fail-on", "none")
+    let result = try await CLI.detached("rate", "--targets", folder + "/hosts.txt", "--ca-file", TestPKI.caFile, "--timeout", "3", "--fail-on", "none")
     #expect(result.status == 0, "\(result.stderr)")
     let lines = result.stdout.split(separator: "\n")
     #expect(lines.first?.hasPrefix("F ") == true, "worst host first: \(lines.first ?? "")")
@@ -42,21 +42,21 @@ private let secureHeaders: [(String, String)] = [
     #expect(result.stdout.contains("portfolio: "))
 }
 
-@Test func badTargetsAreInputErrors() throws {
+@Test func badTargetsAreInputErrors() async throws {
     let folder = try CLI.temporaryFolder()
     defer { try? FileManager.default.removeItem(atPath: folder) }
     try "https://ok.example\nftp://files.example\n".write(toFile: folder + "/hosts.txt", atomically: true, encoding: .utf8)
-    let result = try CLI.run("rate", "--targets", folder + "/hosts.txt")
+    let result = try await CLI.detached("rate", "--targets", folder + "/hosts.txt")
     #expect(result.status == 2)
     #expect(result.stderr == "rampart: \(folder)/hosts.txt:2: 'ftp://files.example' is not an http(s) URL\n")
-    #expect(try CLI.run("rate").status == 2, "no URL at all")
+    #expect(try await CLI.detached("rate").status == 2, "no URL at all")
 }
 
 @Test func failOnGatesOnCertificateProblems() async throws {
     let expired = try TestPKI.leaf(validFrom: Date() - 86_400 * 60, validUntil: Date() - 86_400)
     let server = try await TestServer.start(tls: TestPKI.serverTLS(expired)) { _ in Canned(headers: secureHeaders) }
     defer { Task { await server.stop() } }
-    let result = try CLI.run("rate", server.httpsURL.absoluteString, "--ca-file", TestPKI.caFile, "--timeout", "5", "--format", "sarif")
+    let result = try await CLI.detached("rate", server.httpsURL.absoluteString, "--ca-file", TestPKI.caFile, "--timeout", "5", "--format", "sarif")
     #expect(result.status == 1, "an expired certificate is a high finding")
     #expect(result.stdout.contains("certificate-expired"))
 }

@@ -113,7 +113,8 @@ private func raw(_ port: Int, _ request: String) async throws -> String {
     let channel = try await ClientBootstrap(group: loop)
         .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Collector(done: done)) } }
         .connect(host: "127.0.0.1", port: port).get()
-    try await channel.writeAndFlush(ByteBuffer(string: request))
+    // The gateway may refuse and close before the write completes; what it answered is what counts.
+    try? await channel.writeAndFlush(ByteBuffer(string: request))
     loop.scheduleTask(in: .seconds(5)) { channel.close(promise: nil) }
     return try await done.futureResult.get()
 }
@@ -149,7 +150,7 @@ func ambiguousRequestsAreRefusedAndTheConnectionClosed(_ request: String) async 
 
 @Test func aSlowHeaderClientIsCutOff() async throws {
     let upstream = try await TestServer.start()
-    let server = try await gateway(upstream.httpURL, headerTimeout: 0.5)
+    let server = try await gateway(upstream.httpURL, headerTimeout: 1)
     let started = ContinuousClock.now
     // Half a head and then nothing, as a slowloris client does.
     let answer = try await raw(server.addresses[0].port!, "GET / HTTP/1.1\r\nHost: a\r\nX-Slow: 1")
