@@ -108,6 +108,13 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         context.fireChannelInactive()
     }
 
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // A request NIO's parser refused (conflicting lengths, folded or malformed headers) was answered
+        // with 400 by its protocol error handler; nothing on this connection can be trusted after it.
+        if error is HTTPParserError { runtime.metrics.observe(decision: "reject", status: 400, seconds: 0) }
+        context.close(promise: nil)
+    }
+
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         // The client reads slower than the upstream sends: stop reading the upstream until it catches up.
         if case .forwarding(let connection) = state {
