@@ -89,8 +89,10 @@ private func withGateway(auditLog: String? = nil, _ body: (GatewayServer) async 
         #expect(response.headers.first(name: "cache-control") == "no-store", "authenticated answers are not cached by shared caches")
         // The second time the token is served from the cache; same answer.
         let answer1 = try await call(server, "/orders", token: Tokens.rs256())
-
         #expect(answer1.status == .ok)
+        // A token without a kid is checked against the issuer's keys.
+        let withoutKid = try await call(server, "/orders", token: Tokens.rs256(header: ["alg": "RS256", "typ": "JWT"]))
+        #expect(withoutKid.status == .ok)
     }
 }
 

@@ -52,7 +52,8 @@ public final class JWTAuthenticator: Sendable {
             guard declared == algorithm else { return .failure(.init("key \(kid) is for \(declared), not \(algorithm)")) }
         }
         do {
-            _ = try await keys.verify(token, as: SignedPayload.self)
+            // Without a kid, each configured key is tried (they are all the issuer's, and the algorithm is already pinned).
+            _ = try await keys.verify(token, as: SignedPayload.self, iteratingKeys: header["kid"] == nil)
         } catch {
             return .failure(.init("bad signature"))
         }
