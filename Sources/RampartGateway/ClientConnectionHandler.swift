@@ -188,7 +188,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
                 return answer(.badGateway, "bad gateway", correlation: correlation, keepAlive: false, decision: "error")
             }
             exchange = (route, correlation, head.isKeepAlive, responseHeaders, head.headers.first(name: "origin"), principal != nil)
-            let upstreamHead = ForwardedHeaders.upstreamRequest(head, path: path, basePath: upstream.url.path, client: context.channel.remoteAddress?.ipAddress,
+            let upstreamHead = ForwardedHeaders.upstreamRequest(head, path: path, basePath: upstream.basePath, client: context.channel.remoteAddress?.ipAddress,
                                                                 tls: tls, correlation: correlation, principal: principal)
             var waiting: [HTTPClientRequestPart] = []
             if case .authenticating(let parts) = state { waiting = parts }
@@ -260,7 +260,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             let keepAlive = exchange.keepAlive && requestComplete
             let pool = runtime.pools.pool(for: context.eventLoop)
             if requestComplete {
-                pool.release(exchange.route.upstream, connection)
+                pool.release(exchange.route.upstream, connection, keepingAtMost: runtime.configuration.upstreams[exchange.route.upstream]?.maxIdleConnections ?? 64)
             } else {
                 // The upstream answered before the request body ended: that connection is not reusable.
                 connection.handler.sink = nil

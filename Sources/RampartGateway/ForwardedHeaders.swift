@@ -44,8 +44,7 @@ enum ForwardedHeaders {
         if let host { headers.replaceOrAdd(name: "X-Forwarded-Host", value: host) }
         headers.replaceOrAdd(name: "X-Correlation-ID", value: correlation)
         let query = head.uri.firstIndex(of: "?").map { String(head.uri[$0...]) } ?? ""
-        let prefix = basePath.hasSuffix("/") ? String(basePath.dropLast()) : basePath
-        return HTTPRequestHead(version: .http1_1, method: head.method, uri: prefix + encode(path) + query, headers: headers)
+        return HTTPRequestHead(version: .http1_1, method: head.method, uri: basePath + encode(path) + query, headers: headers)
     }
 
     /// Percent-encodes a normalized path for the wire (its `/` are separators, nothing else is).

@@ -35,9 +35,12 @@ public struct GatewayConfiguration: Sendable {
 
     public struct Upstream: Sendable {
         public var url: URL
+        /// The URL's path without a trailing `/`, prefixed to every forwarded path (computed once, not per request).
+        public var basePath: String
         public var connectTimeout: Double
         public var responseTimeout: Double
-        public var maxConnections: Int
+        /// Idle keep-alive connections kept per event-loop thread.
+        public var maxIdleConnections: Int
         public var caFile: String?
     }
 
@@ -205,15 +208,16 @@ public struct GatewayConfiguration: Sendable {
     }
 
     static func upstream(_ cursor: Cursor) throws(SpecError) -> Upstream {
-        try checkKeys(cursor, ["url", "connect_timeout", "response_timeout", "max_connections", "ca"], in: "an upstream")
+        try checkKeys(cursor, ["url", "connect_timeout", "response_timeout", "max_idle_connections", "ca"], in: "an upstream")
         let text = try cursor.requiredString("url")
         guard let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
             throw cursor["url"]!.error("'\(text)' is not an http(s) URL")
         }
-        return Upstream(url: url,
+        let path = url.path
+        return Upstream(url: url, basePath: path.hasSuffix("/") ? String(path.dropLast()) : path,
                         connectTimeout: try cursor["connect_timeout"].map { cursor throws(SpecError) in try number(cursor, "'connect_timeout'", minimum: 0.001) } ?? 2,
                         responseTimeout: try cursor["response_timeout"].map { cursor throws(SpecError) in try number(cursor, "'response_timeout'", minimum: 0.001) } ?? 30,
-                        maxConnections: Int(try cursor["max_connections"].map { cursor throws(SpecError) in try number(cursor, "'max_connections'", minimum: 1) } ?? 64),
+                        maxIdleConnections: Int(try cursor["max_idle_connections"].map { cursor throws(SpecError) in try number(cursor, "'max_idle_connections'", minimum: 1) } ?? 64),
                         caFile: try cursor["ca"].map { cursor throws(SpecError) in try string(cursor, "'ca'") })
     }
 

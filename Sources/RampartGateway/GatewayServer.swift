@@ -10,7 +10,7 @@ public final class GatewayServer: Sendable {
     public let addresses: [SocketAddress]
     private let channels: [any Channel]
     private let pools: UpstreamPools
-    public let auditLog: AuditLog?
+    private let auditLog: AuditLog?
     public let metrics: GatewayMetrics
 
     private init(channels: [any Channel], pools: UpstreamPools, auditLog: AuditLog?, metrics: GatewayMetrics) {
@@ -35,6 +35,10 @@ public final class GatewayServer: Sendable {
             }
         }
         if configuration.listeners.contains(where: { $0.tls?.clientCA != nil }) { problems.append("listener client certificates (mTLS)") }
+        for (name, upstream) in configuration.upstreams.sorted(by: { $0.key < $1.key })
+        where upstream.url.scheme?.lowercased() == "https" || upstream.caFile != nil {
+            problems.append("upstream '\(name)': TLS to upstreams")
+        }
         return problems
     }
 

@@ -54,11 +54,9 @@ struct UpstreamConnection {
 final class UpstreamPool: @unchecked Sendable {
     let eventLoop: any EventLoop
     private var idle: [String: [UpstreamConnection]] = [:]
-    private let maxIdlePerUpstream: Int
 
-    init(eventLoop: any EventLoop, maxIdlePerUpstream: Int = 64) {
+    init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
-        self.maxIdlePerUpstream = maxIdlePerUpstream
     }
 
     /// An idle connection to `name`, or a new one.
@@ -84,10 +82,10 @@ final class UpstreamPool: @unchecked Sendable {
     }
 
     /// Returns a connection after a complete exchange; one that cannot be reused is closed.
-    func release(_ name: String, _ connection: UpstreamConnection) {
+    func release(_ name: String, _ connection: UpstreamConnection, keepingAtMost limit: Int) {
         eventLoop.preconditionInEventLoop()
         connection.handler.sink = nil
-        guard connection.handler.reusable, connection.channel.isActive, (idle[name]?.count ?? 0) < maxIdlePerUpstream else {
+        guard connection.handler.reusable, connection.channel.isActive, (idle[name]?.count ?? 0) < limit else {
             connection.channel.close(promise: nil)
             return
         }

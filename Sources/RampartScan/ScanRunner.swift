@@ -13,7 +13,6 @@ public struct ScanResult: Sendable {
     public var refused: [String]
     /// True when the scan was stopped or ran out of budget before every check finished.
     public var partial: Bool
-    public var p99LatencyMilliseconds: Double
 }
 
 /// Live progress for the terminal line.
@@ -121,10 +120,9 @@ public struct ScanRunner: Sendable {
         await listener?.stop()
         let partial = Task.isCancelled || engine.counters.stopped || (engineOptions.requestBudget.map { engine.counters.sent >= $0 } ?? false)
         let counters = engine.counters
-        let p99 = engine.latencyPercentile(0.99)
         await engine.shutdown()
         return ScanResult(findings: scan.findings.sortedForReport(), requests: counters.sent, duration: ContinuousClock.now - started,
-                          operations: endpoints.count, refused: counters.refused, partial: partial, p99LatencyMilliseconds: p99)
+                          operations: endpoints.count, refused: counters.refused, partial: partial)
     }
 }
 
