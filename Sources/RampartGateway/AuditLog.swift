@@ -48,9 +48,11 @@ public final class AuditLog: Sendable {
     private let queue = DispatchQueue(label: "rampart.gateway.audit")
     private let state: NIOLockedValueBox<(handle: FileHandle, previous: String)>
     static let genesis = String(repeating: "0", count: 64)
+    let path: String
 
     /// Opens (or creates) the log and continues the chain from its last line.
     public init(path: String) throws {
+        self.path = path
         if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
         let existing = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
         let last = existing.split(separator: "\n").last.map { Self.hash(String($0)) } ?? Self.genesis

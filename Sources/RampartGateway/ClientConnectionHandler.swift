@@ -2,16 +2,7 @@ import Foundation
 import NIOCore
 import NIOConcurrencyHelpers
 import NIOHTTP1
-
-/// What every client connection needs from the running gateway.
-struct GatewayRuntime: Sendable {
-    let configuration: GatewayConfiguration
-    let router: Router
-    let pools: UpstreamPools
-    let gatekeeper: Gatekeeper
-    let auditLog: AuditLog?
-    let metrics: GatewayMetrics
-}
+import NIOSSL
 
 /// One client connection: checks and routes each request, passes it to an upstream connection from the
 /// loop's pool, and streams the answer back. Request bodies are passed on as they arrive, with reads held
@@ -31,13 +22,15 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         case answered
     }
 
-    private let runtime: GatewayRuntime
+    private let current: CurrentRuntime
+    /// The configuration the current request is served with (a reload applies from the next request).
+    private var runtime: GatewayRuntime
     private let readGate: ReadGate
     private let tls: Bool
     private var context: ChannelHandlerContext?
     private var state = State.idle
     private var exchange: (route: GatewayConfiguration.Route, correlation: String, keepAlive: Bool, responseHeaders: [(String, String)], origin: String?,
-                           authenticated: Bool)?
+                           authenticated: Bool, version: HTTPVersion)?
     private var requestComplete = false
     private var responseStarted = false
     private var responseStatus = 0
@@ -48,8 +41,14 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     /// True while this handler is inside `channelRead`: the read-complete flush will follow.
     private var reading = false
 
-    init(runtime: GatewayRuntime, readGate: ReadGate, tls: Bool) {
-        self.runtime = runtime
+    /// The gateway is shutting down: the current answer is the connection's last.
+    private var draining = false
+    /// The verified client certificate's identity, read once per connection.
+    private var clientCertificate: ClientCertificate??
+
+    init(current: CurrentRuntime, readGate: ReadGate, tls: Bool) {
+        self.current = current
+        runtime = current.value
         self.readGate = readGate
         self.tls = tls
     }
@@ -112,7 +111,21 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         // A request NIO's parser refused (conflicting lengths, folded or malformed headers) was answered
         // with 400 by its protocol error handler; nothing on this connection can be trusted after it.
         if error is HTTPParserError { runtime.metrics.observe(decision: "reject", status: 400, seconds: 0) }
+        if error is NIOSSLError || error is BoringSSLError {
+            // A failed handshake (most often a client certificate from the wrong CA, or none): there is no
+            // request to answer, but the refusal is logged, with nginx's 495 "certificate error" as its status.
+            record = (.now(), "-", "-", context.channel.remoteAddress?.ipAddress ?? "-", nil, nil)
+            audit("reject", status: 495, reason: "TLS handshake failed: \(error)", correlation: Self.correlationID())
+        }
         context.close(promise: nil)
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is DrainEvent {
+            draining = true
+            exchange?.keepAlive = false
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -126,6 +139,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     // MARK: Request side
 
     private func begin(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+        runtime = current.value
         requestComplete = false
         responseStarted = false
         bytesOut = 0
@@ -157,7 +171,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
                 return answer(.noContent, "", correlation: correlation, keepAlive: head.isKeepAlive, extra: headers, decision: "allow", reason: "CORS preflight")
             }
             let client = context.channel.remoteAddress?.ipAddress ?? "-"
-            if let decision = runtime.gatekeeper.decide(route, head: head, parameters: parameters, client: client) {
+            let certificate = tls ? peerCertificate(context) : nil
+            if let decision = runtime.gatekeeper.decide(route, head: head, parameters: parameters, client: client, certificate: certificate) {
                 return proceed(decision, route: route, head: head, path: path, correlation: correlation)
             }
             // A token not seen before: verify it off the event loop, holding the request until then.
@@ -187,7 +202,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             guard let upstream = runtime.configuration.upstreams[route.upstream] else {
                 return answer(.badGateway, "bad gateway", correlation: correlation, keepAlive: false, decision: "error")
             }
-            exchange = (route, correlation, head.isKeepAlive, responseHeaders, head.headers.first(name: "origin"), principal != nil)
+            exchange = (route, correlation, head.isKeepAlive && !draining, responseHeaders, head.headers.first(name: "origin"), principal != nil,
+                        head.version == .http1_0 ? .http1_0 : .http1_1)
             let upstreamHead = ForwardedHeaders.upstreamRequest(head, path: path, basePath: upstream.basePath, client: context.channel.remoteAddress?.ipAddress,
                                                                 tls: tls, correlation: correlation, principal: principal)
             var waiting: [HTTPClientRequestPart] = []
@@ -195,7 +211,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             state = .connecting([.head(upstreamHead)] + waiting)
             readGate.pause()
             let pool = runtime.pools.pool(for: context.eventLoop)
-            pool.acquire(route.upstream, upstream).hop(to: context.eventLoop).whenComplete { result in
+            pool.acquire(route.upstream, upstream, tls: runtime.upstreamTLS[route.upstream]).hop(to: context.eventLoop).whenComplete { result in
                 switch result {
                 case .success(let connection): self.connected(connection, upstream: upstream)
                 case .failure: self.upstreamFailed(GatewayError.unreachable)
@@ -245,9 +261,10 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             timeout?.cancel()
             responseStarted = true
             responseStatus = Int(head.status.code)
-            let keepAlive = exchange.keepAlive && head.isKeepAlive
-            self.exchange?.keepAlive = keepAlive
-            var response = ForwardedHeaders.clientResponse(head, route: exchange.route, tls: tls, correlation: exchange.correlation, keepAlive: keepAlive)
+            // The client's connection outlives the upstream's: an upstream that closes after this response only
+            // makes its own connection unusable (NIO re-frames a close-delimited body as chunked for the client).
+            var response = ForwardedHeaders.clientResponse(head, version: exchange.version, route: exchange.route, tls: tls, correlation: exchange.correlation,
+                                                          keepAlive: exchange.keepAlive)
             for (name, value) in exchange.responseHeaders { response.headers.replaceOrAdd(name: name, value: value) }
             CORS.apply(exchange.route.cors, origin: exchange.origin, to: &response.headers)
             // An answer for an authenticated caller must not be kept by shared caches unless the upstream says how.
@@ -259,8 +276,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         case .end(let trailers):
             let keepAlive = exchange.keepAlive && requestComplete
             let pool = runtime.pools.pool(for: context.eventLoop)
-            if requestComplete {
-                pool.release(exchange.route.upstream, connection, keepingAtMost: runtime.configuration.upstreams[exchange.route.upstream]?.maxIdleConnections ?? 64)
+            if requestComplete, let upstream = runtime.configuration.upstreams[exchange.route.upstream] {
+                pool.release(upstream, connection)
             } else {
                 // The upstream answered before the request body ended: that connection is not reusable.
                 connection.handler.sink = nil
@@ -304,10 +321,19 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
 
     // MARK: Answers from the gateway itself
 
+    /// The identity in the client's certificate, which the TLS handshake verified against the listener's CA bundle.
+    private func peerCertificate(_ context: ChannelHandlerContext) -> ClientCertificate? {
+        if let known = clientCertificate { return known }
+        let certificate = (try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self))?.peerCertificate.flatMap(ClientCertificate.init)
+        clientCertificate = .some(certificate)
+        return certificate
+    }
+
     /// A short JSON error with the correlation id; never internal details.
-    private func answer(_ status: HTTPResponseStatus, _ message: String, correlation: String, keepAlive: Bool, extra: [(String, String)] = [],
+    private func answer(_ status: HTTPResponseStatus, _ message: String, correlation: String, keepAlive requestedKeepAlive: Bool, extra: [(String, String)] = [],
                         decision: String, reason: String? = nil) {
         guard let context else { return }
+        let keepAlive = requestedKeepAlive && !draining
         audit(decision, status: Int(status.code), reason: reason ?? message, correlation: correlation)
         state = .answered
         exchange = nil

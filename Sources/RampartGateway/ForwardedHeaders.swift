@@ -70,8 +70,9 @@ enum ForwardedHeaders {
         }
     }
 
-    /// The response head sent to the client.
-    static func clientResponse(_ head: HTTPResponseHead, route: GatewayConfiguration.Route?, tls: Bool, correlation: String, keepAlive: Bool) -> HTTPResponseHead {
+    /// The response head sent to the client, in the client's HTTP version (whatever the upstream spoke).
+    static func clientResponse(_ head: HTTPResponseHead, version: HTTPVersion, route: GatewayConfiguration.Route?, tls: Bool, correlation: String,
+                               keepAlive: Bool) -> HTTPResponseHead {
         var headers = head.headers
         stripHopByHop(&headers)
         for name in ["server", "x-powered-by", "x-aspnet-version", "x-aspnetmvc-version"] + (route?.removeHeaders.map { $0.lowercased() } ?? []) {
@@ -82,7 +83,7 @@ enum ForwardedHeaders {
         for (name, value) in route?.addHeaders ?? [] { headers.replaceOrAdd(name: name, value: value) }
         headers.replaceOrAdd(name: "X-Correlation-ID", value: correlation)
         if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
-        return HTTPResponseHead(version: head.version.minor == 0 ? .http1_0 : .http1_1, status: head.status, headers: headers)
+        return HTTPResponseHead(version: version, status: head.status, headers: headers)
     }
 }
 

@@ -7,6 +7,8 @@ import NIOHTTP1
 public final class Gatekeeper: Sendable {
     let jwt: [String: JWTAuthenticator]
     let apiKeys: [String: APIKeyAuthenticator]
+    /// Authenticators that take the verified client certificate as the identity.
+    let mutualTLS: Set<String>
     let limiter: any RateLimitStore
 
     public enum Decision: Sendable {
@@ -15,47 +17,51 @@ public final class Gatekeeper: Sendable {
         case deny(HTTPResponseStatus, reason: String, headers: [(String, String)])
     }
 
-    public init(jwt: [String: JWTAuthenticator], apiKeys: [String: APIKeyAuthenticator], limiter: any RateLimitStore = InMemoryRateLimitStore()) {
+    init(jwt: [String: JWTAuthenticator], apiKeys: [String: APIKeyAuthenticator], mutualTLS: Set<String>, limiter: any RateLimitStore) {
         self.jwt = jwt
         self.apiKeys = apiKeys
+        self.mutualTLS = mutualTLS
         self.limiter = limiter
     }
 
-    /// Builds the authenticators of a configuration; JWKS files are read relative to `baseDirectory`.
-    public static func load(_ configuration: GatewayConfiguration, baseDirectory: String) async throws -> Gatekeeper {
-        var jwt: [String: JWTAuthenticator] = [:], apiKeys: [String: APIKeyAuthenticator] = [:]
+    /// Builds the authenticators of a configuration, fetching their keys; files are read relative to `baseDirectory`.
+    /// `limiter` carries rate-limit state over a reload.
+    static func load(_ configuration: GatewayConfiguration, baseDirectory: String, limiter: (any RateLimitStore)? = nil) async throws -> Gatekeeper {
+        var jwt: [String: JWTAuthenticator] = [:], apiKeys: [String: APIKeyAuthenticator] = [:], mutualTLS: Set<String> = []
         for (name, authenticator) in configuration.authenticators {
             switch authenticator {
             case .jwt(let settings):
-                guard case .file(let file) = settings.keys else { continue }
-                let path = file.hasPrefix("/") ? file : (baseDirectory as NSString).appendingPathComponent(file)
-                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw GatekeeperError.unreadableKeys(path) }
-                do { jwt[name] = try await JWTAuthenticator(name: name, settings: settings, jwks: text) } catch { throw GatekeeperError.invalidKeys(path, error) }
+                do { jwt[name] = JWTAuthenticator(name: name, keys: try await IssuerKeys.load(settings, baseDirectory: baseDirectory)) } catch {
+                    throw GatekeeperError.keys(name, error.description)
+                }
             case .apiKey(let header, let keys):
                 apiKeys[name] = APIKeyAuthenticator(name: name, header: header, keys: keys)
             case .mutualTLS:
-                continue
+                mutualTLS.insert(name)
             }
         }
-        return Gatekeeper(jwt: jwt, apiKeys: apiKeys)
+        return Gatekeeper(jwt: jwt, apiKeys: apiKeys, mutualTLS: mutualTLS, limiter: limiter ?? InMemoryRateLimitStore())
     }
 
     public enum GatekeeperError: Error, CustomStringConvertible {
-        case unreadableKeys(String), invalidKeys(String, any Error)
+        case keys(String, String)
         public var description: String {
             switch self {
-            case .unreadableKeys(let path): "\(path): cannot read the JWKS file"
-            case .invalidKeys(let path, let error): "\(path): not a usable JWKS (\(error))"
+            case .keys(let authenticator, let problem): "authenticator '\(authenticator)': \(problem)"
             }
         }
     }
 
     /// The decision when it needs no waiting (no authentication, an API key, or a JWT seen before);
     /// nil when a JWT's signature must be verified first (`decideVerifying`).
-    func decide(_ route: GatewayConfiguration.Route, head: HTTPRequestHead, parameters: [String: String], client: String) -> Decision? {
+    func decide(_ route: GatewayConfiguration.Route, head: HTTPRequestHead, parameters: [String: String], client: String,
+                certificate: ClientCertificate? = nil) -> Decision? {
         guard !route.authenticate.isEmpty else { return limit(route, principal: nil, client: client) }
         let bearer = Self.bearer(head)
         for name in route.authenticate {
+            if mutualTLS.contains(name), let certificate {
+                return authorize(route, certificate.principal(authenticator: name), parameters: parameters, client: client)
+            }
             if let authenticator = apiKeys[name], let presented = head.headers.first(name: authenticator.header),
                let principal = authenticator.authenticate(presented) {
                 return authorize(route, principal, parameters: parameters, client: client)
@@ -65,7 +71,8 @@ public final class Gatekeeper: Sendable {
                 return nil
             }
         }
-        return .deny(.unauthorized, reason: bearer == nil ? "no credentials" : "credentials not accepted", headers: [("WWW-Authenticate", #"Bearer realm="rampart""#)])
+        let reason = bearer != nil ? "credentials not accepted" : route.authenticate.contains(where: mutualTLS.contains) ? "no client certificate" : "no credentials"
+        return .deny(.unauthorized, reason: reason, headers: [("WWW-Authenticate", #"Bearer realm="rampart""#)])
     }
 
     /// The decision after verifying the bearer JWT with each JWT authenticator of the route in turn.

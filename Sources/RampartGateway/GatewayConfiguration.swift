@@ -41,7 +41,10 @@ public struct GatewayConfiguration: Sendable {
         public var responseTimeout: Double
         /// Idle keep-alive connections kept per event-loop thread.
         public var maxIdleConnections: Int
+        /// CA bundle for an https upstream's certificate (default: the system's roots).
         public var caFile: String?
+        /// Idle connections are pooled by URL, so a reload that points a name elsewhere never reuses the old ones.
+        var poolKey: String { url.absoluteString }
     }
 
     public enum Authenticator: Sendable {
@@ -57,7 +60,28 @@ public struct GatewayConfiguration: Sendable {
         public var keys: KeySource
         public var algorithms: [String]
         public var leeway: Double
-        public enum KeySource: Sendable { case file(String), url(URL), discovery(URL) }
+        /// Seconds between fetches of a remote key set.
+        public var refreshInterval: Double = 300
+        /// At most one fetch per this many seconds because a token named a `kid` the set does not have.
+        public var unknownKidRefreshInterval: Double = 30
+
+        public enum KeySource: Sendable {
+            case file(String), url(URL), discovery(URL)
+            /// An HMAC secret (HS* algorithms), from an environment variable or a file, never from the configuration itself.
+            case secretEnvironment(String), secretFile(String)
+
+            var isRemote: Bool {
+                switch self {
+                case .url, .discovery: true
+                default: false
+                }
+            }
+        }
+    }
+
+    /// Keys are fetched over https only (plain http is allowed on loopback, for tests and sidecars).
+    static func isAcceptableKeyURL(_ url: URL) -> Bool {
+        url.scheme?.lowercased() == "https" || (url.scheme?.lowercased() == "http" && ["127.0.0.1", "localhost", "::1"].contains(url.host ?? ""))
     }
 
     /// An API key stored as `sha256:SALT:HEX` (SHA-256 of salt + key), never in clear.
@@ -131,6 +155,10 @@ public struct GatewayConfiguration: Sendable {
         for (name, cursor) in gateway["authenticators"]?.entries ?? [] { configuration.authenticators[name] = try authenticator(cursor) }
         guard let routes = gateway["routes"], !routes.items.isEmpty else { throw (gateway["routes"] ?? gateway).error("'gateway.routes' must list at least one route") }
         for item in routes.items { configuration.routes.append(try route(item, configuration)) }
+        let certificateAuthenticators = configuration.authenticators.filter { if case .mutualTLS = $0.value { true } else { false } }.keys
+        if let name = certificateAuthenticators.sorted().first, !configuration.listeners.contains(where: { $0.tls?.clientCA != nil }) {
+            throw gateway["authenticators"]![name]!.error("the mtls authenticator '\(name)' needs a listener with 'tls.client_ca' (the CA bundle client certificates are verified against)")
+        }
         if let log = gateway["audit_log"] { configuration.auditLog = try string(log, "'audit_log'") }
         if let threads = gateway["threads"] { configuration.threads = Int(try number(threads, "'threads'", minimum: 1)) }
         return configuration
@@ -214,6 +242,7 @@ public struct GatewayConfiguration: Sendable {
             throw cursor["url"]!.error("'\(text)' is not an http(s) URL")
         }
         let path = url.path
+        if let ca = cursor["ca"], url.scheme?.lowercased() != "https" { throw ca.error("'ca' is for https upstreams (this one is \(text))") }
         return Upstream(url: url, basePath: path.hasSuffix("/") ? String(path.dropLast()) : path,
                         connectTimeout: try cursor["connect_timeout"].map { cursor throws(SpecError) in try number(cursor, "'connect_timeout'", minimum: 0.001) } ?? 2,
                         responseTimeout: try cursor["response_timeout"].map { cursor throws(SpecError) in try number(cursor, "'response_timeout'", minimum: 0.001) } ?? 30,
@@ -226,15 +255,19 @@ public struct GatewayConfiguration: Sendable {
         guard cursor.entries.count == 1, let (kind, body) = cursor.entries.first else { throw cursor.error("an authenticator is exactly one of jwt, api_key, mtls") }
         switch kind {
         case "jwt":
-            try checkKeys(body, ["issuer", "audience", "jwks_file", "jwks_url", "discovery", "algorithms", "leeway"], in: "'jwt'")
-            let sources = ["jwks_file", "jwks_url", "discovery"].filter { body[$0] != nil }
-            guard sources.count == 1 else { throw body.error("'jwt' needs exactly one of jwks_file, jwks_url, discovery") }
-            let source: JWTSettings.KeySource
+            try checkKeys(body, ["issuer", "audience", "jwks_file", "jwks_url", "discovery", "secret_env", "secret_file", "algorithms", "leeway",
+                                 "refresh_interval", "unknown_kid_refresh_interval"], in: "'jwt'")
+            let sourceKeys = ["jwks_file", "jwks_url", "discovery", "secret_env", "secret_file"]
+            let sources = sourceKeys.filter { body[$0] != nil }
+            guard sources.count == 1 else { throw body.error("'jwt' needs exactly one of \(sourceKeys.joined(separator: ", "))") }
             let location = try string(body[sources[0]]!, "'\(sources[0])'")
-            if sources[0] == "jwks_file" {
-                source = .file(location)
-            } else {
-                guard let url = URL(string: location), url.scheme?.lowercased() == "https" || url.host == "127.0.0.1" || url.host == "localhost" else {
+            let source: JWTSettings.KeySource
+            switch sources[0] {
+            case "jwks_file": source = .file(location)
+            case "secret_env": source = .secretEnvironment(location)
+            case "secret_file": source = .secretFile(location)
+            default:
+                guard let url = URL(string: location), url.host != nil, isAcceptableKeyURL(url) else {
                     throw body[sources[0]]!.error("'\(location)' must be an https URL (plain http only on loopback)")
                 }
                 source = sources[0] == "jwks_url" ? .url(url) : .discovery(url)
@@ -246,12 +279,21 @@ public struct GatewayConfiguration: Sendable {
             for algorithm in algorithms where !Self.algorithms.contains(algorithm) {
                 throw algorithmsCursor.error("unknown algorithm '\(algorithm)' (expected: \(Self.algorithms.joined(separator: ", ")))")
             }
-            if algorithms.contains(where: { $0.hasPrefix("HS") }) && algorithms.contains(where: { !$0.hasPrefix("HS") }) {
+            let hmac = algorithms.filter { $0.hasPrefix("HS") }
+            if !hmac.isEmpty && hmac.count < algorithms.count {
                 throw algorithmsCursor.error("HMAC and public-key algorithms must not share an issuer (that is how key confusion happens)")
             }
+            let secretSource = sources[0].hasPrefix("secret_")
+            if secretSource != !hmac.isEmpty {
+                throw body[sources[0]]!.error(secretSource ? "secret_env and secret_file are for HS256/384/512; public-key algorithms need jwks_file, jwks_url or discovery"
+                                                           : "HS256/384/512 need secret_env or secret_file (a key set never supplies an HMAC secret)")
+            }
             let audience = try body["audience"].map { cursor throws(SpecError) in try oneOrMany(cursor, "'audience'") } ?? []
-            return .jwt(JWTSettings(issuer: try body.requiredString("issuer"), audience: audience, keys: source, algorithms: algorithms,
-                                    leeway: try body["leeway"].map { cursor throws(SpecError) in try number(cursor, "'leeway'") } ?? 30))
+            var settings = JWTSettings(issuer: try body.requiredString("issuer"), audience: audience, keys: source, algorithms: algorithms,
+                                       leeway: try body["leeway"].map { cursor throws(SpecError) in try number(cursor, "'leeway'") } ?? 30)
+            if let value = body["refresh_interval"] { settings.refreshInterval = try number(value, "'refresh_interval'", minimum: 1) }
+            if let value = body["unknown_kid_refresh_interval"] { settings.unknownKidRefreshInterval = try number(value, "'unknown_kid_refresh_interval'") }
+            return .jwt(settings)
         case "api_key":
             try checkKeys(body, ["header", "keys"], in: "'api_key'")
             guard let list = body["keys"], !list.items.isEmpty else { throw body.error("'api_key' needs 'keys': a list of {name, hash}") }
@@ -268,6 +310,7 @@ public struct GatewayConfiguration: Sendable {
             }
             return .apiKey(header: try body["header"].map { cursor throws(SpecError) in try string(cursor, "'header'") } ?? "X-API-Key", keys: keys)
         default:
+            try checkKeys(body, [], in: "'mtls' (it takes no settings: the identity is the certificate's first subject alternative name, else its common name)")
             return .mutualTLS
         }
     }

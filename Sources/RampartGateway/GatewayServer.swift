@@ -1,88 +1,54 @@
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
 
-/// The running gateway: one server channel per listener.
+/// The running gateway: one server channel per listener, and the configuration they serve, which a
+/// reload replaces as a whole (requests already in flight finish under the one they started with).
 public final class GatewayServer: Sendable {
     /// The listeners' addresses, in configuration order, then the admin listener's.
     public let addresses: [SocketAddress]
     private let channels: [any Channel]
-    private let pools: UpstreamPools
-    private let auditLog: AuditLog?
+    private let current: CurrentRuntime
+    private let connections: ConnectionTracker
+    private let baseDirectory: String
     public let metrics: GatewayMetrics
 
-    private init(channels: [any Channel], pools: UpstreamPools, auditLog: AuditLog?, metrics: GatewayMetrics) {
-        self.metrics = metrics
+    private init(channels: [any Channel], current: CurrentRuntime, connections: ConnectionTracker, baseDirectory: String) {
         self.channels = channels
-        self.pools = pools
-        self.auditLog = auditLog
+        self.current = current
+        self.connections = connections
+        self.baseDirectory = baseDirectory
+        metrics = current.value.metrics
         addresses = channels.compactMap(\.localAddress)
     }
 
-    /// Policies this build does not enforce yet. A gateway must never accept a policy and then
-    /// not apply it, so a configuration that uses one is refused before anything listens.
-    public static func unsupportedPolicies(in configuration: GatewayConfiguration) -> [String] {
-        var problems: [String] = []
-        for (name, authenticator) in configuration.authenticators {
-            switch authenticator {
-            case .jwt(let settings):
-                if case .file = settings.keys { continue }
-                problems.append("authenticator '\(name)': jwks_url and discovery (use jwks_file)")
-            case .mutualTLS: problems.append("authenticator '\(name)': mtls")
-            case .apiKey: continue
-            }
-        }
-        if configuration.listeners.contains(where: { $0.tls?.clientCA != nil }) { problems.append("listener client certificates (mTLS)") }
-        for (name, upstream) in configuration.upstreams.sorted(by: { $0.key < $1.key })
-        where upstream.url.scheme?.lowercased() == "https" || upstream.caFile != nil {
-            problems.append("upstream '\(name)': TLS to upstreams")
-        }
-        return problems
-    }
-
     public enum StartError: Error, CustomStringConvertible {
-        case unsupported([String])
         case tls(String, any Error)
         case auditLog(String, any Error)
+        case listenersChanged
 
         public var description: String {
             switch self {
-            case .unsupported(let problems): "not enforced by this build yet, so refused: \(problems.joined(separator: "; "))"
-            case .tls(let file, let error): "\(file): cannot load the TLS certificate or key (\(error))"
+            case .tls(let file, let error): "\(file): cannot load the TLS certificate, key or CA bundle (\(error))"
             case .auditLog(let file, let error): "\(file): cannot open the audit log (\(error))"
+            case .listenersChanged: "listeners, admin and threads cannot change on reload (restart the gateway for that)"
             }
         }
     }
 
     /// Binds every listener; throws before anything listens if the configuration cannot be served as written.
-    /// `baseDirectory` is where relative files in the configuration (JWKS, certificates) are found.
+    /// `baseDirectory` is where relative files in the configuration (keys, certificates) are found.
     public static func start(_ configuration: GatewayConfiguration, baseDirectory: String = ".",
                              group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton) async throws -> GatewayServer {
-        let unsupported = unsupportedPolicies(in: configuration)
-        guard unsupported.isEmpty else { throw StartError.unsupported(unsupported) }
-        let pools = UpstreamPools()
-        let gatekeeper = try await Gatekeeper.load(configuration, baseDirectory: baseDirectory)
-        let auditLog = try configuration.auditLog.map { path in
-            do { return try AuditLog(path: path.hasPrefix("/") ? path : (baseDirectory as NSString).appendingPathComponent(path)) } catch { throw StartError.auditLog(path, error) }
-        }
-        let metrics = GatewayMetrics()
-        let runtime = GatewayRuntime(configuration: configuration, router: Router(routes: configuration.routes), pools: pools, gatekeeper: gatekeeper,
-                                     auditLog: auditLog, metrics: metrics)
+        let runtime = try await GatewayRuntime.build(configuration, baseDirectory: baseDirectory, previous: nil)
+        let current = CurrentRuntime(runtime)
+        let connections = ConnectionTracker(metrics: runtime.metrics)
         var channels: [any Channel] = []
         do {
-            for listener in configuration.listeners {
-                let tlsContext = try listener.tls.map { tls in
-                    do {
-                        let chain = try NIOSSLCertificate.fromPEMFile(tls.certificate).map { NIOSSLCertificateSource.certificate($0) }
-                        var settings = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.key, format: .pem)))
-                        settings.minimumTLSVersion = .tlsv12
-                        return try NIOSSLContext(configuration: settings)
-                    } catch {
-                        throw StartError.tls(tls.certificate, error)
-                    }
-                }
+            for (index, listener) in configuration.listeners.enumerated() {
                 let channel = try await ServerBootstrap(group: group)
                     .serverChannelOption(.backlog, value: 1024)
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -90,19 +56,23 @@ public final class GatewayServer: Sendable {
                     .childChannelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
                             let pipeline = channel.pipeline.syncOperations
+                            // The listener's TLS context is the current one, so a reload can rotate certificates.
+                            let tlsContext = current.value.listenerTLS[index]
                             if let tlsContext { try pipeline.addHandler(NIOSSLServerHandler(context: tlsContext)) }
                             // Outbound headers need no second validation: they come from NIO's decoders (which refuse
                             // malformed ones) or from the configuration (validated on load).
                             try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true, withOutboundHeaderValidation: false)
                             let gate = ReadGate()
                             try pipeline.addHandler(gate)
-                            try pipeline.addHandler(ClientConnectionHandler(runtime: runtime, readGate: gate, tls: tlsContext != nil))
+                            try pipeline.addHandler(ClientConnectionHandler(current: current, readGate: gate, tls: tlsContext != nil))
+                            connections.opened(channel)
                         }
                     }
                     .bind(host: listener.address.host, port: listener.address.port).get()
                 channels.append(channel)
             }
             if let admin = configuration.admin {
+                let metrics = runtime.metrics
                 let channel = try await ServerBootstrap(group: group)
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                     .childChannelInitializer { channel in
@@ -118,13 +88,137 @@ public final class GatewayServer: Sendable {
             for channel in channels { try? await channel.close() }
             throw error
         }
-        return GatewayServer(channels: channels, pools: pools, auditLog: auditLog, metrics: metrics)
+        return GatewayServer(channels: channels, current: current, connections: connections, baseDirectory: baseDirectory)
     }
 
-    /// Stops listening and closes idle upstream connections.
-    public func stop() async {
+    /// Everything `start` does except listening: keys fetched, certificates and the audit log opened.
+    public static func check(_ configuration: GatewayConfiguration, baseDirectory: String = ".") async throws {
+        _ = try await GatewayRuntime.build(configuration, baseDirectory: baseDirectory, previous: nil)
+    }
+
+    /// Serves `configuration` from now on, without closing a connection. Throws, keeping the running
+    /// configuration, if the new one cannot be served (keys that cannot be loaded, changed listeners).
+    public func reload(_ configuration: GatewayConfiguration) async throws {
+        let old = current.value
+        guard configuration.listeners.map(\.address) == old.configuration.listeners.map(\.address), configuration.admin == old.configuration.admin,
+              configuration.threads == old.configuration.threads else { throw StartError.listenersChanged }
+        let runtime = try await GatewayRuntime.build(configuration, baseDirectory: baseDirectory, previous: old)
+        current.value = runtime
+        if runtime.auditLog !== old.auditLog { old.auditLog?.flush() }
+    }
+
+    /// Stops accepting connections, lets the requests in flight finish (for at most `drainTimeout` seconds;
+    /// idle keep-alive connections are closed at once), then closes what is left.
+    public func stop(drainTimeout: Double = 0) async {
         for channel in channels { try? await channel.close() }
-        pools.closeAll()
-        auditLog?.flush()
+        await connections.drain(timeout: drainTimeout)
+        current.value.pools.closeAll()
+        current.value.auditLog?.flush()
+    }
+
+    /// Client connections open now.
+    public var openConnections: Int { connections.count }
+}
+
+/// Everything built from one configuration.
+struct GatewayRuntime: Sendable {
+    let configuration: GatewayConfiguration
+    let router: Router
+    let pools: UpstreamPools
+    let gatekeeper: Gatekeeper
+    let auditLog: AuditLog?
+    let metrics: GatewayMetrics
+    /// Per listener, in configuration order: its TLS context, if it terminates TLS.
+    let listenerTLS: [NIOSSLContext?]
+    /// Per upstream name: the TLS context for https upstreams.
+    let upstreamTLS: [String: NIOSSLContext]
+
+    /// Builds a runtime; `previous` lends what must survive a reload (metrics, pools, rate-limit state, an unchanged audit log).
+    static func build(_ configuration: GatewayConfiguration, baseDirectory: String, previous: GatewayRuntime?) async throws -> GatewayRuntime {
+        func path(_ file: String) -> String { file.hasPrefix("/") ? file : (baseDirectory as NSString).appendingPathComponent(file) }
+        let gatekeeper = try await Gatekeeper.load(configuration, baseDirectory: baseDirectory, limiter: previous?.gatekeeper.limiter)
+        let auditLog: AuditLog?
+        if let file = configuration.auditLog {
+            if let previousLog = previous?.auditLog, previousLog.path == path(file) {
+                auditLog = previousLog
+            } else {
+                do { auditLog = try AuditLog(path: path(file)) } catch { throw GatewayServer.StartError.auditLog(file, error) }
+            }
+        } else {
+            auditLog = nil
+        }
+        let listenerTLS = try configuration.listeners.map { listener -> NIOSSLContext? in
+            guard let tls = listener.tls else { return nil }
+            do {
+                let chain = try NIOSSLCertificate.fromPEMFile(path(tls.certificate)).map { NIOSSLCertificateSource.certificate($0) }
+                var settings = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: path(tls.key), format: .pem)))
+                settings.minimumTLSVersion = .tlsv12
+                if let clientCA = tls.clientCA {
+                    // The handshake verifies the client's chain against this bundle only (not the system's roots).
+                    settings.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(path(clientCA)))
+                    settings.certificateVerification = tls.requireClientCertificate ? .noHostnameVerification : .optionalVerification
+                    settings.sendCANameList = true
+                }
+                return try NIOSSLContext(configuration: settings)
+            } catch {
+                throw GatewayServer.StartError.tls(tls.certificate, error)
+            }
+        }
+        var upstreamTLS: [String: NIOSSLContext] = [:]
+        for (name, upstream) in configuration.upstreams where upstream.url.scheme?.lowercased() == "https" {
+            do {
+                var settings = TLSConfiguration.makeClientConfiguration()
+                settings.minimumTLSVersion = .tlsv12
+                if let ca = upstream.caFile { settings.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(path(ca))) }
+                upstreamTLS[name] = try NIOSSLContext(configuration: settings)
+            } catch {
+                throw GatewayServer.StartError.tls(upstream.caFile ?? "upstream '\(name)'", error)
+            }
+        }
+        return GatewayRuntime(configuration: configuration, router: Router(routes: configuration.routes), pools: previous?.pools ?? UpstreamPools(),
+                              gatekeeper: gatekeeper, auditLog: auditLog, metrics: previous?.metrics ?? GatewayMetrics(), listenerTLS: listenerTLS,
+                              upstreamTLS: upstreamTLS)
+    }
+}
+
+/// The runtime new requests are served with.
+final class CurrentRuntime: Sendable {
+    private let box: NIOLockedValueBox<GatewayRuntime>
+    init(_ runtime: GatewayRuntime) { box = NIOLockedValueBox(runtime) }
+    var value: GatewayRuntime {
+        get { box.withLockedValue { $0 } }
+        set { box.withLockedValue { $0 = newValue } }
+    }
+}
+
+/// Sent down a client connection's pipeline when the gateway is shutting down.
+struct DrainEvent {}
+
+/// The open client connections, so that shutdown can wait for them.
+final class ConnectionTracker: Sendable {
+    private let open = NIOLockedValueBox<[ObjectIdentifier: any Channel]>([:])
+    private let metrics: GatewayMetrics
+
+    init(metrics: GatewayMetrics) { self.metrics = metrics }
+
+    var count: Int { open.withLockedValue { $0.count } }
+
+    func opened(_ channel: any Channel) {
+        let id = ObjectIdentifier(channel)
+        metrics.connections(open.withLockedValue { $0[id] = channel; return $0.count })
+        channel.closeFuture.whenComplete { _ in self.metrics.connections(self.open.withLockedValue { $0[id] = nil; return $0.count }) }
+    }
+
+    func drain(timeout: Double) async {
+        let channels = open.withLockedValue { Array($0.values) }
+        for channel in channels {
+            // NIO's pipelining handler closes an idle connection at once and a busy one after its response;
+            // the gateway's handler makes that response say `Connection: close`.
+            channel.pipeline.fireUserInboundEventTriggered(DrainEvent())
+            channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
+        }
+        let deadline = NIODeadline.now() + .milliseconds(Int64(timeout * 1000))
+        while count > 0 && NIODeadline.now() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
+        for channel in open.withLockedValue({ Array($0.values) }) { try? await channel.close() }
     }
 }

@@ -11,6 +11,7 @@ public final class GatewayMetrics: Sendable {
         var latencyBuckets = [Int](repeating: 0, count: GatewayMetrics.buckets.count)
         var latencyCount = 0
         var latencySum = 0.0
+        var connections = 0
     }
     private let state = NIOLockedValueBox(State())
 
@@ -23,6 +24,10 @@ public final class GatewayMetrics: Sendable {
             state.latencyCount += 1
             state.latencySum += seconds
         }
+    }
+
+    func connections(_ open: Int) {
+        state.withLockedValue { $0.connections = open }
     }
 
     public func prometheus() -> String {
@@ -38,6 +43,8 @@ public final class GatewayMetrics: Sendable {
         }
         out += "rampart_gateway_request_duration_seconds_bucket{le=\"+Inf\"} \(state.latencyCount)\n"
         out += "rampart_gateway_request_duration_seconds_sum \(state.latencySum)\nrampart_gateway_request_duration_seconds_count \(state.latencyCount)\n"
+        out += "# HELP rampart_gateway_open_connections Client connections open now.\n# TYPE rampart_gateway_open_connections gauge\n"
+        out += "rampart_gateway_open_connections \(state.connections)\n"
         return out
     }
 }

@@ -2,6 +2,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import NIOSSL
 
 /// Receives one upstream response, part by part, on the event loop both connections share.
 protocol UpstreamResponseSink: AnyObject {
@@ -60,9 +61,9 @@ final class UpstreamPool: @unchecked Sendable {
     }
 
     /// An idle connection to `name`, or a new one.
-    func acquire(_ name: String, _ upstream: GatewayConfiguration.Upstream) -> EventLoopFuture<UpstreamConnection> {
+    func acquire(_ name: String, _ upstream: GatewayConfiguration.Upstream, tls: NIOSSLContext?) -> EventLoopFuture<UpstreamConnection> {
         eventLoop.preconditionInEventLoop()
-        while let connection = idle[name]?.popLast() {
+        while let connection = idle[upstream.poolKey]?.popLast() {
             if connection.channel.isActive { return eventLoop.makeSucceededFuture(connection) }
         }
         let handler = UpstreamHandler()
@@ -73,6 +74,11 @@ final class UpstreamPool: @unchecked Sendable {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls {
+                        // SNI and certificate verification for the upstream's host name (an IP address is verified, not sent as SNI).
+                        let serverName = host.contains(":") || host.allSatisfy({ $0.isNumber || $0 == "." }) ? nil : host
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverName))
+                    }
                     try channel.pipeline.syncOperations.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
@@ -82,14 +88,14 @@ final class UpstreamPool: @unchecked Sendable {
     }
 
     /// Returns a connection after a complete exchange; one that cannot be reused is closed.
-    func release(_ name: String, _ connection: UpstreamConnection, keepingAtMost limit: Int) {
+    func release(_ upstream: GatewayConfiguration.Upstream, _ connection: UpstreamConnection) {
         eventLoop.preconditionInEventLoop()
         connection.handler.sink = nil
-        guard connection.handler.reusable, connection.channel.isActive, (idle[name]?.count ?? 0) < limit else {
+        guard connection.handler.reusable, connection.channel.isActive, (idle[upstream.poolKey]?.count ?? 0) < upstream.maxIdleConnections else {
             connection.channel.close(promise: nil)
             return
         }
-        idle[name, default: []].append(connection)
+        idle[upstream.poolKey, default: []].append(connection)
     }
 
     func closeAll() {

@@ -177,6 +177,22 @@ public enum TestPKI {
         return (try nioCertificate(certificate), try NIOSSLPrivateKey(bytes: keyDER, format: .der))
     }
 
+    /// A P-256 leaf for 127.0.0.1 (and `names`) and its key, written as PEM files, for configurations that
+    /// name files. Signed by the test CA unless `selfSigned`.
+    public static func leafFiles(names: [String] = [], selfSigned: Bool = false) throws -> (certificate: String, key: String) {
+        let key = P256.Signing.PrivateKey()
+        let subject = try DistinguishedName { CommonName(names.first ?? "127.0.0.1") }
+        let sans: [GeneralName] = names.map { .dnsName($0) } + [.ipAddress(ASN1OctetString(contentBytes: [127, 0, 0, 1]))]
+        let certificate = try Certificate(
+            version: .v3, serialNumber: .init(), publicKey: .init(key.publicKey), notValidBefore: Date() - 3600, notValidAfter: Date() + 86_400,
+            issuer: selfSigned ? subject : caName, subject: subject, signatureAlgorithm: .ecdsaWithSHA256,
+            extensions: try Certificate.Extensions { SubjectAlternativeNames(sans) }, issuerPrivateKey: selfSigned ? .init(key) : .init(caKey))
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-test-leaf-\(UUID())").path
+        try certificate.serializeAsPEM().pemString.write(toFile: base + ".pem", atomically: true, encoding: .utf8)
+        try key.pemRepresentation.write(toFile: base + ".key", atomically: true, encoding: .utf8)
+        return (base + ".pem", base + ".key")
+    }
+
     public static func serverTLS(_ leaf: (NIOSSLCertificate, NIOSSLPrivateKey), versions: ClosedRange<Int> = 2...3,
                                  extraChain: [NIOSSLCertificate] = []) -> TLSConfiguration {
         let all: [TLSVersion] = [.tlsv1, .tlsv11, .tlsv12, .tlsv13]

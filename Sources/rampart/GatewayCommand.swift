@@ -47,60 +47,74 @@ struct GatewayServeCommand: AsyncParsableCommand {
         discussion: """
         The gateway normalises every request path before routing (so /%61dmin, /api/../admin, //admin, /admin;x and /ADMIN all reach the same decision), refuses request-smuggling shapes and oversized requests, routes by host, path and method to upstreams over pooled keep-alive connections, streams bodies both ways, adds X-Forwarded-* and Forwarded headers, removes Server and X-Powered-By, and answers upstream failures with a generic 502 or 504 and a correlation id.
 
-        Routes may require a JWT (keys from a JWKS file, an algorithm allow-list, iss, aud, exp and nbf with leeway; a verified token is cached until it expires) or an API key (stored as salted hashes), roles, scopes, claims and ownership of a path parameter, and rate limits per client, subject or route (429 with Retry-After and RateLimit headers).
+        Routes may require a JWT (keys from a JWKS file, a JWKS URL or OIDC discovery, refreshed when a token names an unknown kid; HMAC secrets from the environment or a file; an algorithm allow-list; iss, aud, exp and nbf with leeway; a verified token is cached until it expires), an API key (stored as salted hashes) or a client certificate (mTLS, verified against the listener's CA bundle), then roles, scopes, claims and ownership of a path parameter, and rate limits per client, subject or route (429 with Retry-After and RateLimit headers). Listeners may terminate TLS; upstreams may be https.
 
         Every decision can go to an audit log (audit_log:), JSON lines chained by hashes; `rampart gateway verify-log` checks it.
 
         CORS is the gateway's: upstream Access-Control headers are dropped and each route's policy (explicit origins) decides.
 
-        Work in progress (issue #5): JWKS URLs, OIDC discovery and mTLS are parsed and validated but not enforced yet, so a configuration that uses them is refused rather than served unprotected.
+        Signals: SIGHUP reloads the configuration file without closing connections (a configuration that does not load is refused and the running one kept); SIGINT or SIGTERM stops accepting connections, lets requests in flight finish for up to --drain-timeout seconds, and exits.
 
         Examples:
           rampart gateway --config gateway.yml --check
           rampart gateway --config gateway.yml
+          kill -HUP $(pidof rampart)                      # reload gateway.yml
           rampart gateway verify-log gateway-audit.jsonl
         """)
 
     @Option(help: "The gateway configuration (YAML, section gateway:).")
     var config: String
 
-    @Flag(help: "Validate the configuration and exit.")
+    @Flag(help: "Validate the configuration, load its keys, certificates and audit log, and exit without listening.")
     var check = false
+
+    @Option(help: "On SIGINT or SIGTERM, seconds to let requests in flight finish before closing their connections.")
+    var drainTimeout: Double = 30
 
     func run() async throws {
         let configuration: GatewayConfiguration
         do { configuration = try GatewayConfiguration.load(path: config) } catch { throw CLIFailure.input(error.description) }
-        let unsupported = GatewayServer.unsupportedPolicies(in: configuration)
+        let baseDirectory = (config as NSString).deletingLastPathComponent
         if check {
-            if !unsupported.isEmpty { throw CLIFailure.input("\(config): valid, but not enforced by this build yet: \(unsupported.joined(separator: "; "))") }
+            do { try await GatewayServer.check(configuration, baseDirectory: baseDirectory) } catch { throw CLIFailure.input("\(config): \(error)") }
             print("\(config): valid (\(configuration.listeners.count) listener(s), \(configuration.routes.count) route(s), \(configuration.upstreams.count) upstream(s))")
             return
         }
         let server: GatewayServer
         do {
             let group = configuration.threads.map { MultiThreadedEventLoopGroup(numberOfThreads: $0) } ?? MultiThreadedEventLoopGroup.singleton
-            server = try await GatewayServer.start(configuration, baseDirectory: (config as NSString).deletingLastPathComponent, group: group)
+            server = try await GatewayServer.start(configuration, baseDirectory: baseDirectory, group: group)
         } catch let error as GatewayServer.StartError {
             throw CLIFailure.input("\(config): \(error)")
         } catch let error as Gatekeeper.GatekeeperError {
-            throw CLIFailure.input(error.description)
+            throw CLIFailure.input("\(config): \(error)")
         } catch {
             throw CLIFailure.input("\(config): cannot listen: \(error)")
         }
-        let listening = server.addresses.map { "http://\($0.ipAddress ?? "?"):\($0.port ?? 0)" }.joined(separator: ", ")
-        FileHandle.standardOutput.write(Data("rampart gateway listening on \(listening); Ctrl-C stops it\n".utf8))
-        // Runs until SIGINT or SIGTERM, then stops listening and closes upstream connections.
-        let (stop, continuation) = AsyncStream<Void>.makeStream()
+        let schemes = configuration.listeners.map { $0.tls == nil ? "http" : "https" } + ["http"]
+        let listening = zip(schemes, server.addresses).map { "\($0)://\($1.ipAddress ?? "?"):\($1.port ?? 0)" }.joined(separator: ", ")
+        FileHandle.standardOutput.write(Data("rampart gateway listening on \(listening); Ctrl-C stops it, SIGHUP reloads \(config)\n".utf8))
+        enum Signal { case reload, stop }
+        let (signals, continuation) = AsyncStream<Signal>.makeStream()
         var sources: [any DispatchSourceSignal] = []
-        for signalNumber in [SIGINT, SIGTERM] {
+        for (signalNumber, meaning) in [(SIGINT, Signal.stop), (SIGTERM, .stop), (SIGHUP, .reload)] {
             signal(signalNumber, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { continuation.yield() }
+            source.setEventHandler { continuation.yield(meaning) }
             source.resume()
             sources.append(source)
         }
-        for await _ in stop { break }
+        for await received in signals {
+            guard received == .reload else { break }
+            do {
+                try await server.reload(try GatewayConfiguration.load(path: config))
+                Terminal.note("rampart gateway: reloaded \(config)")
+            } catch {
+                Terminal.error("rampart gateway: reload refused, still serving the previous configuration: \(config): \(error)")
+            }
+        }
         sources.forEach { $0.cancel() }
-        await server.stop()
+        Terminal.note("rampart gateway: draining \(server.openConnections) connection(s) for up to \(drainTimeout.formatted()) s")
+        await server.stop(drainTimeout: drainTimeout)
     }
 }

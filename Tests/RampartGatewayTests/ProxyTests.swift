@@ -138,28 +138,6 @@ func ambiguousRequestsAreRefusedAndTheConnectionClosed(_ request: String) async 
     await upstream.stop()
 }
 
-@Test func policiesThatAreNotEnforcedYetAreRefused() async throws {
-    let text = """
-    gateway:
-      listeners: [{address: "127.0.0.1:0"}]
-      upstreams: {api: {url: "http://127.0.0.1:9"}}
-      authenticators: {demo: {jwt: {issuer: "https://demo", jwks_url: "https://demo/keys", algorithms: [RS256]}}}
-      routes: [{path: /, upstream: api, authenticate: [demo]}]
-    """
-    await #expect(throws: GatewayServer.StartError.self) {
-        _ = try await GatewayServer.start(GatewayConfiguration.parse(SpecDocument(text: text, file: "gateway.yml").root))
-    }
-    // An https upstream would otherwise be spoken to in plain HTTP.
-    let tlsUpstream = """
-    gateway:
-      listeners: [{address: "127.0.0.1:0"}]
-      upstreams: {api: {url: "https://127.0.0.1:9"}}
-      routes: [{path: /, upstream: api}]
-    """
-    let configuration = try GatewayConfiguration.parse(SpecDocument(text: tlsUpstream, file: "gateway.yml").root)
-    #expect(GatewayServer.unsupportedPolicies(in: configuration) == ["upstream 'api': TLS to upstreams"])
-}
-
 @Test func aSlowHeaderClientIsCutOff() async throws {
     let upstream = try await TestServer.start()
     let server = try await gateway(upstream.httpURL, headerTimeout: 1)

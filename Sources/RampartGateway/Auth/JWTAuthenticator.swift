@@ -4,15 +4,13 @@ import JWTKit
 import NIOConcurrencyHelpers
 
 /// Verifies bearer JWTs for one issuer: algorithms from an allow-list (never from the token), keys only
-/// from the configured JWKS (`jku`, `x5u` and `jwk` headers are never followed), `iss`, `aud`, `exp` and
+/// from the configured source (`jku`, `x5u` and `jwk` headers are never followed), `iss`, `aud`, `exp` and
 /// `nbf` with leeway. A verified token is cached by its SHA-256 until it expires, so the signature is
 /// checked once per token rather than once per request.
 public final class JWTAuthenticator: Sendable {
     public let name: String
     let settings: GatewayConfiguration.JWTSettings
-    let keys: JWTKeyCollection
-    /// kid → the algorithm its JWK declares.
-    let keyAlgorithms: [String: String]
+    let keys: IssuerKeys
     private let cache = NIOLockedValueBox<[SHA256Digest: (principal: Principal, expires: Double)]>([:])
     static let maxCached = 100_000
 
@@ -21,14 +19,12 @@ public final class JWTAuthenticator: Sendable {
         func verify(using algorithm: some JWTAlgorithm) async throws {}
     }
 
-    public init(name: String, settings: GatewayConfiguration.JWTSettings, jwks: String) async throws {
+    init(name: String, keys: IssuerKeys) {
         self.name = name
-        self.settings = settings
-        keys = try await JWTKeyCollection().add(jwksJSON: jwks)
-        let parsed = (try? JSONSerialization.jsonObject(with: Data(jwks.utf8)) as? [String: Any])?["keys"] as? [[String: Any]] ?? []
-        var algorithms: [String: String] = [:]
-        for key in parsed { if let kid = key["kid"] as? String, let alg = key["alg"] as? String { algorithms[kid] = alg } }
-        keyAlgorithms = algorithms
+        self.settings = keys.settings
+        self.keys = keys
+        // Keys that were rotated out must not keep vouching for the tokens they signed.
+        keys.onChange.withLockedValue { [cache] in $0 = { cache.withLockedValue { $0 = [:] } } }
     }
 
     /// The principal of a token verified before and not yet expired (no signature work).
@@ -47,15 +43,21 @@ public final class JWTAuthenticator: Sendable {
         guard let algorithm = header["alg"] as? String, settings.algorithms.contains(algorithm) else {
             return .failure(.init("algorithm \(header["alg"] as? String ?? "missing") is not allowed for \(settings.issuer)"))
         }
-        if let kid = header["kid"] as? String {
-            guard let declared = keyAlgorithms[kid] else { return .failure(.init("unknown key id")) }
-            guard declared == algorithm else { return .failure(.init("key \(kid) is for \(declared), not \(algorithm)")) }
-        }
-        do {
-            // Without a kid, each configured key is tried (they are all the issuer's, and the algorithm is already pinned).
-            _ = try await keys.verify(token, as: SignedPayload.self, iteratingKeys: header["kid"] == nil)
-        } catch {
-            return .failure(.init("bad signature"))
+        var keySet = keys.keySet
+        if let secret = keySet.secret {
+            guard Self.validHMAC(parts, algorithm: algorithm, secret: secret) else { return .failure(.init("bad signature")) }
+        } else {
+            if let kid = header["kid"] as? String {
+                if keySet.accepts(kid: kid, algorithm: algorithm) == nil, let refreshed = await keys.refreshedForUnknownKid() { keySet = refreshed }
+                guard let accepted = keySet.accepts(kid: kid, algorithm: algorithm) else { return .failure(.init("unknown key id")) }
+                guard accepted else { return .failure(.init("key \(kid) is not for \(algorithm)")) }
+            }
+            do {
+                // Without a kid, each of the issuer's keys is tried (the algorithm is already pinned).
+                _ = try await keySet.collection.verify(token, as: SignedPayload.self, iteratingKeys: header["kid"] == nil)
+            } catch {
+                return .failure(.init("bad signature"))
+            }
         }
         let clock = now.timeIntervalSince1970
         guard let expires = (payload["exp"] as? NSNumber)?.doubleValue else { return .failure(.init("no exp claim")) }
@@ -75,6 +77,18 @@ public final class JWTAuthenticator: Sendable {
         return .success(principal)
     }
 
+    /// HS256/384/512 over `header.payload`, compared in constant time.
+    static func validHMAC(_ parts: [Substring], algorithm: String, secret: SymmetricKey) -> Bool {
+        guard let signature = base64URL(parts[2]) else { return false }
+        let input = Data((parts[0] + "." + parts[1]).utf8)
+        switch algorithm {
+        case "HS256": return HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: input, using: secret)
+        case "HS384": return HMAC<SHA384>.isValidAuthenticationCode(signature, authenticating: input, using: secret)
+        case "HS512": return HMAC<SHA512>.isValidAuthenticationCode(signature, authenticating: input, using: secret)
+        default: return false
+        }
+    }
+
     static func principal(_ payload: [String: Any], authenticator: String) -> Principal {
         var roles = Set(payload["roles"] as? [String] ?? [])
         if let role = payload["role"] as? String { roles.insert(role) }
@@ -85,8 +99,12 @@ public final class JWTAuthenticator: Sendable {
     }
 
     static func object(_ part: Substring) -> [String: Any]? {
+        base64URL(part).flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+    }
+
+    static func base64URL(_ part: Substring) -> Data? {
         var base64 = part.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        return Data(base64Encoded: base64).flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+        return Data(base64Encoded: base64)
     }
 }

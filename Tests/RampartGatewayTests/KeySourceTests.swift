@@ -1,0 +1,176 @@
+import AsyncHTTPClient
+import Crypto
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import RampartGateway
+import RampartSpec
+import RampartTestSupport
+import Testing
+
+/// ES256 keys as JWKs, and tokens signed with them or with an HMAC secret.
+private struct SigningKey {
+    let kid: String
+    let key = P256.Signing.PrivateKey()
+
+    var jwk: String {
+        let raw = key.publicKey.rawRepresentation
+        return #"{"kty":"EC","crv":"P-256","kid":"\#(kid)","x":"\#(base64URL(raw.prefix(32)))","y":"\#(base64URL(raw.suffix(32)))"}"#
+    }
+
+    func token(_ claims: [String: Any] = [:], issuer: String = "https://idp.test") -> String {
+        let input = encode(["alg": "ES256", "typ": "JWT", "kid": kid]) + "." + encode(standardClaims(issuer).merging(claims) { $1 })
+        return input + "." + base64URL(try! key.signature(for: Data(input.utf8)).rawRepresentation)
+    }
+}
+
+private func standardClaims(_ issuer: String) -> [String: Any] {
+    ["iss": issuer, "aud": "api", "sub": "alice", "exp": Int(Date().timeIntervalSince1970) + 600]
+}
+
+private func encode(_ object: [String: Any]) -> String { base64URL(try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) }
+
+private func base64URL(_ data: some DataProtocol) -> String {
+    Data(data).base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+}
+
+private func hs256(secret: String, _ claims: [String: Any] = [:]) -> String {
+    let input = encode(["alg": "HS256", "typ": "JWT"]) + "." + encode(standardClaims("https://idp.test").merging(claims) { $1 })
+    return input + "." + base64URL(Data(HMAC<SHA256>.authenticationCode(for: Data(input.utf8), using: SymmetricKey(data: Data(secret.utf8)))))
+}
+
+/// An identity provider on 127.0.0.1: its discovery document and key set, which a test can change, and how often each was fetched.
+private final class IdentityProvider: Sendable {
+    let keys = NIOLockedValueBox<[SigningKey]>([])
+    let fetches = NIOLockedValueBox<[String: Int]>([:])
+    private(set) nonisolated(unsafe) var server: TestServer!
+
+    static func start(_ keys: [SigningKey]) async throws -> IdentityProvider {
+        let provider = IdentityProvider()
+        provider.keys.withLockedValue { $0 = keys }
+        provider.server = try await TestServer.start { [provider] head in
+            provider.fetches.withLockedValue { $0[head.uri, default: 0] += 1 }
+            switch head.uri {
+            case "/.well-known/openid-configuration":
+                return Canned(body: #"{"issuer":"https://idp.test","jwks_uri":"\#(provider.url)/keys"}"#)
+            case "/keys":
+                return Canned(body: #"{"keys":[\#(provider.keys.withLockedValue { $0 }.map(\.jwk).joined(separator: ","))]}"#)
+            default:
+                return Canned(status: .notFound)
+            }
+        }
+        return provider
+    }
+
+    var url: String { "http://127.0.0.1:\(server.port)" }
+}
+
+private func gateway(_ authenticator: String, issuer: String = "https://idp.test", upstream: TestServer) async throws -> GatewayServer {
+    let text = """
+    gateway:
+      listeners: [{address: "127.0.0.1:0"}]
+      upstreams: {api: {url: "\(upstream.httpURL.absoluteString)"}}
+      authenticators:
+        idp: {jwt: {issuer: "\(issuer)", audience: api, \(authenticator)}}
+      routes: [{path: /, upstream: api, authenticate: [idp]}]
+    """
+    return try await GatewayServer.start(GatewayConfiguration.parse(SpecDocument(text: text, file: "gateway.yml").root))
+}
+
+private func status(_ server: GatewayServer, token: String) async throws -> HTTPResponseStatus {
+    var request = HTTPClientRequest(url: "http://127.0.0.1:\(server.addresses[0].port!)/orders")
+    request.headers.add(name: "Authorization", value: "Bearer \(token)")
+    return try await HTTPClient.shared.execute(request, timeout: .seconds(10)).status
+}
+
+@Test func keysComeFromOIDCDiscovery() async throws {
+    let key = SigningKey(kid: "k1")
+    let provider = try await IdentityProvider.start([key])
+    let upstream = try await TestServer.start()
+    let server = try await gateway(#"discovery: "\#(provider.url)", algorithms: [ES256]"#, upstream: upstream)
+    #expect(try await status(server, token: key.token()) == .ok)
+    #expect(try await status(server, token: SigningKey(kid: "k1").token()) == .unauthorized, "same kid, another key")
+    #expect(provider.fetches.withLockedValue { $0 } == ["/.well-known/openid-configuration": 1, "/keys": 1])
+    await server.stop()
+    await upstream.stop()
+    await provider.server.stop()
+}
+
+@Test func aRotatedKeyIsFetchedOnItsFirstTokenAndUnknownKidsCannotHammerTheProvider() async throws {
+    let old = SigningKey(kid: "old"), new = SigningKey(kid: "new")
+    let provider = try await IdentityProvider.start([old])
+    let upstream = try await TestServer.start()
+    let server = try await gateway(#"jwks_url: "\#(provider.url)/keys", algorithms: [ES256], unknown_kid_refresh_interval: 0.5"#, upstream: upstream)
+    #expect(try await status(server, token: old.token()) == .ok)
+    // The provider rotates: the first token signed with the new key makes the gateway fetch the set again.
+    provider.keys.withLockedValue { $0 = [new] }
+    try await Task.sleep(for: .milliseconds(600))
+    #expect(try await status(server, token: new.token()) == .ok)
+    #expect(provider.fetches.withLockedValue { $0["/keys"] } == 2)
+    // Forged kids: at most one fetch per interval, however many tokens.
+    for index in 0..<20 { #expect(try await status(server, token: SigningKey(kid: "forged-\(index)").token()) == .unauthorized) }
+    #expect(provider.fetches.withLockedValue { $0["/keys"] ?? 0 } <= 3, "\(provider.fetches.withLockedValue { $0 })")
+    // Tokens verified with a key that has been rotated out are no longer served from the cache.
+    #expect(try await status(server, token: old.token()) == .unauthorized)
+    await server.stop()
+    await upstream.stop()
+    await provider.server.stop()
+}
+
+@Test func aDiscoveryDocumentForAnotherIssuerOrAnUnreachableProviderStopsTheStart() async throws {
+    let provider = try await IdentityProvider.start([SigningKey(kid: "k1")])
+    let upstream = try await TestServer.start()
+    await #expect {
+        _ = try await gateway(#"discovery: "\#(provider.url)", algorithms: [ES256]"#, issuer: "https://other.test", upstream: upstream)
+    } throws: { error in
+        String(describing: error).contains("names issuer 'https://idp.test'")
+    }
+    await provider.server.stop()
+    await #expect {
+        _ = try await gateway(#"jwks_url: "http://127.0.0.1:9/keys", algorithms: [ES256]"#, upstream: upstream)
+    } throws: { error in
+        String(describing: error).contains("authenticator 'idp': http://127.0.0.1:9/keys: cannot fetch")
+    }
+    await upstream.stop()
+}
+
+@Test func hmacSecretsComeFromTheEnvironmentAndAreCheckedInConstantTime() async throws {
+    let secret = "a-long-enough-secret-for-hs256-tokens-\(UUID())"
+    setenv("RAMPART_TEST_HS_SECRET", secret, 1)
+    let upstream = try await TestServer.start()
+    let server = try await gateway("secret_env: RAMPART_TEST_HS_SECRET, algorithms: [HS256]", upstream: upstream)
+    #expect(try await status(server, token: hs256(secret: secret)) == .ok)
+    #expect(try await status(server, token: hs256(secret: secret + "x")) == .unauthorized)
+    #expect(try await status(server, token: hs256(secret: secret, ["exp": 1])) == .unauthorized)
+    #expect(try await status(server, token: SigningKey(kid: "k").token()) == .unauthorized, "ES256 is not in this issuer's allow-list")
+    await server.stop()
+    setenv("RAMPART_TEST_HS_SECRET", "short", 1)
+    await #expect {
+        _ = try await gateway("secret_env: RAMPART_TEST_HS_SECRET, algorithms: [HS256]", upstream: upstream)
+    } throws: { error in
+        String(describing: error).contains("at least 32 bytes")
+    }
+    await upstream.stop()
+}
+
+@Test(arguments: [
+    ("jwks_url: \"http://idp.example/keys\", algorithms: [RS256]", "must be an https URL"),
+    ("jwks_file: k.json, algorithms: [HS256]", "HS256/384/512 need secret_env or secret_file"),
+    ("secret_env: S, algorithms: [RS256]", "secret_env and secret_file are for HS256/384/512"),
+    ("jwks_file: k.json, jwks_url: \"https://idp.example/keys\", algorithms: [RS256]", "exactly one of"),
+])
+func keySourcesAreValidated(_ settings: String, _ message: String) throws {
+    let text = """
+    gateway:
+      listeners: [{address: "127.0.0.1:0"}]
+      upstreams: {api: {url: "http://127.0.0.1:9"}}
+      authenticators: {idp: {jwt: {issuer: "https://idp.test", \(settings)}}}
+      routes: [{path: /, upstream: api, authenticate: [idp]}]
+    """
+    #expect {
+        _ = try GatewayConfiguration.parse(SpecDocument(text: text, file: "gateway.yml").root)
+    } throws: { error in
+        String(describing: error).contains("gateway.yml:4:") && String(describing: error).contains(message)
+    }
+}
