@@ -141,7 +141,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RampartHTTPTests", dependencies: ["RampartHTTP", "RampartLab", "RampartSpec", "RampartTestSupport"]),
-        .testTarget(name: "RampartScanTests", dependencies: ["RampartScan", "RampartLab", "RampartSpec", "RampartHTTP"]),
+        .testTarget(name: "RampartScanTests", dependencies: ["RampartScan", "RampartLab", "RampartSpec", "RampartHTTP", "RampartGateway"]),
         .testTarget(
             name: "RampartGatewayTests",
             dependencies: [

@@ -64,6 +64,8 @@ public struct GatewayConfiguration: Sendable {
         public var refreshInterval: Double = 300
         /// At most one fetch per this many seconds because a token named a `kid` the set does not have.
         public var unknownKidRefreshInterval: Double = 30
+        /// Accept an HMAC secret shorter than the 32 bytes RFC 7518 asks for (an issuer that cannot be fixed yet).
+        public var allowShortSecret = false
 
         public enum KeySource: Sendable {
             case file(String), url(URL), discovery(URL)
@@ -256,7 +258,7 @@ public struct GatewayConfiguration: Sendable {
         switch kind {
         case "jwt":
             try checkKeys(body, ["issuer", "audience", "jwks_file", "jwks_url", "discovery", "secret_env", "secret_file", "algorithms", "leeway",
-                                 "refresh_interval", "unknown_kid_refresh_interval"], in: "'jwt'")
+                                 "refresh_interval", "unknown_kid_refresh_interval", "allow_short_secret"], in: "'jwt'")
             let sourceKeys = ["jwks_file", "jwks_url", "discovery", "secret_env", "secret_file"]
             let sources = sourceKeys.filter { body[$0] != nil }
             guard sources.count == 1 else { throw body.error("'jwt' needs exactly one of \(sourceKeys.joined(separator: ", "))") }
@@ -293,6 +295,10 @@ public struct GatewayConfiguration: Sendable {
                                        leeway: try body["leeway"].map { cursor throws(SpecError) in try number(cursor, "'leeway'") } ?? 30)
             if let value = body["refresh_interval"] { settings.refreshInterval = try number(value, "'refresh_interval'", minimum: 1) }
             if let value = body["unknown_kid_refresh_interval"] { settings.unknownKidRefreshInterval = try number(value, "'unknown_kid_refresh_interval'") }
+            if let value = body["allow_short_secret"] {
+                guard secretSource, let allow = value.node.bool else { throw value.error("'allow_short_secret' is true or false, and only for secret_env or secret_file") }
+                settings.allowShortSecret = allow
+            }
             return .jwt(settings)
         case "api_key":
             try checkKeys(body, ["header", "keys"], in: "'api_key'")

@@ -12,6 +12,8 @@ struct LabTokens: Sendable {
     let rsaKey: _RSA.Signing.PrivateKey
     static let weakSecret = "secret123"
     static let lifetime: TimeInterval = 900
+    /// The `iss` of every token the lab issues (a gateway in front of the lab checks it).
+    static let issuer = "https://bank.rampart.lab"
 
     init(secure: Bool) throws {
         self.secure = secure
@@ -27,14 +29,14 @@ struct LabTokens: Sendable {
 
     func issueHS256(subject: Int64, role: String, now: Date = Date()) -> String {
         let header = Self.encode(["alg": "HS256", "typ": "JWT"])
-        let body = Self.encode(["sub": String(subject), "role": role, "iat": Int(now.timeIntervalSince1970), "exp": Int(now.timeIntervalSince1970 + Self.lifetime)])
+        let body = Self.encode(["iss": Self.issuer, "sub": String(subject), "role": role, "iat": Int(now.timeIntervalSince1970), "exp": Int(now.timeIntervalSince1970 + Self.lifetime)])
         let input = header + "." + body
         return input + "." + Self.base64URL(Data(HMAC<SHA256>.authenticationCode(for: Data(input.utf8), using: hmacKey)))
     }
 
     func issueRS256(subject: Int64, role: String, now: Date = Date()) throws -> String {
         let header = Self.encode(["alg": "RS256", "typ": "JWT", "kid": "lab-rsa"])
-        let body = Self.encode(["sub": String(subject), "role": role, "iat": Int(now.timeIntervalSince1970), "exp": Int(now.timeIntervalSince1970 + Self.lifetime)])
+        let body = Self.encode(["iss": Self.issuer, "sub": String(subject), "role": role, "iat": Int(now.timeIntervalSince1970), "exp": Int(now.timeIntervalSince1970 + Self.lifetime)])
         let input = header + "." + body
         let signature = try rsaKey.signature(for: Data(input.utf8), padding: .insecurePKCS1v1_5)
         return input + "." + Self.base64URL(signature.rawRepresentation)

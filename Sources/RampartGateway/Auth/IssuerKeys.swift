@@ -37,7 +37,7 @@ final class IssuerKeys: Sendable {
     }
 
     static func load(_ settings: GatewayConfiguration.JWTSettings, baseDirectory: String) async throws(KeyError) -> IssuerKeys {
-        IssuerKeys(settings: settings, baseDirectory: baseDirectory, keys: try await fetch(settings.keys, issuer: settings.issuer, baseDirectory: baseDirectory))
+        IssuerKeys(settings: settings, baseDirectory: baseDirectory, keys: try await fetch(settings, baseDirectory: baseDirectory))
     }
 
     var keySet: KeySet {
@@ -66,7 +66,7 @@ final class IssuerKeys: Sendable {
     private func refresh() async -> KeySet? {
         lastFetch.withLockedValue { $0 = .now() }
         // A failed refresh keeps the keys that were working.
-        guard let fresh = try? await Self.fetch(settings.keys, issuer: settings.issuer, baseDirectory: baseDirectory) else { return nil }
+        guard let fresh = try? await Self.fetch(settings, baseDirectory: baseDirectory) else { return nil }
         let changed = current.withLockedValue { keys in
             defer { keys = fresh }
             return keys.kids != fresh.kids
@@ -88,8 +88,9 @@ final class IssuerKeys: Sendable {
         }
     }
 
-    static func fetch(_ source: GatewayConfiguration.JWTSettings.KeySource, issuer: String, baseDirectory: String) async throws(KeyError) -> KeySet {
-        switch source {
+    static func fetch(_ settings: GatewayConfiguration.JWTSettings, baseDirectory: String) async throws(KeyError) -> KeySet {
+        let issuer = settings.issuer, allowShortSecret = settings.allowShortSecret
+        switch settings.keys {
         case .file(let file):
             let path = resolve(file, baseDirectory)
             guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw .unreadable(path) }
@@ -114,18 +115,20 @@ final class IssuerKeys: Sendable {
             guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else {
                 throw .invalid("$\(name)", "the environment variable with the HMAC secret is not set")
             }
-            return try secretSet(Data(value.utf8), from: "$\(name)")
+            return try secretSet(Data(value.utf8), from: "$\(name)", allowShort: allowShortSecret)
         case .secretFile(let file):
             let path = resolve(file, baseDirectory)
             guard var data = FileManager.default.contents(atPath: path) else { throw .unreadable(path) }
             while data.last == 0x0A || data.last == 0x0D { data.removeLast() }
-            return try secretSet(data, from: path)
+            return try secretSet(data, from: path, allowShort: allowShortSecret)
         }
     }
 
-    private static func secretSet(_ secret: Data, from place: String) throws(KeyError) -> KeySet {
+    private static func secretSet(_ secret: Data, from place: String, allowShort: Bool) throws(KeyError) -> KeySet {
         // RFC 7518 §3.2: an HMAC key must be at least as long as the hash output.
-        guard secret.count >= 32 else { throw .invalid(place, "an HMAC secret needs at least 32 bytes (it has \(secret.count))") }
+        guard secret.count >= 32 || allowShort else {
+            throw .invalid(place, "an HMAC secret needs at least 32 bytes (it has \(secret.count)); allow_short_secret: true accepts it knowingly")
+        }
         return KeySet(collection: JWTKeyCollection(), keys: [:], secret: SymmetricKey(data: secret), loaded: .now())
     }
 
