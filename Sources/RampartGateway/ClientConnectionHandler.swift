@@ -131,7 +131,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     func channelWritabilityChanged(context: ChannelHandlerContext) {
         // The client reads slower than the upstream sends: stop reading the upstream until it catches up.
         if case .forwarding(let connection) = state {
-            connection.channel.setOption(ChannelOptions.autoRead, value: context.channel.isWritable).whenFailure { _ in }
+            if context.channel.isWritable { connection.handler.resumeReads() } else { connection.handler.pauseReads() }
         }
         context.fireChannelWritabilityChanged()
     }
@@ -226,6 +226,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             return
         }
         connection.handler.sink = self
+        if !context.channel.isWritable { connection.handler.pauseReads() }
         state = .forwarding(connection)
         for part in parts { connection.channel.write(part, promise: nil) }
         // Within a read, channelReadComplete flushes once for the whole batch; after an asynchronous connect, flush now.
@@ -294,6 +295,12 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
                 written.whenComplete { _ in context.close(promise: nil) }
             }
         }
+    }
+
+    func upstreamReadComplete() {
+        // Body parts are written as they arrive and flushed once per batch; without this a large answer would
+        // fill the client's buffer unflushed, stop the upstream reads, and never drain.
+        if case .forwarding = state { context?.flush() }
     }
 
     func upstreamWritabilityChanged(_ writable: Bool) {

@@ -66,11 +66,12 @@ public final class Gatekeeper: Sendable {
                let principal = authenticator.authenticate(presented) {
                 return authorize(route, principal, parameters: parameters, client: client)
             }
-            if let authenticator = jwt[name], let bearer {
-                if let principal = authenticator.cached(bearer) { return authorize(route, principal, parameters: parameters, client: client) }
-                return nil
+            if let authenticator = jwt[name], let bearer, let principal = authenticator.cached(bearer) {
+                return authorize(route, principal, parameters: parameters, client: client)
             }
         }
+        // A bearer token no JWT authenticator of the route has seen yet: its signature must be verified first.
+        if bearer != nil && route.authenticate.contains(where: { jwt[$0] != nil }) { return nil }
         let reason = bearer != nil ? "credentials not accepted" : route.authenticate.contains(where: mutualTLS.contains) ? "no client certificate" : "no credentials"
         return .deny(.unauthorized, reason: reason, headers: [("WWW-Authenticate", #"Bearer realm="rampart""#)])
     }

@@ -9,19 +9,48 @@ protocol UpstreamResponseSink: AnyObject {
     func upstreamReceived(_ part: HTTPClientResponsePart)
     func upstreamFailed(_ error: any Error)
     func upstreamWritabilityChanged(_ writable: Bool)
+    /// The end of one batch of reads from the upstream: what was passed on can be flushed.
+    func upstreamReadComplete()
 }
 
-/// Forwards what an upstream connection receives to whoever is using it.
-final class UpstreamHandler: ChannelInboundHandler {
+/// Forwards what an upstream connection receives to whoever is using it, and holds back reads while that
+/// client cannot take more (back-pressure that belongs to the exchange, so it never outlives it in the pool).
+final class UpstreamHandler: ChannelDuplexHandler {
     typealias InboundIn = HTTPClientResponsePart
+    typealias OutboundIn = HTTPClientRequestPart
     weak var sink: (any UpstreamResponseSink)?
     /// Whether the connection may be reused after this response.
     private(set) var reusable = true
+    private var context: ChannelHandlerContext?
+    private var readsPaused = false
+    private var readPending = false
+
+    func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
+
+    func read(context: ChannelHandlerContext) {
+        if readsPaused { readPending = true } else { context.read() }
+    }
+
+    func pauseReads() { readsPaused = true }
+
+    func resumeReads() {
+        readsPaused = false
+        if readPending, let context {
+            readPending = false
+            context.read()
+        }
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
         if case .head(let head) = part, !head.isKeepAlive { reusable = false }
         sink?.upstreamReceived(part)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        sink?.upstreamReadComplete()
+        context.fireChannelReadComplete()
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
@@ -91,6 +120,7 @@ final class UpstreamPool: @unchecked Sendable {
     func release(_ upstream: GatewayConfiguration.Upstream, _ connection: UpstreamConnection) {
         eventLoop.preconditionInEventLoop()
         connection.handler.sink = nil
+        connection.handler.resumeReads()
         guard connection.handler.reusable, connection.channel.isActive, (idle[upstream.poolKey]?.count ?? 0) < upstream.maxIdleConnections else {
             connection.channel.close(promise: nil)
             return

@@ -40,7 +40,8 @@ public final class TestServer: Sendable {
     /// - Parameters:
     ///   - respond: the answer for a method and path (the default answers "/" with `Canned()`).
     ///   - silent: complete TLS, then never answer HTTP (a stalled host).
-    public static func start(tls: TLSConfiguration? = nil, silent: Bool = false,
+    ///   - keepAlive: keep connections open between requests (by default each answer closes its connection).
+    public static func start(tls: TLSConfiguration? = nil, silent: Bool = false, keepAlive: Bool = false,
                       respond: @escaping @Sendable (HTTPRequestHead) -> Canned = { _ in Canned() }) async throws -> TestServer {
         let context = try tls.map { try NIOSSLContext(configuration: $0) }
         let channel = try await ServerBootstrap(group: group)
@@ -51,7 +52,7 @@ public final class TestServer: Sendable {
                     if let context { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: context)) }
                     if silent { return }
                     try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(Responder(respond: respond))
+                    try channel.pipeline.syncOperations.addHandler(Responder(respond: respond, keepAlive: keepAlive))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -64,9 +65,13 @@ public final class TestServer: Sendable {
         typealias InboundIn = HTTPServerRequestPart
         typealias OutboundOut = HTTPServerResponsePart
         let respond: @Sendable (HTTPRequestHead) -> Canned
+        let keepAlive: Bool
         var head: HTTPRequestHead?
 
-        init(respond: @escaping @Sendable (HTTPRequestHead) -> Canned) { self.respond = respond }
+        init(respond: @escaping @Sendable (HTTPRequestHead) -> Canned, keepAlive: Bool) {
+            self.respond = respond
+            self.keepAlive = keepAlive
+        }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch unwrapInboundIn(data) {
@@ -77,11 +82,11 @@ public final class TestServer: Sendable {
                 let canned = respond(head)
                 var headers = HTTPHeaders(canned.headers)
                 headers.replaceOrAdd(name: "Content-Length", value: "\(canned.body.utf8.count)")
-                headers.replaceOrAdd(name: "Connection", value: "close")
-                let send = {
+                if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
+                let send = { [keepAlive] in
                     context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: canned.status, headers: headers))), promise: nil)
                     context.write(self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: canned.body)))), promise: nil)
-                    context.writeAndFlush(self.wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+                    context.writeAndFlush(self.wrapOutboundOut(.end(nil))).whenComplete { _ in if !keepAlive { context.close(promise: nil) } }
                 }
                 if canned.delay == .zero { send() } else { context.eventLoop.assumeIsolated().scheduleTask(in: canned.delay, send) }
             }

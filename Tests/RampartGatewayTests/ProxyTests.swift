@@ -204,3 +204,52 @@ func ambiguousRequestsAreRefusedAndTheConnectionClosed(_ request: String) async 
     await server.stop()
     await upstream.stop()
 }
+
+/// A client that reads a large answer slowly makes the gateway stop reading its upstream; that pause
+/// belongs to the exchange and must not follow the upstream connection back into the pool, where the
+/// next request on it would wait forever.
+@Test func aSlowReaderLeavesNoPausedConnectionInThePool() async throws {
+    let big = String(repeating: "b", count: 4 << 20)
+    let upstream = try await TestServer.start(keepAlive: true) { head in Canned(body: head.uri == "/big" ? big : "small") }
+    let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)   // one loop, so one pool for every connection
+    let text = """
+    gateway:
+      listeners: [{address: "127.0.0.1:0"}]
+      upstreams: {api: {url: "\(upstream.httpURL.absoluteString)", max_idle_connections: 1}}
+      routes: [{path: /, upstream: api}]
+    """
+    let server = try await GatewayServer.start(GatewayConfiguration.parse(SpecDocument(text: text, file: "gateway.yml").root), group: group)
+    let port = server.addresses[0].port!
+    let whole = try await fetch(url(server, "/big"))
+    #expect(whole.status == 200 && whole.body == big, "a large answer passes whole")
+
+    final class SlowReader: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = ByteBuffer
+        var received = 0
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) { received += unwrapInboundIn(data).readableBytes }
+    }
+    let reader = SlowReader()
+    let slow = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        .channelOption(.autoRead, value: false)
+        .channelOption(.socketOption(.so_rcvbuf), value: 8192)
+        .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(reader) } }
+        .connect(host: "127.0.0.1", port: port).get()
+    try await slow.writeAndFlush(ByteBuffer(string: "GET /big HTTP/1.1\r\nHost: a\r\n\r\n"))
+    // Drain the answer in small sips, so the gateway's client side keeps filling up and stopping.
+    let deadline = ContinuousClock.now + .seconds(30)
+    while try await slow.eventLoop.submit({ reader.received }).get() < big.utf8.count, ContinuousClock.now < deadline {
+        slow.read()
+        try await Task.sleep(for: .milliseconds(2))
+    }
+    let received = try await slow.eventLoop.submit({ reader.received }).get()
+    #expect(received > big.utf8.count, "\(received) bytes")
+    try await slow.close()
+    // The pooled upstream connection now serves other clients at once.
+    for _ in 0..<3 {
+        let answer = try await fetch(url(server, "/small"))
+        #expect(answer.status == 200 && answer.body == "small")
+    }
+    await server.stop()
+    await upstream.stop()
+    try await group.shutdownGracefully()
+}
