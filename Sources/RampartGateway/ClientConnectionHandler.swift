@@ -34,7 +34,6 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     private var requestComplete = false
     private var responseStarted = false
     private var responseStatus = 0
-    private var timeout: Scheduled<Void>?
     /// The request being handled, for the audit log.
     private var record: (started: NIODeadline, method: String, path: String, client: String, identity: String?, route: String?)?
     private var bytesOut = 0
@@ -46,6 +45,12 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     /// The verified client certificate's identity, read once per connection.
     private var clientCertificate: ClientCertificate??
 
+    /// The client's address as text, read once per connection.
+    private var clientAddress = "-"
+    /// Correlation ids: a random prefix per connection and a counter, so no request waits on the system's random source.
+    private let correlationPrefix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+    private var requestCount: UInt32 = 0
+
     init(current: CurrentRuntime, readGate: ReadGate, tls: Bool) {
         self.current = current
         runtime = current.value
@@ -53,25 +58,53 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         self.tls = tls
     }
 
-    /// Closes the connection when no complete request head arrives in time (slow headers, idle keep-alive).
-    private var headDeadline: Scheduled<Void>?
+    /// When the connection is closed unless a complete request head arrives (slow headers, idle keep-alive).
+    private var headDeadline: NIODeadline?
+    /// When the upstream must have started its answer (504 otherwise).
+    private var responseDeadline: NIODeadline?
+    /// One timer per connection checks both deadlines, so a request costs no timer of its own.
+    private var watchdog: Scheduled<Void>?
+    private var watchdogAt: NIODeadline?
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
 
     func channelActive(context: ChannelHandlerContext) {
+        clientAddress = context.channel.remoteAddress?.ipAddress ?? "-"
         awaitHead(context)
         context.fireChannelActive()
     }
 
     private func awaitHead(_ context: ChannelHandlerContext) {
-        headDeadline?.cancel()
-        let seconds = runtime.configuration.limits.headerTimeout
-        headDeadline = context.eventLoop.scheduleTask(in: .nanoseconds(Int64(seconds * 1e9))) { [weak self] in
-            guard let self, case .idle = self.state else { return }
-            // No request is in flight, so there is nothing to answer (NIO's pipelining handler allows no
-            // response without a request): the connection is simply closed.
-            self.state = .answered
-            self.context?.close(promise: nil)
+        headDeadline = .now() + .nanoseconds(Int64(runtime.configuration.limits.headerTimeout * 1e9))
+        armWatchdog(context.eventLoop)
+    }
+
+    private func armWatchdog(_ eventLoop: any EventLoop) {
+        guard let next = [headDeadline, responseDeadline].compactMap({ $0 }).min() else { return }
+        // A timer already set for no later than `next` will see it; only an earlier deadline needs a new one.
+        if let armed = watchdogAt, armed <= next { return }
+        watchdog?.cancel()
+        watchdogAt = next
+        watchdog = eventLoop.scheduleTask(deadline: next) { [weak self] in
+            guard let self else { return }
+            self.watchdog = nil
+            self.watchdogAt = nil
+            let now = NIODeadline.now()
+            if let deadline = self.headDeadline, deadline <= now {
+                self.headDeadline = nil
+                if case .idle = self.state {
+                    // No request is in flight, so there is nothing to answer (NIO's pipelining handler allows no
+                    // response without a request): the connection is simply closed.
+                    self.state = .answered
+                    self.context?.close(promise: nil)
+                    return
+                }
+            }
+            if let deadline = self.responseDeadline, deadline <= now {
+                self.responseDeadline = nil
+                self.upstreamFailed(GatewayError.timedOut)
+            }
+            self.armWatchdog(eventLoop)
         }
     }
 
@@ -80,7 +113,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         defer { reading = false }
         switch unwrapInboundIn(data) {
         case .head(let head):
-            headDeadline?.cancel()
+            headDeadline = nil
             begin(head, context: context)
         case .body(let buffer): pass(.body(.byteBuffer(buffer)))
         case .end(let trailers):
@@ -100,8 +133,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        timeout?.cancel()
-        headDeadline?.cancel()
+        watchdog?.cancel()
         if case .forwarding(let connection) = state { connection.channel.close(promise: nil) }
         state = .answered
         context.fireChannelInactive()
@@ -114,8 +146,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         if error is NIOSSLError || error is BoringSSLError {
             // A failed handshake (most often a client certificate from the wrong CA, or none): there is no
             // request to answer, but the refusal is logged, with nginx's 495 "certificate error" as its status.
-            record = (.now(), "-", "-", context.channel.remoteAddress?.ipAddress ?? "-", nil, nil)
-            audit("reject", status: 495, reason: "TLS handshake failed: \(error)", correlation: Self.correlationID())
+            record = (.now(), "-", "-", clientAddress, nil, nil)
+            audit("reject", status: 495, reason: "TLS handshake failed: \(error)", correlation: nextCorrelationID())
         }
         context.close(promise: nil)
     }
@@ -143,9 +175,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         requestComplete = false
         responseStarted = false
         bytesOut = 0
-        let correlation = Self.correlationID()
-        let rawPath = String(head.uri.prefix { $0 != "?" })
-        record = (.now(), head.method.rawValue, rawPath, context.channel.remoteAddress?.ipAddress ?? "-", nil, nil)
+        let correlation = nextCorrelationID()
+        record = (.now(), head.method.rawValue, String(head.uri.prefix { $0 != "?" }), clientAddress, nil, nil)
         let limits = runtime.configuration.limits
         if let rejection = RequestGuard.check(head, limits: limits) {
             // A request whose framing is in doubt leaves nothing on the connection worth reading.
@@ -170,7 +201,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
                 }
                 return answer(.noContent, "", correlation: correlation, keepAlive: head.isKeepAlive, extra: headers, decision: "allow", reason: "CORS preflight")
             }
-            let client = context.channel.remoteAddress?.ipAddress ?? "-"
+            let client = clientAddress
             let certificate = tls ? peerCertificate(context) : nil
             if let decision = runtime.gatekeeper.decide(route, head: head, parameters: parameters, client: client, certificate: certificate) {
                 return proceed(decision, route: route, head: head, path: path, correlation: correlation)
@@ -204,7 +235,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             }
             exchange = (route, correlation, head.isKeepAlive && !draining, responseHeaders, head.headers.first(name: "origin"), principal != nil,
                         head.version == .http1_0 ? .http1_0 : .http1_1)
-            let upstreamHead = ForwardedHeaders.upstreamRequest(head, path: path, basePath: upstream.basePath, client: context.channel.remoteAddress?.ipAddress,
+            let upstreamHead = ForwardedHeaders.upstreamRequest(head, path: path, basePath: upstream.basePath, client: clientAddress,
                                                                 tls: tls, correlation: correlation, principal: principal)
             var waiting: [HTTPClientRequestPart] = []
             if case .authenticating(let parts) = state { waiting = parts }
@@ -231,9 +262,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         for part in parts { connection.channel.write(part, promise: nil) }
         // Within a read, channelReadComplete flushes once for the whole batch; after an asynchronous connect, flush now.
         if !reading { connection.channel.flush() }
-        timeout = context.eventLoop.scheduleTask(in: .milliseconds(Int64(upstream.responseTimeout * 1000))) { [weak self] in
-            self?.upstreamFailed(GatewayError.timedOut)
-        }
+        responseDeadline = .now() + .milliseconds(Int64(upstream.responseTimeout * 1000))
+        armWatchdog(context.eventLoop)
         if connection.channel.isWritable { readGate.resume() }
     }
 
@@ -259,7 +289,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         guard let context, let exchange, case .forwarding(let connection) = state else { return }
         switch part {
         case .head(let head):
-            timeout?.cancel()
+            responseDeadline = nil
             responseStarted = true
             responseStatus = Int(head.status.code)
             // The client's connection outlives the upstream's: an upstream that closes after this response only
@@ -309,7 +339,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
 
     func upstreamFailed(_ error: any Error) {
         guard let exchange else { return }
-        timeout?.cancel()
+        responseDeadline = nil
         if case .forwarding(let connection) = state {
             connection.handler.sink = nil
             connection.channel.close(promise: nil)
@@ -373,8 +403,9 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
                               bytes: bytesOut, correlation: correlation))
     }
 
-    static func correlationID() -> String {
-        String(UInt64.random(in: 0...UInt64.max), radix: 16, uppercase: false)
+    private func nextCorrelationID() -> String {
+        requestCount &+= 1
+        return correlationPrefix + "-" + String(requestCount, radix: 16)
     }
 }
 

@@ -10,14 +10,18 @@ enum ForwardedHeaders {
     /// Removes hop-by-hop headers and those the `Connection` header names. `Transfer-Encoding` stays:
     /// NIO re-frames the (decoded) body with it.
     static func stripHopByHop(_ headers: inout HTTPHeaders) {
-        for value in headers["connection"] {
-            for name in value.split(separator: ",") {
-                let trimmed = name.drop { $0 == " " || $0 == "\t" }.reversed().drop { $0 == " " || $0 == "\t" }
-                let lowered = String(trimmed.reversed()).lowercased()
-                if lowered != "transfer-encoding" { headers.remove(name: lowered) }
+        // One pass to learn which are present (most messages carry at most `Connection`), then remove only those.
+        var present: [String] = []
+        for (name, value) in headers {
+            let lowered = name.lowercased()
+            if hopByHop.contains(lowered) { present.append(lowered) }
+            guard lowered == "connection" else { continue }
+            for token in value.split(separator: ",") {
+                let named = token.trimmingCharacters(in: .whitespaces).lowercased()
+                if named != "transfer-encoding" && named != "close" && named != "keep-alive" { present.append(named) }
             }
         }
-        for name in hopByHop where headers.contains(name: name) { headers.remove(name: name) }
+        for name in present { headers.remove(name: name) }
     }
 
     /// The request head sent upstream: the normalized path, hop-by-hop headers removed, and who asked.

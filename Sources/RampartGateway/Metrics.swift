@@ -6,8 +6,14 @@ import NIOHTTP1
 public final class GatewayMetrics: Sendable {
     static let buckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
+    private struct Key: Hashable, Comparable {
+        var decision: String
+        var statusClass: Int
+        static func < (a: Key, b: Key) -> Bool { (a.decision, a.statusClass) < (b.decision, b.statusClass) }
+    }
+
     private struct State {
-        var requests: [String: Int] = [:]          // "decision|status class" → count
+        var requests: [Key: Int] = [:]
         var latencyBuckets = [Int](repeating: 0, count: GatewayMetrics.buckets.count)
         var latencyCount = 0
         var latencySum = 0.0
@@ -19,8 +25,9 @@ public final class GatewayMetrics: Sendable {
 
     func observe(decision: String, status: Int, seconds: Double) {
         state.withLockedValue { state in
-            state.requests["\(decision)|\(status / 100)xx", default: 0] += 1
-            for (index, bound) in Self.buckets.enumerated() where seconds <= bound { state.latencyBuckets[index] += 1 }
+            state.requests[Key(decision: decision, statusClass: status / 100), default: 0] += 1
+            // Counted in the first bucket that holds it; Prometheus' cumulative counts are summed when rendered.
+            if let index = Self.buckets.firstIndex(where: { seconds <= $0 }) { state.latencyBuckets[index] += 1 }
             state.latencyCount += 1
             state.latencySum += seconds
         }
@@ -34,12 +41,13 @@ public final class GatewayMetrics: Sendable {
         let state = state.withLockedValue { $0 }
         var out = "# HELP rampart_gateway_requests_total Requests by decision and status class.\n# TYPE rampart_gateway_requests_total counter\n"
         for (key, count) in state.requests.sorted(by: { $0.key < $1.key }) {
-            let parts = key.split(separator: "|")
-            out += "rampart_gateway_requests_total{decision=\"\(parts[0])\",status=\"\(parts[1])\"} \(count)\n"
+            out += "rampart_gateway_requests_total{decision=\"\(key.decision)\",status=\"\(key.statusClass)xx\"} \(count)\n"
         }
         out += "# HELP rampart_gateway_request_duration_seconds Time from request head to the end of the answer.\n# TYPE rampart_gateway_request_duration_seconds histogram\n"
+        var cumulative = 0
         for (index, bound) in Self.buckets.enumerated() {
-            out += "rampart_gateway_request_duration_seconds_bucket{le=\"\(bound)\"} \(state.latencyBuckets[index])\n"
+            cumulative += state.latencyBuckets[index]
+            out += "rampart_gateway_request_duration_seconds_bucket{le=\"\(bound)\"} \(cumulative)\n"
         }
         out += "rampart_gateway_request_duration_seconds_bucket{le=\"+Inf\"} \(state.latencyCount)\n"
         out += "rampart_gateway_request_duration_seconds_sum \(state.latencySum)\nrampart_gateway_request_duration_seconds_count \(state.latencyCount)\n"

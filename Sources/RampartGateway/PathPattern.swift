@@ -42,9 +42,12 @@ public struct PathPattern: Sendable, Equatable {
 /// Picks the route for a request: the first in configuration order whose host, path and method match.
 public struct Router: Sendable {
     public let routes: [GatewayConfiguration.Route]
+    /// Whether any route names a host (otherwise the Host header is not even looked at).
+    private let matchesHosts: Bool
 
     public init(routes: [GatewayConfiguration.Route]) {
         self.routes = routes
+        matchesHosts = routes.contains { $0.host != nil }
     }
 
     public enum Outcome: Sendable {
@@ -57,7 +60,7 @@ public struct Router: Sendable {
     /// `path` must be the normalized path (`PathNormalizer.normalize`); host without port.
     public func route(method: String, host: String?, path: String) -> Outcome {
         var allowed: Set<String> = []
-        let host = host.map { String($0.lowercased().split(separator: ":").first ?? "") }
+        let host = matchesHosts ? host.map { String($0.lowercased().split(separator: ":").first ?? "") } : nil
         for route in routes {
             if let wanted = route.host, wanted != host { continue }
             guard let parameters = route.pattern.match(path) else { continue }
