@@ -3,7 +3,8 @@
 #   1. ../shared/bench/gateway-peers/bench.sh measures the HAProxy variants (same nginx backend, keys, wrk settings);
 #   2. the same backend is started again and `rampart gateway` (release build, one thread, like the peers' one
 #      proxy thread) runs the equivalent policy for each variant under the same wrk load.
-# Prints the peers' table, then Rampart's rows: requests/s, p50/p99, proxy CPU per request, peak RSS.
+# Prints the peers' table, then Rampart's rows: requests/s, p50/p99, proxy CPU per request, peak RSS, errors and
+# the ratios to the matching HAProxy variant; then Rampart's peak memory with 1,000 open connections.
 #   bash Benchmarks/gateway/run.sh        # DUR=10 CONNS=50 (as the peers' defaults)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -18,20 +19,26 @@ command -v haproxy >/dev/null && command -v wrk >/dev/null && command -v nginx >
 swift build -c release --product rampart >/dev/null
 rampart="$(swift build -c release --show-bin-path)/rampart"
 
-REPS=1 VARIANTS="direct haproxy_proxy haproxy_jwt_rs256 haproxy_gateway_full" bash "$PEERS/bench.sh" | sed -n '/^## Results/,/^raw wrk/p'
+REPS=1 VARIANTS="direct haproxy_proxy haproxy_ratelimit_high haproxy_jwt_rs256 haproxy_jwt_es256 haproxy_gateway_full" bash "$PEERS/bench.sh" \
+    | sed -n '/^## Results/,/^raw wrk/p' | tee "$GW/peers.md"
 
 # The backend again (the peers' script stops everything it started).
 nginx -c "$GW/conf/backend-nginx.conf"
 trap 'nginx -c "$GW/conf/backend-nginx.conf" -s stop 2>/dev/null; [ -n "${gw_pid:-}" ] && kill $gw_pid 2>/dev/null; true' EXIT
 for _ in $(seq 50); do curl -sf http://127.0.0.1:19001/ >/dev/null && break; sleep 0.1; done
 
-# The peers' RS256 public key as a JWKS, for Rampart's JWT variants.
-python3 - "$GW/keys/rs256.pub.pem" > "$GW/rs256.jwks.json" <<'PY'
+# The peers' public keys as a JWKS, for Rampart's JWT variants (their tokens carry no kid: each key is tried).
+python3 - "$GW/keys/rs256.pub.pem" "$GW/keys/es256.pub.pem" > "$GW/bench.jwks.json" <<'PY'
 import base64, json, re, subprocess, sys
-text = subprocess.run(["openssl", "rsa", "-pubin", "-in", sys.argv[1], "-noout", "-text"], capture_output=True, text=True).stdout
-modulus = bytes.fromhex(re.sub(r"[\s:]", "", re.search(r"Modulus:\s*\n((?:\s+[0-9a-f:]+\n)+)", text).group(1))).lstrip(b"\0")
+def hexdump(text, label):
+    return bytes.fromhex(re.sub(r"[\s:]", "", re.search(label + r":?\s*\n((?:\s+[0-9a-f:]+\n)+)", text).group(1)))
 b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
-print(json.dumps({"keys": [{"kty": "RSA", "alg": "RS256", "kid": "bench", "n": b64(modulus), "e": b64((65537).to_bytes(3, "big"))}]}))
+rsa = subprocess.run(["openssl", "rsa", "-pubin", "-in", sys.argv[1], "-noout", "-text"], capture_output=True, text=True).stdout
+ec = subprocess.run(["openssl", "ec", "-pubin", "-in", sys.argv[2], "-noout", "-text"], capture_output=True, text=True).stdout
+point = hexdump(ec, "pub")[1:]
+print(json.dumps({"keys": [
+    {"kty": "RSA", "alg": "RS256", "kid": "bench-rs", "n": b64(hexdump(rsa, "Modulus").lstrip(b"\0")), "e": b64((65537).to_bytes(3, "big"))},
+    {"kty": "EC", "crv": "P-256", "alg": "ES256", "kid": "bench-es", "x": b64(point[:32]), "y": b64(point[32:])}]}))
 PY
 
 config() {   # name, route policy
@@ -41,43 +48,78 @@ gateway:
   listeners: [{address: 127.0.0.1:19030}]
   upstreams: {backend: {url: "http://127.0.0.1:19001"}}
   authenticators:
-    bench: {jwt: {issuer: "https://issuer.test", audience: gw-bench, jwks_file: rs256.jwks.json, algorithms: [RS256]}}
+    rs: {jwt: {issuer: "https://issuer.test", audience: gw-bench, jwks_file: bench.jwks.json, algorithms: [RS256]}}
+    es: {jwt: {issuer: "https://issuer.test", audience: gw-bench, jwks_file: bench.jwks.json, algorithms: [ES256]}}
   routes:
     - {path: /, upstream: backend$2}
 YAML
 }
 config plain ""
-config jwt ", authenticate: [bench]"
-config full ", authenticate: [bench], methods: [GET, POST], rate_limits: [{key: sub, limit: 1000000, per: 1}], headers: {add: {Cache-Control: no-store}}"
+config ratelimit ", rate_limits: [{key: ip, limit: 100000000, per: 1}]"
+config jwt_rs256 ", authenticate: [rs]"
+config jwt_es256 ", authenticate: [es]"
+config full ", authenticate: [rs], methods: [GET, POST], rate_limits: [{key: sub, limit: 1000000, per: 1}], headers: {add: {Cache-Control: no-store}}"
 
-token=$(cat "$GW/keys/rs256.good.jwt")
-echo
-echo "| rampart variant | req/s | p50 ms | p99 ms | proxy CPU µs/req | peak RSS MB | non-2xx |"
-echo "|---|---:|---:|---:|---:|---:|---:|"
-for variant in plain jwt full; do
-    "$rampart" gateway --config "$GW/rampart-$variant.yml" > "$GW/rampart-$variant.log" 2>&1 &
+start_gateway() {
+    "$rampart" gateway --config "$GW/rampart-$1.yml" > "$GW/rampart-$1.log" 2>&1 &
     gw_pid=$!
     for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:19030/ && break; sleep 0.1; done
-    auth=(); [ "$variant" != plain ] && auth=(-H "Authorization: Bearer $token")
+}
+stop_gateway() { kill $gw_pid; wait $gw_pid 2>/dev/null || true; gw_pid=""; }
+
+echo
+echo "| rampart variant | req/s | p50 ms | p99 ms | proxy CPU µs/req | peak RSS MB | non-2xx | socket errors | req/s vs HAProxy | p99 vs HAProxy |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+for variant in plain ratelimit jwt_rs256 jwt_es256 full; do
+    start_gateway $variant
+    auth=()
+    case $variant in
+        jwt_rs256|full) auth=(-H "Authorization: Bearer $(cat "$GW/keys/rs256.good.jwt")") ;;
+        jwt_es256) auth=(-H "Authorization: Bearer $(cat "$GW/keys/es256.good.jwt")") ;;
+    esac
     [ "$(curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" http://127.0.0.1:19030/api/items)" = 200 ] || { echo "rampart $variant does not answer 200" >&2; exit 1; }
-    if [ "$variant" != plain ]; then
-        [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(cat "$GW/keys/alg-none.jwt")" http://127.0.0.1:19030/api/items)" = 401 ] || { echo "rampart $variant accepts alg none" >&2; exit 1; }
+    if [ ${#auth[@]} -gt 0 ]; then   # the JWT variants really refuse forged tokens
+        for forged in alg-none rs256.badsig rs256.expired es256.badsig; do
+            [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(cat "$GW/keys/$forged.jwt")" http://127.0.0.1:19030/api/items)" = 401 ] \
+                || { echo "rampart $variant accepts $forged" >&2; exit 1; }
+        done
     fi
     wrk -t1 -c"$CONNS" -d2s "${auth[@]}" http://127.0.0.1:19030/api/items > /dev/null
     ticks_before=$(awk '{print $14 + $15}' /proc/$gw_pid/stat)
     wrk -t1 -c"$CONNS" -d"${DUR}s" --latency "${auth[@]}" http://127.0.0.1:19030/api/items > "$GW/wrk-$variant.txt"
     ticks_after=$(awk '{print $14 + $15}' /proc/$gw_pid/stat)
     rss=$(awk '/VmHWM/ {print $2}' /proc/$gw_pid/status)
-    kill $gw_pid; wait $gw_pid 2>/dev/null || true; gw_pid=""
-    python3 - "$GW/wrk-$variant.txt" "$variant" "$((ticks_after - ticks_before))" "$(getconf CLK_TCK)" "$rss" <<'PY'
+    stop_gateway
+    case $variant in
+        plain) peer=haproxy_proxy ;;
+        ratelimit) peer=haproxy_ratelimit_high ;;
+        full) peer=haproxy_gateway_full ;;
+        *) peer=haproxy_$variant ;;
+    esac
+    python3 - "$GW/wrk-$variant.txt" "$variant" "$((ticks_after - ticks_before))" "$(getconf CLK_TCK)" "$rss" "$GW/peers.md" "$peer" <<'PY'
 import re, sys
-text, variant, ticks, hz, rss = open(sys.argv[1]).read(), sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+text, variant, ticks, hz, rss, peers, peer = open(sys.argv[1]).read(), sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6], sys.argv[7]
 rate = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
 total = int(re.search(r"(\d+) requests in", text).group(1))
 def ms(label):
     value, unit = re.search(label + r"%\s+([\d.]+)(us|ms|s)", text).groups()
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
-print(f"| rampart_{variant} | {rate:,.0f} | {ms('50'):.2f} | {ms('99'):.2f} | {ticks / hz / total * 1e6:.1f} | {rss / 1024:.0f} | {non2xx.group(1) if non2xx else 0} |")
+errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+# The peers' summary row: | variant | req/s median | spread | vs direct | vs haproxy_proxy | p50 (..) | p99 (..) | ...
+row = next((line.split("|") for line in open(peers) if line.startswith(f"| {peer} |")), None)
+peer_rate = float(row[2].replace(",", "")) if row else None
+peer_p99 = float(row[7].split()[0]) if row else None
+ratio = lambda a, b: f"{a / b:.2f}×" if b else "-"
+print(f"| rampart_{variant} | {rate:,.0f} | {ms('50'):.2f} | {ms('99'):.2f} | {ticks / hz / total * 1e6:.1f} | {rss / 1024:.0f} | "
+      f"{non2xx.group(1) if non2xx else 0} | {sum(map(int, errors.groups())) if errors else 0} | {ratio(rate, peer_rate)} (vs {peer}) | {ratio(ms('99'), peer_p99)} |")
 PY
 done
+
+# Memory with 1,000 open keep-alive connections (plain proxy; wrk keeps them all open for the whole run).
+start_gateway plain
+wrk -t1 -c1000 -d5s http://127.0.0.1:19030/api/items > "$GW/wrk-1000.txt"
+rss=$(awk '/VmHWM/ {print $2}' /proc/$gw_pid/status)
+stop_gateway
+echo
+echo "1,000 connections: $(awk '/Requests\/sec/ {print $2}' "$GW/wrk-1000.txt") req/s, peak RSS $((rss / 1024)) MB; $(grep -E 'Socket errors|Non-2xx' "$GW/wrk-1000.txt" | tr -s ' \n' ' ' || echo 'no socket errors, no non-2xx')"

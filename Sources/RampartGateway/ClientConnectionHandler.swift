@@ -39,6 +39,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     private var bytesOut = 0
     /// True while this handler is inside `channelRead`: the read-complete flush will follow.
     private var reading = false
+    /// Parts of requests the client sent while an earlier one was still being answered (HTTP/1.1 pipelining).
+    private var pipelined: [HTTPServerRequestPart] = []
 
     /// The gateway is shutting down: the current answer is the connection's last.
     private var draining = false
@@ -93,8 +95,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             if let deadline = self.headDeadline, deadline <= now {
                 self.headDeadline = nil
                 if case .idle = self.state {
-                    // No request is in flight, so there is nothing to answer (NIO's pipelining handler allows no
-                    // response without a request): the connection is simply closed.
+                    // No request is in flight, so there is nothing to answer: the connection is simply closed.
                     self.state = .answered
                     self.context?.close(promise: nil)
                     return
@@ -109,9 +110,24 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let part = unwrapInboundIn(data)
+        // A request the client pipelined behind one still in flight waits its turn, and so does what follows it.
+        if !pipelined.isEmpty || (part.isHead && !isIdle) {
+            pipelined.append(part)
+            readGate.pause()
+            return
+        }
         reading = true
         defer { reading = false }
-        switch unwrapInboundIn(data) {
+        handle(part, context: context)
+    }
+
+    private var isIdle: Bool {
+        if case .idle = state { true } else { false }
+    }
+
+    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+        switch part {
         case .head(let head):
             headDeadline = nil
             begin(head, context: context)
@@ -122,9 +138,27 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             if case .answered = state {
                 // The gateway answered this request already; from here it waits for the next one.
                 state = .idle
-                awaitHead(context)
+                becameIdle(context)
             }
         }
+    }
+
+    /// The exchange is over: the connection waits for its next request, or takes up one the client pipelined.
+    private func becameIdle(_ context: ChannelHandlerContext) {
+        awaitHead(context)
+        guard !pipelined.isEmpty else { return readGate.resume() }
+        // Taken up on the next loop turn, not inside the call that ended the previous exchange.
+        context.eventLoop.execute { self.takeUpPipelined() }
+    }
+
+    private func takeUpPipelined() {
+        guard let context else { return }
+        while let part = pipelined.first, !(part.isHead && !isIdle) {
+            pipelined.removeFirst()
+            handle(part, context: context)
+        }
+        if case .forwarding(let connection) = state { connection.channel.flush() }
+        if pipelined.isEmpty { readGate.resume() }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -156,6 +190,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         if event is DrainEvent {
             draining = true
             exchange?.keepAlive = false
+            // Idle: nothing to finish. Busy: the answer in flight is the last (requests pipelined behind it are dropped).
+            if isIdle && pipelined.isEmpty { context.close(promise: nil) }
         }
         context.fireUserInboundEventTriggered(event)
     }
@@ -319,8 +355,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             self.exchange = nil
             let written = context.writeAndFlush(wrapOutboundOut(.end(trailers)))
             if keepAlive {
-                readGate.resume()
-                awaitHead(context)
+                becameIdle(context)
             } else {
                 written.whenComplete { _ in context.close(promise: nil) }
             }
@@ -374,7 +409,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         audit(decision, status: Int(status.code), reason: reason ?? message, correlation: correlation)
         state = .answered
         exchange = nil
-        readGate.resume()
+        if pipelined.isEmpty { readGate.resume() }
         let escaped = message.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
         let body = status == .noContent ? "" : #"{"error":"\#(escaped)","correlation_id":"\#(correlation)"}"#
         var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", String(body.utf8.count)), ("X-Correlation-ID", correlation),
@@ -383,8 +418,11 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
         if !body.isEmpty { context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil) }
         let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
-        if keepAlive {
-            state = requestComplete ? .idle : .answered
+        if keepAlive && requestComplete {
+            state = .idle
+            becameIdle(context)
+        } else if keepAlive {
+            state = .answered
             awaitHead(context)
         } else {
             written.whenComplete { _ in context.close(promise: nil) }
@@ -406,6 +444,12 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     private func nextCorrelationID() -> String {
         requestCount &+= 1
         return correlationPrefix + "-" + String(requestCount, radix: 16)
+    }
+}
+
+extension HTTPServerRequestPart {
+    var isHead: Bool {
+        if case .head = self { true } else { false }
     }
 }
 

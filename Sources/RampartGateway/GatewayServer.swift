@@ -61,7 +61,9 @@ public final class GatewayServer: Sendable {
                             if let tlsContext { try pipeline.addHandler(NIOSSLServerHandler(context: tlsContext)) }
                             // Outbound headers need no second validation: they come from NIO's decoders (which refuse
                             // malformed ones) or from the configuration (validated on load).
-                            try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: true, withErrorHandling: true, withOutboundHeaderValidation: false)
+                            // Pipelined requests are queued by the gateway's own handler (NIO's pipelining handler would stop
+                            // and restart reading around every request: two system calls each).
+                            try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true, withOutboundHeaderValidation: false)
                             let gate = ReadGate()
                             try pipeline.addHandler(gate)
                             try pipeline.addHandler(ClientConnectionHandler(current: current, readGate: gate, tls: tlsContext != nil))
@@ -211,12 +213,8 @@ final class ConnectionTracker: Sendable {
 
     func drain(timeout: Double) async {
         let channels = open.withLockedValue { Array($0.values) }
-        for channel in channels {
-            // NIO's pipelining handler closes an idle connection at once and a busy one after its response;
-            // the gateway's handler makes that response say `Connection: close`.
-            channel.pipeline.fireUserInboundEventTriggered(DrainEvent())
-            channel.pipeline.fireUserInboundEventTriggered(ChannelShouldQuiesceEvent())
-        }
+        // An idle connection closes at once, a busy one after its answer, which says `Connection: close`.
+        for channel in channels { channel.pipeline.fireUserInboundEventTriggered(DrainEvent()) }
         let deadline = NIODeadline.now() + .milliseconds(Int64(timeout * 1000))
         while count > 0 && NIODeadline.now() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
         for channel in open.withLockedValue({ Array($0.values) }) { try? await channel.close() }

@@ -253,3 +253,20 @@ func ambiguousRequestsAreRefusedAndTheConnectionClosed(_ request: String) async 
     await upstream.stop()
     try await group.shutdownGracefully()
 }
+
+@Test func pipelinedRequestsAreAnsweredInOrder() async throws {
+    let upstream = try await TestServer.start { head in Canned(body: "answer to \(head.uri)", delay: head.uri == "/first" ? .milliseconds(300) : .zero) }
+    let server = try await gateway(upstream.httpURL)
+    // Three requests in one write; the first is slow upstream, so the others arrive while it is in flight.
+    let answer = try await raw(server.addresses[0].port!, "GET /first HTTP/1.1\r\nHost: a\r\n\r\nGET /nowhere%00 HTTP/1.1\r\nHost: a\r\n\r\n"
+                                   + "GET /third HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+    let first = answer.range(of: "answer to /first"), refused = answer.range(of: "HTTP/1.1 400"), third = answer.range(of: "answer to /third")
+    #expect(first != nil && third == nil, "the refused second request closes the connection: \(answer)")
+    #expect(refused.map { first!.upperBound <= $0.lowerBound } == true, "answers come back in request order: \(answer)")
+    let ordered = try await raw(server.addresses[0].port!, "GET /first HTTP/1.1\r\nHost: a\r\n\r\nGET /second HTTP/1.1\r\nHost: a\r\n\r\n"
+                                    + "GET /third HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+    let positions = ["/first", "/second", "/third"].compactMap { ordered.range(of: "answer to \($0)")?.lowerBound }
+    #expect(positions.count == 3 && positions == positions.sorted(), "\(ordered)")
+    await server.stop()
+    await upstream.stop()
+}
