@@ -248,7 +248,7 @@ public struct GatewayConfiguration: Sendable {
         return Upstream(url: url, basePath: path.hasSuffix("/") ? String(path.dropLast()) : path,
                         connectTimeout: try cursor["connect_timeout"].map { cursor throws(SpecError) in try number(cursor, "'connect_timeout'", minimum: 0.001) } ?? 2,
                         responseTimeout: try cursor["response_timeout"].map { cursor throws(SpecError) in try number(cursor, "'response_timeout'", minimum: 0.001) } ?? 30,
-                        maxIdleConnections: Int(try cursor["max_idle_connections"].map { cursor throws(SpecError) in try number(cursor, "'max_idle_connections'", minimum: 1) } ?? 64),
+                        maxIdleConnections: Int(try cursor["max_idle_connections"].map { cursor throws(SpecError) in try number(cursor, "'max_idle_connections'", minimum: 1) } ?? 1024),
                         caFile: try cursor["ca"].map { cursor throws(SpecError) in try string(cursor, "'ca'") })
     }
 

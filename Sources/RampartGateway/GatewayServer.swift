@@ -52,6 +52,8 @@ public final class GatewayServer: Sendable {
                 let channel = try await ServerBootstrap(group: group)
                     .serverChannelOption(.backlog, value: 1024)
                     .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                    // Accept connections in large batches, so a burst of new clients is not trickled in four at a time.
+                    .serverChannelOption(.maxMessagesPerRead, value: 256)
                     .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                     .childChannelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {

@@ -22,25 +22,13 @@ final class UpstreamHandler: ChannelDuplexHandler {
     /// Whether the connection may be reused after this response.
     private(set) var reusable = true
     private var context: ChannelHandlerContext?
-    private var readsPaused = false
-    private var readPending = false
+    private var reads = HeldReads()
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
-
-    func read(context: ChannelHandlerContext) {
-        if readsPaused { readPending = true } else { context.read() }
-    }
-
-    func pauseReads() { readsPaused = true }
-
-    func resumeReads() {
-        readsPaused = false
-        if readPending, let context {
-            readPending = false
-            context.read()
-        }
-    }
+    func read(context: ChannelHandlerContext) { reads.read(context) }
+    func pauseReads() { reads.pause() }
+    func resumeReads() { reads.resume(context) }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let part = unwrapInboundIn(data)
