@@ -219,6 +219,11 @@ final class ConnectionTracker: Sendable {
         for channel in channels { channel.pipeline.fireUserInboundEventTriggered(DrainEvent()) }
         let deadline = NIODeadline.now() + .milliseconds(Int64(timeout * 1000))
         while count > 0 && NIODeadline.now() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
-        for channel in open.withLockedValue({ Array($0.values) }) { try? await channel.close() }
+        for channel in open.withLockedValue({ Array($0.values) }) {
+            try? await channel.close()
+            try? await channel.closeFuture.get()
+        }
+        // The close callbacks that forget each channel run just after its close completes.
+        for _ in 0..<50 where count > 0 { try? await Task.sleep(for: .milliseconds(10)) }
     }
 }
