@@ -17,7 +17,7 @@ enum ForwardedHeaders {
             if hopByHop.contains(lowered) { present.append(lowered) }
             guard lowered == "connection" else { continue }
             for token in value.split(separator: ",") {
-                let named = token.trimmingCharacters(in: .whitespaces).lowercased()
+                let named = token.trimmingSpaces.lowercased()
                 if named != "transfer-encoding" && named != "close" && named != "keep-alive" { present.append(named) }
             }
         }
@@ -40,7 +40,7 @@ enum ForwardedHeaders {
         if let client {
             let chain = headers["x-forwarded-for"].joined(separator: ", ")
             headers.replaceOrAdd(name: "X-Forwarded-For", value: chain.isEmpty ? client : chain + ", " + client)
-            var forwarded = "for=\(client.contains(":") ? "\"[\(client)]\"" : client);proto=\(tls ? "https" : "http")"
+            var forwarded = "for=\(client.utf8.contains(UInt8(ascii: ":")) ? "\"[\(client)]\"" : client);proto=\(tls ? "https" : "http")"
             if let host { forwarded += ";host=\"\(host)\"" }
             headers.add(name: "Forwarded", value: forwarded)
         }

@@ -134,7 +134,7 @@ public final class Gatekeeper: Sendable {
     }
 
     static func bearer(_ head: HTTPRequestHead) -> String? {
-        guard let value = head.headers.first(name: "authorization"), value.count > 7, value.prefix(7).lowercased() == "bearer " else { return nil }
-        return String(value.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+        guard let value = head.headers.first(name: "authorization"), value.utf8.count > 7, value.prefix(7).lowercased() == "bearer " else { return nil }
+        return String(value.dropFirst(7).trimmingSpaces)
     }
 }

@@ -76,9 +76,9 @@ public enum RequestGuard {
     }
 }
 
-extension String {
-    /// Without leading and trailing spaces and tabs (header value whitespace).
-    var trimmingSpaces: Substring {
+extension StringProtocol {
+    /// Without leading and trailing spaces and tabs (header value whitespace), without Foundation's slow path.
+    var trimmingSpaces: SubSequence {
         var text = self[...]
         while text.first == " " || text.first == "\t" { text.removeFirst() }
         while text.last == " " || text.last == "\t" { text.removeLast() }
