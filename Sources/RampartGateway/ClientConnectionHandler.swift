@@ -49,6 +49,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
 
     /// The client's address as text, read once per connection.
     private var clientAddress = "-"
+    private var clientAddressBytes: [UInt8] = []
     /// Correlation ids: a random prefix per connection and a counter, so no request waits on the system's random source.
     private let correlationPrefix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
     private var requestCount: UInt32 = 0
@@ -72,6 +73,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
 
     func channelActive(context: ChannelHandlerContext) {
         clientAddress = context.channel.remoteAddress?.ipAddress ?? "-"
+        clientAddressBytes = AddressRange.bytes(of: context.channel.remoteAddress)
         awaitHead(context)
         context.fireChannelActive()
     }
@@ -213,6 +215,9 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         bytesOut = 0
         let correlation = nextCorrelationID()
         record = (.now(), head.method.rawValue, String(head.uri.prefix { $0 != "?" }), clientAddress, nil, nil)
+        if !runtime.configuration.clients.isEmpty, let refusal = runtime.configuration.clients.refusal(clientAddressBytes) {
+            return answer(.forbidden, "forbidden", correlation: correlation, keepAlive: false, decision: "deny", reason: refusal)
+        }
         let limits = runtime.configuration.limits
         if let rejection = RequestGuard.check(head, limits: limits) {
             // A request whose framing is in doubt leaves nothing on the connection worth reading.
@@ -230,6 +235,10 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             answer(.methodNotAllowed, "method not allowed", correlation: correlation, keepAlive: head.isKeepAlive, extra: [("Allow", allowed.joined(separator: ", "))],
                    decision: "reject")
         case .route(let route, let parameters):
+            if !route.clients.isEmpty, let refusal = route.clients.refusal(clientAddressBytes) {
+                record?.route = route.name
+                return answer(.forbidden, "forbidden", correlation: correlation, keepAlive: head.isKeepAlive, decision: "deny", reason: refusal)
+            }
             if let policy = route.cors, CORS.isPreflight(head) {
                 record?.route = route.name
                 guard let headers = CORS.preflight(policy, head) else {

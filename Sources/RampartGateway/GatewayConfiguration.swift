@@ -11,6 +11,8 @@ public struct GatewayConfiguration: Sendable {
     public var authenticators: [String: Authenticator] = [:]
     public var routes: [Route] = []
     public var auditLog: String?
+    /// Client addresses allowed and denied on every listener.
+    public var clients = ClientFilter()
     /// Event-loop threads; by default one per core.
     public var threads: Int?
 
@@ -106,6 +108,8 @@ public struct GatewayConfiguration: Sendable {
         public var cors: CORSPolicy?
         public var addHeaders: [(name: String, value: String)]
         public var removeHeaders: [String]
+        /// Client addresses allowed and denied on this route.
+        public var clients = ClientFilter()
     }
 
     public struct Authorization: Sendable {
@@ -144,7 +148,7 @@ public struct GatewayConfiguration: Sendable {
         for (key, cursor) in root.entries where key != "gateway" { throw cursor.error("unknown section '\(key)' (expected: gateway)") }
         guard let gateway = root["gateway"], gateway.node.isObject else { throw (root["gateway"] ?? root).error("missing 'gateway:' mapping") }
         var configuration = GatewayConfiguration()
-        let known = ["listeners", "admin", "limits", "upstreams", "authenticators", "routes", "audit_log", "threads"]
+        let known = ["listeners", "admin", "limits", "upstreams", "authenticators", "routes", "audit_log", "threads", "clients"]
         for (key, cursor) in gateway.entries where !known.contains(key) {
             throw cursor.error("unknown key 'gateway.\(key)' (expected: \(known.joined(separator: ", ")))")
         }
@@ -162,6 +166,7 @@ public struct GatewayConfiguration: Sendable {
             throw gateway["authenticators"]![name]!.error("the mtls authenticator '\(name)' needs a listener with 'tls.client_ca' (the CA bundle client certificates are verified against)")
         }
         if let log = gateway["audit_log"] { configuration.auditLog = try string(log, "'audit_log'") }
+        if let clients = gateway["clients"] { configuration.clients = try clientFilter(clients) }
         if let threads = gateway["threads"] { configuration.threads = Int(try number(threads, "'threads'", minimum: 1)) }
         return configuration
     }
@@ -321,8 +326,22 @@ public struct GatewayConfiguration: Sendable {
         }
     }
 
+    /// `clients: {allow: [CIDR…], deny: [CIDR…]}`.
+    static func clientFilter(_ cursor: Cursor) throws(SpecError) -> ClientFilter {
+        try checkKeys(cursor, ["allow", "deny"], in: "'clients'")
+        func ranges(_ key: String) throws(SpecError) -> [AddressRange] {
+            guard let list = cursor[key] else { return [] }
+            return try strings(list, "'clients.\(key)'").map { text throws(SpecError) in
+                guard let range = AddressRange(text) else { throw list.error("'\(text)' is not an IP address or CIDR range (10.0.0.0/8, 2001:db8::/32)") }
+                return range
+            }
+        }
+        return ClientFilter(allow: try ranges("allow"), deny: try ranges("deny"))
+    }
+
     static func route(_ cursor: Cursor, _ configuration: GatewayConfiguration) throws(SpecError) -> Route {
-        try checkKeys(cursor, ["name", "path", "host", "methods", "case_sensitive", "upstream", "authenticate", "authorize", "rate_limits", "cors", "headers"], in: "a route")
+        try checkKeys(cursor, ["name", "path", "host", "methods", "case_sensitive", "upstream", "authenticate", "authorize", "rate_limits", "cors", "headers",
+                               "clients"], in: "a route")
         let path = try cursor.requiredString("path")
         let caseSensitive = cursor["case_sensitive"]?.node.bool ?? false
         guard let pattern = PathPattern(path, caseSensitive: caseSensitive) else {
@@ -387,6 +406,7 @@ public struct GatewayConfiguration: Sendable {
             }
             if let remove = headers["remove"] { route.removeHeaders = try strings(remove, "'remove'") }
         }
+        if let clients = cursor["clients"] { route.clients = try clientFilter(clients) }
         return route
     }
 }

@@ -39,12 +39,14 @@ gateway:
     (minimal.replacingOccurrences(of: "algorithms: [RS256]", with: "algorithms: [none]"), "gateway.yml:5:64: unknown algorithm 'none' (expected: RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, EdDSA, HS256, HS384, HS512)"),
     (minimal.replacingOccurrences(of: ", algorithms: [RS256]", with: ""), "gateway.yml:5:12: 'jwt' needs 'algorithms': the allow-list for this issuer (the token header never chooses)"),
     (minimal.replacingOccurrences(of: "127.0.0.1:18700", with: "18700"), "gateway.yml:2:16: '18700' is not host:port"),
-    (minimal.replacingOccurrences(of: "{path: /, upstream: api}", with: "{path: /, upstream: api, timeout: 3}"), "gateway.yml:8:32: unknown key 'timeout' in a route (expected: name, path, host, methods, case_sensitive, upstream, authenticate, authorize, rate_limits, cors, headers)"),
+    (minimal.replacingOccurrences(of: "{path: /, upstream: api}", with: "{path: /, upstream: api, timeout: 3}"), "gateway.yml:8:32: unknown key 'timeout' in a route (expected: name, path, host, methods, case_sensitive, upstream, authenticate, authorize, rate_limits, cors, headers, clients)"),
     (minimal.replacingOccurrences(of: "{path: /, upstream: api}", with: "{path: /, upstream: api, rate_limits: [{key: sub, limit: 5}]}"), "gateway.yml:8:47: a limit per sub needs 'authenticate' on the route"),
     (minimal.replacingOccurrences(of: "{path: /, upstream: api}", with: "{path: /, upstream: api, cors: {origins: ['*'], credentials: true}}"), "gateway.yml:8:39: '*' cannot be combined with credentials: list the trusted origins"),
     (minimal.replacingOccurrences(of: "{path: /, upstream: api}", with: "{path: \"/a{b}\", upstream: api}"), "gateway.yml:8:8: '/a{b}' is not a path (it starts with /; placeholders are whole segments like {id})"),
     ("gateway:\n  listeners: []\n", "gateway.yml:2:3: 'gateway.listeners' must list at least one listener"),
     ("proxy: {}\n", "gateway.yml:1:1: unknown section 'proxy' (expected: gateway)"),
+    (minimal.replacingOccurrences(of: "{path: /, upstream: api}", with: "{path: /, upstream: api, clients: {allow: [10.0.0.0/33]}}"),
+     "gateway.yml:8:42: '10.0.0.0/33' is not an IP address or CIDR range (10.0.0.0/8, 2001:db8::/32)"),
 ])
 func mistakesNameTheLine(_ text: String, _ message: String) {
     do {

@@ -3,7 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-import RampartGateway
+@testable import RampartGateway
 import RampartLab
 import RampartSpec
 import RampartTestSupport
@@ -269,4 +269,40 @@ func ambiguousRequestsAreRefusedAndTheConnectionClosed(_ request: String) async 
     #expect(positions.count == 3 && positions == positions.sorted(), "\(ordered)")
     await server.stop()
     await upstream.stop()
+}
+
+@Test func clientAllowAndDenyListsAreEnforced() async throws {
+    let upstream = try await TestServer.start()
+    let server = try await gateway(upstream.httpURL, routes: """
+        - {path: /internal, upstream: api, clients: {allow: [10.0.0.0/8, "::1"]}}
+        - {path: /blocked, upstream: api, clients: {deny: [127.0.0.0/8]}}
+        - {path: /, upstream: api, clients: {allow: [127.0.0.1/32]}}
+
+    """)
+    #expect(try await fetch(url(server, "/internal/jobs")).status == 403, "127.0.0.1 is not in 10.0.0.0/8 or ::1")
+    #expect(try await fetch(url(server, "/blocked")).status == 403)
+    #expect(try await fetch(url(server, "/public")).status == 200)
+    await server.stop()
+    let text = """
+    gateway:
+      listeners: [{address: "127.0.0.1:0"}]
+      clients: {deny: ["127.0.0.1"]}
+      upstreams: {api: {url: "\(upstream.httpURL.absoluteString)"}}
+      routes: [{path: /, upstream: api}]
+    """
+    let everywhere = try await GatewayServer.start(GatewayConfiguration.parse(SpecDocument(text: text, file: "gateway.yml").root))
+    #expect(try await fetch(url(everywhere, "/public")).status == 403, "a gateway-wide deny list applies before routing")
+    await everywhere.stop()
+    await upstream.stop()
+}
+
+@Test func addressRangesMatchByPrefix() throws {
+    let v4 = try #require(AddressRange("192.168.0.0/16")), v6 = try #require(AddressRange("2001:db8::/32")), one = try #require(AddressRange("10.1.2.3"))
+    #expect(v4.contains([192, 168, 7, 9]) && !v4.contains([192, 169, 0, 1]))
+    let inside = try #require(AddressRange.bytes("2001:db8:ffff::1")), outside = try #require(AddressRange.bytes("2001:db9::1"))
+    #expect(v6.contains(inside) && !v6.contains(outside))
+    #expect(one.contains([10, 1, 2, 3]) && !one.contains([10, 1, 2, 4]))
+    let loopback6 = try #require(AddressRange.bytes("::1"))
+    #expect(!v4.contains(loopback6), "an IPv6 address is never in an IPv4 range")
+    for bad in ["10.0.0.0/33", "10.0.0", "example.com", "::1/129", "10.0.0.0/x"] { #expect(AddressRange(bad) == nil, "\(bad)") }
 }
