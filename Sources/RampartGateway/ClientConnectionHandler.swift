@@ -3,6 +3,7 @@ import NIOCore
 import NIOConcurrencyHelpers
 import NIOHTTP1
 import NIOSSL
+import NIOTLS
 
 /// One client connection: checks and routes each request, passes it to an upstream connection from the
 /// loop's pool, and streams the answer back. Request bodies are passed on as they arrive, with reads held
@@ -44,6 +45,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
 
     /// The gateway is shutting down: the current answer is the connection's last.
     private var draining = false
+    /// TLS errors after the handshake (a client closing without close_notify) are not refusals worth logging.
+    private var handshakeCompleted = false
     /// The verified client certificate's identity, read once per connection.
     private var clientCertificate: ClientCertificate??
 
@@ -84,7 +87,13 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     }
 
     private func armWatchdog(_ eventLoop: any EventLoop) {
-        guard let next = [headDeadline, responseDeadline].compactMap({ $0 }).min() else { return }
+        let next: NIODeadline
+        switch (headDeadline, responseDeadline) {
+        case let (head?, response?): next = min(head, response)
+        case let (head?, nil): next = head
+        case let (nil, response?): next = response
+        case (nil, nil): return
+        }
         // A timer already set for no later than `next` will see it; only an earlier deadline needs a new one.
         if let armed = watchdogAt, armed <= next { return }
         watchdog?.cancel()
@@ -179,7 +188,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         // A request NIO's parser refused (conflicting lengths, folded or malformed headers) was answered
         // with 400 by its protocol error handler; nothing on this connection can be trusted after it.
         if error is HTTPParserError { runtime.metrics.observe(decision: "reject", status: 400, seconds: 0) }
-        if error is NIOSSLError || error is BoringSSLError {
+        if !handshakeCompleted && (error is NIOSSLError || error is BoringSSLError) {
             // A failed handshake (most often a client certificate from the wrong CA, or none): there is no
             // request to answer, but the refusal is logged, with nginx's 495 "certificate error" as its status.
             record = (.now(), "-", "-", clientAddress, nil, nil)
@@ -189,6 +198,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let tls = event as? TLSUserEvent, case .handshakeCompleted = tls { handshakeCompleted = true }
         if event is DrainEvent {
             draining = true
             exchange?.keepAlive = false
