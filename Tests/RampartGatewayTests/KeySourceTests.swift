@@ -176,3 +176,25 @@ func keySourcesAreValidated(_ settings: String, _ message: String) throws {
         String(describing: error).contains("gateway.yml:4:") && String(describing: error).contains(message)
     }
 }
+
+@Test func aDueRefreshIsOneFetchHoweverManyRequestsNoticeIt() async throws {
+    let key = SigningKey(kid: "k1")
+    let provider = try await IdentityProvider.start([key])
+    let upstream = try await TestServer.start()
+    let server = try await gateway(#"jwks_url: "\#(provider.url)/keys", algorithms: [ES256], refresh_interval: 1"#, upstream: upstream)
+    try await Task.sleep(for: .milliseconds(1100))
+    // Ten new tokens at once: each is verified (no cache yet), each sees the set is due, one fetch follows
+    // (one more per second the burst itself takes on a loaded machine).
+    let started = ContinuousClock.now
+    try await withThrowingTaskGroup(of: HTTPResponseStatus.self) { group in
+        for index in 0..<10 { group.addTask { try await status(server, token: key.token(["jti": "t\(index)"])) } }
+        for try await answer in group { #expect(answer == .ok) }
+    }
+    let seconds = Int((ContinuousClock.now - started) / .seconds(1))
+    try await Task.sleep(for: .milliseconds(300))
+    let fetches = provider.fetches.withLockedValue { $0["/keys"] ?? 0 }
+    #expect(fetches >= 2 && fetches <= 2 + seconds, "the start and one refresh: \(fetches) fetches in \(seconds) s")
+    await server.stop()
+    await upstream.stop()
+    await provider.server.stop()
+}

@@ -23,7 +23,7 @@ private final class KeepAliveConnection: ChannelInboundHandler, @unchecked Senda
     private init(closed: EventLoopPromise<Void>) { self.closed = closed }
 
     static func open(_ port: Int) async throws -> KeepAliveConnection {
-        let loop = MultiThreadedEventLoopGroup.singleton.next()
+        let loop = gatewayTestLoops.next()
         let connection = KeepAliveConnection(closed: loop.makePromise())
         do {
             connection.channel = try await ClientBootstrap(group: loop)
@@ -92,7 +92,7 @@ private func configuration(_ routes: String, listener: String = "127.0.0.1:0") t
     func routes(_ upstream: TestServer, extra: String = "") -> String {
         "    api: {url: \"\(upstream.httpURL.absoluteString)\"}\n  routes:\n    - {path: /, upstream: api}\n\(extra)"
     }
-    let server = try await GatewayServer.start(configuration(routes(one)))
+    let server = try await GatewayServer.start(configuration(routes(one)), group: gatewayTestLoops)
     let connection = try await KeepAliveConnection.open(server.addresses[0].port!)
 
     let first = try await connection.send("/a")
@@ -117,7 +117,7 @@ private func configuration(_ routes: String, listener: String = "127.0.0.1:0") t
 
 @Test func stoppingDrainsRequestsInFlightAndClosesIdleConnections() async throws {
     let upstream = try await TestServer.start { head in Canned(body: "done", delay: head.uri == "/slow" ? .seconds(1) : .zero) }
-    let server = try await GatewayServer.start(configuration("    api: {url: \"\(upstream.httpURL.absoluteString)\"}\n  routes:\n    - {path: /, upstream: api}\n"))
+    let server = try await GatewayServer.start(configuration("    api: {url: \"\(upstream.httpURL.absoluteString)\"}\n  routes:\n    - {path: /, upstream: api}\n"), group: gatewayTestLoops)
     let port = server.addresses[0].port!
     let idle = try await KeepAliveConnection.open(port)
     #expect(try await idle.send("/fast").status == 200)
@@ -140,7 +140,7 @@ private func configuration(_ routes: String, listener: String = "127.0.0.1:0") t
 
 @Test func theDrainTimeoutBoundsAStuckRequest() async throws {
     let upstream = try await TestServer.start { _ in Canned(delay: .seconds(20)) }
-    let server = try await GatewayServer.start(configuration("    api: {url: \"\(upstream.httpURL.absoluteString)\"}\n  routes:\n    - {path: /, upstream: api}\n"))
+    let server = try await GatewayServer.start(configuration("    api: {url: \"\(upstream.httpURL.absoluteString)\"}\n  routes:\n    - {path: /, upstream: api}\n"), group: gatewayTestLoops)
     let busy = try await KeepAliveConnection.open(server.addresses[0].port!)
     let inFlight = Task { try await busy.send("/stuck") }
     try await Task.sleep(for: .milliseconds(200))

@@ -9,6 +9,10 @@ import RampartSpec
 import RampartTestSupport
 import Testing
 
+/// Event loops of the gateway tests' own, so that timing checks (timeouts, prompt closes) do not wait behind
+/// other suites' servers on the shared loops of a loaded CI machine.
+let gatewayTestLoops = MultiThreadedEventLoopGroup(numberOfThreads: 2)
+
 /// A gateway on a free port of 127.0.0.1 in front of `upstream`.
 private func gateway(_ upstream: URL, routes: String = "    - {path: /, upstream: api}\n", responseTimeout: Double = 5, headerTimeout: Double = 10) async throws -> GatewayServer {
     let text = """
@@ -19,7 +23,7 @@ private func gateway(_ upstream: URL, routes: String = "    - {path: /, upstream
       routes:
     \(routes)
     """
-    return try await GatewayServer.start(GatewayConfiguration.parse(SpecDocument(text: text, file: "gateway.yml").root))
+    return try await GatewayServer.start(GatewayConfiguration.parse(SpecDocument(text: text, file: "gateway.yml").root), group: gatewayTestLoops)
 }
 
 private func url(_ server: GatewayServer, _ path: String) -> String {
@@ -108,7 +112,7 @@ private func raw(_ port: Int, _ request: String) async throws -> String {
         func channelRead(context: ChannelHandlerContext, data: NIOAny) { text += String(buffer: unwrapInboundIn(data)) }
         func channelInactive(context: ChannelHandlerContext) { done.succeed(text) }
     }
-    let loop = MultiThreadedEventLoopGroup.singleton.next()
+    let loop = gatewayTestLoops.next()
     let done = loop.makePromise(of: String.self)
     let channel = try await ClientBootstrap(group: loop)
         .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Collector(done: done)) } }
@@ -192,7 +196,7 @@ func ambiguousRequestsAreRefusedAndTheConnectionClosed(_ request: String) async 
       upstreams: {api: {url: "\(upstream.httpURL.absoluteString)"}}
       routes: [{path: /, upstream: api}]
     """
-    let server = try await GatewayServer.start(GatewayConfiguration.parse(SpecDocument(text: text, file: "gateway.yml").root))
+    let server = try await GatewayServer.start(GatewayConfiguration.parse(SpecDocument(text: text, file: "gateway.yml").root), group: gatewayTestLoops)
     #expect(try await fetch(url(server, "/hello")).status == 200)
     #expect(try await fetch(url(server, "/a%2fb")).status == 400)
     let admin = "http://127.0.0.1:\(server.addresses[1].port!)"
@@ -302,7 +306,7 @@ func ambiguousRequestsAreRefusedAndTheConnectionClosed(_ request: String) async 
       upstreams: {api: {url: "\(upstream.httpURL.absoluteString)"}}
       routes: [{path: /, upstream: api}]
     """
-    let everywhere = try await GatewayServer.start(GatewayConfiguration.parse(SpecDocument(text: text, file: "gateway.yml").root))
+    let everywhere = try await GatewayServer.start(GatewayConfiguration.parse(SpecDocument(text: text, file: "gateway.yml").root), group: gatewayTestLoops)
     #expect(try await fetch(url(everywhere, "/public")).status == 403, "a gateway-wide deny list applies before routing")
     await everywhere.stop()
     await upstream.stop()

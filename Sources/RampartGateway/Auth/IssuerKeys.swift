@@ -41,12 +41,17 @@ final class IssuerKeys: Sendable {
     }
 
     var keySet: KeySet {
-        let keys = current.withLockedValue { $0 }
-        if settings.keys.isRemote, NIODeadline.now() - keys.loaded > .seconds(Int64(settings.refreshInterval)) {
-            // Stale: refreshed in the background, the current set serves meanwhile.
-            Task { await refresh() }
+        if settings.keys.isRemote {
+            let now = NIODeadline.now()
+            // Due for a refresh: one fetch in the background (however many requests notice), the current set serves meanwhile.
+            let due = lastFetch.withLockedValue { last in
+                guard now - last > .milliseconds(Int64(settings.refreshInterval * 1000)) else { return false }
+                last = now
+                return true
+            }
+            if due { Task { await refresh() } }
         }
-        return keys
+        return current.withLockedValue { $0 }
     }
 
     /// The key set after a refresh for an unknown `kid`, or nil when one was tried too recently (or the source is local).
@@ -64,7 +69,6 @@ final class IssuerKeys: Sendable {
 
     @discardableResult
     private func refresh() async -> KeySet? {
-        lastFetch.withLockedValue { $0 = .now() }
         // A failed refresh keeps the keys that were working.
         guard let fresh = try? await Self.fetch(settings, baseDirectory: baseDirectory) else { return nil }
         let changed = current.withLockedValue { keys in
