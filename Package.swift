@@ -156,7 +156,8 @@ let package = Package(
         .testTarget(name: "RampartReportTests", dependencies: ["RampartReport", "RampartSpec"], exclude: ["Fixtures"]),
         .testTarget(
             name: "RampartCLITests",
-            dependencies: ["rampart", "RampartTestSupport", "RampartLab", .product(name: "NIOHTTP1", package: "swift-nio")]
+            dependencies: ["rampart", "RampartTestSupport", "RampartLab", .product(name: "NIOHTTP1", package: "swift-nio"),
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]
         ),
     ]
 )

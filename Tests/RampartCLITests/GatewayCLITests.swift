@@ -1,0 +1,72 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import NIOConcurrencyHelpers
+import RampartTestSupport
+import Testing
+
+/// `rampart gateway` as an operator runs it: a process that reloads on SIGHUP and drains on SIGTERM.
+@Test func theGatewayProcessReloadsOnSIGHUPAndStopsOnSIGTERM() async throws {
+    let one = try await TestServer.start { _ in Canned(body: "one") }
+    let two = try await TestServer.start { _ in Canned(body: "two") }
+    let config = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-gateway-\(UUID().uuidString).yml").path
+    func write(_ upstream: TestServer, extra: String = "") throws {
+        try """
+        gateway:
+          listeners: [{address: "127.0.0.1:0"}]
+          upstreams: {api: {url: "\(upstream.httpURL.absoluteString)"}}
+        \(extra)  routes: [{path: /, upstream: api}]
+        """.write(toFile: config, atomically: true, encoding: .utf8)
+    }
+    try write(one)
+    defer { try? FileManager.default.removeItem(atPath: config) }
+
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: CLI.binary)
+    process.arguments = ["gateway", "--config", config, "--drain-timeout", "5"]
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    let output = NIOLockedValueBox(""), errors = NIOLockedValueBox("")
+    out.fileHandleForReading.readabilityHandler = { handle in output.withLockedValue { $0 += String(decoding: handle.availableData, as: UTF8.self) } }
+    err.fileHandleForReading.readabilityHandler = { handle in errors.withLockedValue { $0 += String(decoding: handle.availableData, as: UTF8.self) } }
+    try process.run()
+    defer { if process.isRunning { process.terminate() } }
+
+    /// Waits (at most 15 s) until `text` contains what `condition` looks for.
+    func eventually(_ text: NIOLockedValueBox<String>, _ condition: @escaping (String) -> Bool) async throws -> String {
+        for _ in 0..<300 {
+            let value = text.withLockedValue { $0 }
+            if condition(value) { return value }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        return text.withLockedValue { $0 }
+    }
+    let banner = try await eventually(output) { $0.contains("listening on") }
+    let port = try #require(banner.firstMatch(of: /http:\/\/127\.0\.0\.1:(\d+)/).map { String($0.1) }, "\(banner)")
+    func body() async throws -> String {
+        let (data, _) = try await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/")!)
+        return String(decoding: data, as: UTF8.self)
+    }
+    #expect(try await body() == "one")
+
+    try write(two)
+    kill(process.processIdentifier, SIGHUP)
+    #expect(try await eventually(errors) { $0.contains("reloaded") }.contains("reloaded \(config)"))
+    #expect(try await body() == "two")
+
+    try write(two, extra: "  authenticators: {idp: {jwt: {issuer: x, jwks_file: /nonexistent.json, algorithms: [RS256]}}}\n")
+    kill(process.processIdentifier, SIGHUP)
+    let refused = try await eventually(errors) { $0.contains("reload refused") }
+    #expect(refused.contains("reload refused, still serving the previous configuration") && refused.contains("/nonexistent.json"))
+    #expect(try await body() == "two")
+
+    kill(process.processIdentifier, SIGTERM)
+    for _ in 0..<200 where process.isRunning { try await Task.sleep(for: .milliseconds(50)) }
+    #expect(!process.isRunning, "SIGTERM drains and exits")
+    #expect(process.terminationStatus == 0)
+    #expect(errors.withLockedValue { $0 }.contains("draining"))
+    await one.stop()
+    await two.stop()
+}
