@@ -9,7 +9,7 @@ struct GatewayCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gateway",
         abstract: "Run the security gateway: a reverse proxy that lets through only well-formed, authorized requests.",
-        subcommands: [GatewayServeCommand.self, GatewayVerifyLogCommand.self],
+        subcommands: [GatewayServeCommand.self, GatewayVerifyLogCommand.self, GatewayHashKeyCommand.self],
         defaultSubcommand: GatewayServeCommand.self)
 }
 
@@ -37,6 +37,31 @@ struct GatewayVerifyLogCommand: ParsableCommand {
             Terminal.error("\(file):\(chainBreak.line): \(chainBreak.problem)")
             throw ExitCode(1)
         }
+    }
+}
+
+struct GatewayHashKeyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "hash-key",
+        abstract: "Print the salted hash of an API key, for an api_key authenticator's keys (the key itself is never stored).",
+        discussion: """
+        The key is read from standard input (not from the command line, where other users and the shell history would see it).
+
+        Examples:
+          openssl rand -hex 24 | tee ci-bot.key | rampart gateway hash-key
+          rampart gateway hash-key < ci-bot.key       # → sha256:SALT:HEX, for keys: [{name: ci-bot, hash: "…"}]
+        """)
+
+    @Option(help: "The salt (default: 16 random hex digits).")
+    var salt: String?
+
+    func run() throws {
+        let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        let key = input.trimmingCharacters(in: .newlines)
+        guard !key.isEmpty else { throw CLIFailure.input("no key on standard input (example: rampart gateway hash-key < ci-bot.key)") }
+        let salt = salt ?? String(format: "%016llx", UInt64.random(in: 0...UInt64.max))
+        guard !salt.isEmpty, !salt.contains(":") else { throw CLIFailure.input("--salt must be non-empty and without ':'") }
+        print(APIKeyAuthenticator.hash(key, salt: salt))
     }
 }
 

@@ -70,3 +70,26 @@ import Testing
     await one.stop()
     await two.stop()
 }
+
+@Test func hashKeyPrintsTheSaltedHashOfTheKeyOnStandardInput() throws {
+    func hashKey(_ input: String, _ arguments: [String] = []) throws -> (status: Int32, stdout: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CLI.binary)
+        process.arguments = ["gateway", "hash-key"] + arguments
+        let stdin = Pipe(), stdout = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        stdin.fileHandleForWriting.write(Data(input.utf8))
+        try stdin.fileHandleForWriting.close()
+        let output = stdout.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    }
+    // SHA-256 of "s4lt" followed by the key, as the gateway compares it.
+    #expect(try hashKey("ci-secret-key\n", ["--salt", "s4lt"]) == (0, "sha256:s4lt:86a122fe3ccaf02a8136e9202211ceb663ac4198b775d40981983860836e0a84\n"))
+    let random = try hashKey("ci-secret-key")
+    #expect(random.status == 0 && random.stdout.wholeMatch(of: /sha256:[0-9a-f]{16}:[0-9a-f]{64}\n/) != nil, "\(random.stdout)")
+    #expect(try hashKey("").status == 2, "no key is a usage error")
+}
