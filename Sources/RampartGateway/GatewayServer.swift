@@ -95,9 +95,10 @@ public final class GatewayServer: Sendable {
         return GatewayServer(channels: channels, current: current, connections: connections, baseDirectory: baseDirectory)
     }
 
-    /// Everything `start` does except listening: keys fetched, certificates and the audit log opened.
+    /// Everything `start` does except listening and opening the audit log: keys fetched, certificates loaded,
+    /// the audit log's place checked to be writable.
     public static func check(_ configuration: GatewayConfiguration, baseDirectory: String = ".") async throws {
-        _ = try await GatewayRuntime.build(configuration, baseDirectory: baseDirectory, previous: nil)
+        _ = try await GatewayRuntime.build(configuration, baseDirectory: baseDirectory, previous: nil, checkOnly: true)
     }
 
     /// Serves `configuration` from now on, without closing a connection. Throws, keeping the running
@@ -138,11 +139,17 @@ struct GatewayRuntime: Sendable {
     let upstreamTLS: [String: NIOSSLContext]
 
     /// Builds a runtime; `previous` lends what must survive a reload (metrics, pools, rate-limit state, an unchanged audit log).
-    static func build(_ configuration: GatewayConfiguration, baseDirectory: String, previous: GatewayRuntime?) async throws -> GatewayRuntime {
+    /// With `checkOnly`, the audit log is only checked to be writable, not opened (a check creates no file).
+    static func build(_ configuration: GatewayConfiguration, baseDirectory: String, previous: GatewayRuntime?,
+                      checkOnly: Bool = false) async throws -> GatewayRuntime {
         func path(_ file: String) -> String { file.hasPrefix("/") ? file : (baseDirectory as NSString).appendingPathComponent(file) }
         let gatekeeper = try await Gatekeeper.load(configuration, baseDirectory: baseDirectory, limiter: previous?.gatekeeper.limiter)
         let auditLog: AuditLog?
-        if let file = configuration.auditLog {
+        if let file = configuration.auditLog, checkOnly {
+            let target = FileManager.default.fileExists(atPath: path(file)) ? path(file) : (path(file) as NSString).deletingLastPathComponent
+            guard FileManager.default.isWritableFile(atPath: target) else { throw GatewayServer.StartError.auditLog(file, CocoaError(.fileWriteNoPermission)) }
+            auditLog = nil
+        } else if let file = configuration.auditLog {
             if let previousLog = previous?.auditLog, previousLog.path == path(file) {
                 auditLog = previousLog
             } else {

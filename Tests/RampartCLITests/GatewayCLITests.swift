@@ -93,3 +93,21 @@ import Testing
     #expect(random.status == 0 && random.stdout.wholeMatch(of: /sha256:[0-9a-f]{16}:[0-9a-f]{64}\n/) != nil, "\(random.stdout)")
     #expect(try hashKey("").status == 2, "no key is a usage error")
 }
+
+@Test func checkLoadsEverythingAndWritesNothing() async throws {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-gateway-check-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let examples = CLI.projectRoot.appendingPathComponent("examples/gateway")
+    for file in ["demo.yml", "demo-jwks.json"] {
+        try FileManager.default.copyItem(at: examples.appendingPathComponent(file), to: directory.appendingPathComponent(file))
+    }
+    let config = directory.appendingPathComponent("demo.yml").path
+    let result = try await CLI.detached("gateway", "--config", config, "--check")
+    #expect(result.status == 0 && result.stdout.contains("valid (1 listener(s), 3 route(s), 1 upstream(s))"), "\(result)")
+    #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("gateway-audit.jsonl").path), "a check opens no audit log")
+    // Keys that cannot be loaded fail the check, naming the authenticator and the file.
+    try FileManager.default.removeItem(at: directory.appendingPathComponent("demo-jwks.json"))
+    let missing = try await CLI.detached("gateway", "--config", config, "--check")
+    #expect(missing.status == 2 && missing.stderr.contains("authenticator 'demo'") && missing.stderr.contains("demo-jwks.json: cannot read the file"), "\(missing)")
+}
