@@ -30,8 +30,10 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     private let tls: Bool
     private var context: ChannelHandlerContext?
     private var state = State.idle
-    private var exchange: (route: GatewayConfiguration.Route, correlation: String, keepAlive: Bool, responseHeaders: [(String, String)], origin: String?,
-                           authenticated: Bool, version: HTTPVersion)?
+    private var exchange: (route: GatewayConfiguration.Route, upstream: GatewayConfiguration.Upstream, correlation: String, keepAlive: Bool,
+                           responseHeaders: [(String, String)], origin: String?, authenticated: Bool, version: HTTPVersion)?
+    /// The upstream connections of this connection's event loop (the same pool across reloads).
+    private var pool: UpstreamPool?
     private var requestComplete = false
     private var responseStarted = false
     private var responseStatus = 0
@@ -288,7 +290,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             guard let upstream = runtime.configuration.upstreams[route.upstream] else {
                 return answer(.badGateway, "bad gateway", correlation: correlation, keepAlive: false, decision: "error")
             }
-            exchange = (route, correlation, head.isKeepAlive && !draining, responseHeaders, head.headers.first(name: "origin"), principal != nil,
+            exchange = (route, upstream, correlation, head.isKeepAlive && !draining, responseHeaders, head.headers.first(name: "origin"), principal != nil,
                         head.version == .http1_0 ? .http1_0 : .http1_1)
             let upstreamHead = ForwardedHeaders.upstreamRequest(head, path: path, basePath: upstream.basePath, client: clientAddress,
                                                                 tls: tls, correlation: correlation, principal: principal)
@@ -296,8 +298,9 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             if case .authenticating(let parts) = state { waiting = parts }
             state = .connecting([.head(upstreamHead)] + waiting)
             readGate.pause()
-            let pool = runtime.pools.pool(for: context.eventLoop)
-            pool.acquire(route.upstream, upstream, tls: runtime.upstreamTLS[route.upstream]).hop(to: context.eventLoop).whenComplete { result in
+            let pool = self.pool ?? runtime.pools.pool(for: context.eventLoop)
+            self.pool = pool
+            pool.acquire(upstream, tls: runtime.upstreamTLS[route.upstream]).hop(to: context.eventLoop).whenComplete { result in
                 switch result {
                 case .success(let connection): self.connected(connection, upstream: upstream)
                 case .failure: self.upstreamFailed(GatewayError.unreachable)
@@ -361,9 +364,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         case .end(let trailers):
             let keepAlive = exchange.keepAlive && requestComplete
-            let pool = runtime.pools.pool(for: context.eventLoop)
-            if requestComplete, let upstream = runtime.configuration.upstreams[exchange.route.upstream] {
-                pool.release(upstream, connection)
+            if requestComplete, let pool {
+                pool.release(exchange.upstream, connection)
             } else {
                 // The upstream answered before the request body ended: that connection is not reusable.
                 connection.handler.sink = nil

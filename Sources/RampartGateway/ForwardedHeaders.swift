@@ -5,6 +5,10 @@ import NIOHTTP1
 /// and the response headers the gateway owns (server banners out, security headers in).
 enum ForwardedHeaders {
     /// RFC 9110 §7.6.1: connection-specific headers, never forwarded.
+    /// Headers only the gateway may set: who the caller is.
+    static let identityHeaders = ["x-authenticated-subject", "x-authenticated-roles", "x-authenticated-by"]
+    /// Headers that name the upstream's software (the same ones the scanner's technology-banner check looks for).
+    static let bannerHeaders = ["server", "x-powered-by", "x-aspnet-version", "x-aspnetmvc-version", "x-runtime", "x-generator"]
     static let hopByHop: Set<String> = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "proxy-authorization", "proxy-authenticate"]
 
     /// Removes hop-by-hop headers and those the `Connection` header names. `Transfer-Encoding` stays:
@@ -30,7 +34,7 @@ enum ForwardedHeaders {
         var headers = head.headers
         stripHopByHop(&headers)
         // Only the gateway says who the caller is: anything a client sent under these names is dropped.
-        for name in ["x-authenticated-subject", "x-authenticated-roles", "x-authenticated-by"] { headers.remove(name: name) }
+        for name in identityHeaders { headers.remove(name: name) }
         if let principal {
             headers.add(name: "X-Authenticated-Subject", value: principal.subject)
             headers.add(name: "X-Authenticated-By", value: principal.authenticator)
@@ -79,9 +83,9 @@ enum ForwardedHeaders {
                                keepAlive: Bool) -> HTTPResponseHead {
         var headers = head.headers
         stripHopByHop(&headers)
-        for name in ["server", "x-powered-by", "x-aspnet-version", "x-aspnetmvc-version"] + (route?.removeHeaders.map { $0.lowercased() } ?? []) {
-            headers.remove(name: name)
-        }
+        // HTTPHeaders matches names case-insensitively.
+        for name in bannerHeaders { headers.remove(name: name) }
+        for name in route?.removeHeaders ?? [] { headers.remove(name: name) }
         if !headers.contains(name: "x-content-type-options") { headers.add(name: "X-Content-Type-Options", value: "nosniff") }
         if tls && !headers.contains(name: "strict-transport-security") { headers.add(name: "Strict-Transport-Security", value: "max-age=31536000; includeSubDomains") }
         for (name, value) in route?.addHeaders ?? [] { headers.replaceOrAdd(name: name, value: value) }

@@ -228,9 +228,8 @@ final class ConnectionTracker: Sendable {
         while count > 0 && NIODeadline.now() < deadline { try? await Task.sleep(for: .milliseconds(20)) }
         for channel in open.withLockedValue({ Array($0.values) }) {
             try? await channel.close()
+            // Its close callbacks, the one that forgets it among them, have run once this returns.
             try? await channel.closeFuture.get()
         }
-        // The close callbacks that forget each channel run just after its close completes.
-        for _ in 0..<50 where count > 0 { try? await Task.sleep(for: .milliseconds(10)) }
     }
 }

@@ -77,8 +77,8 @@ final class UpstreamPool: @unchecked Sendable {
         self.eventLoop = eventLoop
     }
 
-    /// An idle connection to `name`, or a new one.
-    func acquire(_ name: String, _ upstream: GatewayConfiguration.Upstream, tls: NIOSSLContext?) -> EventLoopFuture<UpstreamConnection> {
+    /// An idle connection to `upstream`, or a new one.
+    func acquire(_ upstream: GatewayConfiguration.Upstream, tls: NIOSSLContext?) -> EventLoopFuture<UpstreamConnection> {
         eventLoop.preconditionInEventLoop()
         while let connection = idle[upstream.poolKey]?.popLast() {
             if connection.channel.isActive { return eventLoop.makeSucceededFuture(connection) }

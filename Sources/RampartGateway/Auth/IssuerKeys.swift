@@ -41,30 +41,26 @@ final class IssuerKeys: Sendable {
     }
 
     var keySet: KeySet {
-        if settings.keys.isRemote {
-            let now = NIODeadline.now()
-            // Due for a refresh: one fetch in the background (however many requests notice), the current set serves meanwhile.
-            let due = lastFetch.withLockedValue { last in
-                guard now - last > .milliseconds(Int64(settings.refreshInterval * 1000)) else { return false }
-                last = now
-                return true
-            }
-            if due { Task { await refresh() } }
-        }
+        // Due for a refresh: one fetch in the background (however many requests notice), the current set serves meanwhile.
+        if claimFetch(after: settings.refreshInterval) { Task { await refresh() } }
         return current.withLockedValue { $0 }
     }
 
     /// The key set after a refresh for an unknown `kid`, or nil when one was tried too recently (or the source is local).
     func refreshedForUnknownKid() async -> KeySet? {
-        guard settings.keys.isRemote else { return nil }
+        guard claimFetch(after: settings.unknownKidRefreshInterval) else { return nil }
+        return await refresh()
+    }
+
+    /// Whether the caller may fetch a remote set now: true for at most one caller per `seconds` since the last fetch.
+    private func claimFetch(after seconds: Double) -> Bool {
+        guard settings.keys.isRemote else { return false }
         let now = NIODeadline.now()
-        let allowed = lastFetch.withLockedValue { last in
-            guard now - last >= .milliseconds(Int64(settings.unknownKidRefreshInterval * 1000)) else { return false }
+        return lastFetch.withLockedValue { last in
+            guard now - last >= .milliseconds(Int64(seconds * 1000)) else { return false }
             last = now
             return true
         }
-        guard allowed else { return nil }
-        return await refresh()
     }
 
     @discardableResult
