@@ -4,7 +4,8 @@
 #   2. the same backend is started again and `rampart gateway` (release build, one thread, like the peers' one
 #      proxy thread) runs the equivalent policy for each variant under the same wrk load.
 # Prints the peers' table, then Rampart's rows: requests/s, p50/p99, proxy CPU per request, peak RSS, errors and
-# the ratios to the matching HAProxy variant; then Rampart's peak memory with 1,000 open connections.
+# the ratios to the matching HAProxy variant; then SwiftNIO's own floor (a byte relay, and NIO's HTTP codecs with no
+# gateway work) measured the same way; then Rampart's peak memory with 1,000 open connections.
 #   bash Benchmarks/gateway/run.sh        # DUR=10 CONNS=50 (as the peers' defaults)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -18,6 +19,8 @@ command -v haproxy >/dev/null && command -v wrk >/dev/null && command -v nginx >
 
 swift build -c release --product rampart >/dev/null
 rampart="$(swift build -c release --show-bin-path)/rampart"
+swift build -c release --package-path Benchmarks/gateway/nio-floor >/dev/null
+floor="$(swift build -c release --package-path Benchmarks/gateway/nio-floor --show-bin-path)/NIOFloor"
 
 REPS=1 VARIANTS="direct haproxy_proxy haproxy_ratelimit_high haproxy_jwt_rs256 haproxy_jwt_es256 haproxy_gateway_full" bash "$PEERS/bench.sh" \
     | sed -n '/^## Results/,/^raw wrk/p' | tee "$GW/peers.md"
@@ -67,6 +70,36 @@ start_gateway() {
 }
 stop_gateway() { kill $gw_pid; wait $gw_pid 2>/dev/null || true; gw_pid=""; }
 
+# measure ROW PID PORT PEER [wrk header args]: one warm-up, then the measured wrk run and the proxy's CPU and memory.
+measure() {
+    local row=$1 pid=$2 port=$3 peer=$4
+    shift 4
+    wrk -t1 -c"$CONNS" -d2s "$@" http://127.0.0.1:$port/api/items > /dev/null
+    local ticks_before ticks_after rss
+    ticks_before=$(awk '{print $14 + $15}' /proc/$pid/stat)
+    wrk -t1 -c"$CONNS" -d"${DUR}s" --latency "$@" http://127.0.0.1:$port/api/items > "$GW/wrk-$row.txt"
+    ticks_after=$(awk '{print $14 + $15}' /proc/$pid/stat)
+    rss=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
+    python3 - "$GW/wrk-$row.txt" "$row" "$((ticks_after - ticks_before))" "$(getconf CLK_TCK)" "$rss" "$GW/peers.md" "$peer" <<'PY'
+import re, sys
+text, name, ticks, hz, rss, peers, peer = open(sys.argv[1]).read(), sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6], sys.argv[7]
+rate = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+total = int(re.search(r"(\d+) requests in", text).group(1))
+def ms(label):
+    value, unit = re.search(label + r"%\s+([\d.]+)(us|ms|s)", text).groups()
+    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+# The peers' summary row: | variant | req/s median | spread | vs direct | vs haproxy_proxy | p50 (..) | p99 (..) | ...
+row = next((line.split("|") for line in open(peers) if line.startswith(f"| {peer} |")), None)
+peer_rate = float(row[2].replace(",", "")) if row else None
+peer_p99 = float(row[7].split()[0]) if row else None
+ratio = lambda a, b: f"{a / b:.2f}×" if b else "-"
+print(f"| {name} | {rate:,.0f} | {ms('50'):.2f} | {ms('99'):.2f} | {ticks / hz / total * 1e6:.1f} | {rss / 1024:.0f} | "
+      f"{non2xx.group(1) if non2xx else 0} | {sum(map(int, errors.groups())) if errors else 0} | {ratio(rate, peer_rate)} (vs {peer}) | {ratio(ms('99'), peer_p99)} |")
+PY
+}
+
 echo
 echo "| rampart variant | req/s | p50 ms | p99 ms | proxy CPU µs/req | peak RSS MB | non-2xx | socket errors | req/s vs HAProxy | p99 vs HAProxy |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
@@ -84,36 +117,22 @@ for variant in plain ratelimit jwt_rs256 jwt_es256 full; do
                 || { echo "rampart $variant accepts $forged" >&2; exit 1; }
         done
     fi
-    wrk -t1 -c"$CONNS" -d2s "${auth[@]}" http://127.0.0.1:19030/api/items > /dev/null
-    ticks_before=$(awk '{print $14 + $15}' /proc/$gw_pid/stat)
-    wrk -t1 -c"$CONNS" -d"${DUR}s" --latency "${auth[@]}" http://127.0.0.1:19030/api/items > "$GW/wrk-$variant.txt"
-    ticks_after=$(awk '{print $14 + $15}' /proc/$gw_pid/stat)
-    rss=$(awk '/VmHWM/ {print $2}' /proc/$gw_pid/status)
-    stop_gateway
     case $variant in
         plain) peer=haproxy_proxy ;;
         ratelimit) peer=haproxy_ratelimit_high ;;
         full) peer=haproxy_gateway_full ;;
         *) peer=haproxy_$variant ;;
     esac
-    python3 - "$GW/wrk-$variant.txt" "$variant" "$((ticks_after - ticks_before))" "$(getconf CLK_TCK)" "$rss" "$GW/peers.md" "$peer" <<'PY'
-import re, sys
-text, variant, ticks, hz, rss, peers, peer = open(sys.argv[1]).read(), sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6], sys.argv[7]
-rate = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-total = int(re.search(r"(\d+) requests in", text).group(1))
-def ms(label):
-    value, unit = re.search(label + r"%\s+([\d.]+)(us|ms|s)", text).groups()
-    return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
-non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
-errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
-# The peers' summary row: | variant | req/s median | spread | vs direct | vs haproxy_proxy | p50 (..) | p99 (..) | ...
-row = next((line.split("|") for line in open(peers) if line.startswith(f"| {peer} |")), None)
-peer_rate = float(row[2].replace(",", "")) if row else None
-peer_p99 = float(row[7].split()[0]) if row else None
-ratio = lambda a, b: f"{a / b:.2f}×" if b else "-"
-print(f"| rampart_{variant} | {rate:,.0f} | {ms('50'):.2f} | {ms('99'):.2f} | {ticks / hz / total * 1e6:.1f} | {rss / 1024:.0f} | "
-      f"{non2xx.group(1) if non2xx else 0} | {sum(map(int, errors.groups())) if errors else 0} | {ratio(rate, peer_rate)} (vs {peer}) | {ratio(ms('99'), peer_p99)} |")
-PY
+    measure "rampart_$variant" $gw_pid 19030 $peer "${auth[@]}"
+    stop_gateway
+done
+
+# The floor under those rows: SwiftNIO alone, one thread, no gateway work (Benchmarks/gateway/nio-floor).
+for mode in relay http; do
+    "$floor" $mode 19032 19001 & floor_pid=$!
+    for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:19032/ && break; sleep 0.1; done
+    measure "nio_floor_$mode" $floor_pid 19032 haproxy_proxy
+    kill $floor_pid; wait $floor_pid 2>/dev/null || true
 done
 
 # Memory with 1,000 open keep-alive connections (plain proxy; wrk keeps them all open for the whole run).
