@@ -58,6 +58,10 @@ public struct HTMLRenderer {
 
             """
         }
+        let tables = report.tables.map { table in
+            "<h2>\(escapeMarkup(table.title))</h2><table><thead><tr>" + table.columns.map { "<th>\(escapeMarkup($0))</th>" }.joined() + "</tr></thead><tbody>"
+                + table.rows.map { "<tr>" + $0.map { "<td>\(escapeMarkup($0))</td>" }.joined() + "</tr>" }.joined(separator: "\n") + "</tbody></table>"
+        }.joined(separator: "\n")
         let errors = report.subjects.compactMap(\.error).map { "<li>\(escapeMarkup($0))</li>" }.joined()
         return """
         <!DOCTYPE html>
@@ -84,6 +88,7 @@ public struct HTMLRenderer {
         Score <b>\(report.score.value)</b>/100 · \(report.findings.count) finding(s) · \(report.rules.count) rules · rampart \(escapeMarkup(report.tool.version))</p></div></header>
         \(errors.isEmpty ? "" : "<h2>Inputs that could not be read</h2><ul>\(errors)</ul>")
         <section class="charts">\(barChart(title: "Findings by severity", bars: severityBars))\(barChart(title: "Findings by OWASP API Top 10 (2023)", bars: owaspBars))</section>
+        \(tables)
         <div class="controls"><input id="q" type="search" placeholder="Filter findings…" aria-label="Filter findings">
         <select id="sev" aria-label="Severity"><option value="">all severities</option>\(Severity.descending.map { "<option>\($0.rawValue)</option>" }.joined())</select>
         <select id="owasp" aria-label="OWASP category"><option value="">all categories</option>\(OWASPCategory.allCases.map { "<option>\($0.rawValue)</option>" }.joined())</select>

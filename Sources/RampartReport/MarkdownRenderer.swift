@@ -16,6 +16,12 @@ public struct MarkdownRenderer {
         out += "|" + String(repeating: "---:|", count: Severity.allCases.count) + "\n"
         out += "| " + Severity.descending.map { "\(report.countsBySeverity[$0] ?? 0)" }.joined(separator: " | ") + " |\n\n"
         for subject in report.subjects where subject.error != nil { out += "- :x: \(cell(subject.error!))\n" }
+        for table in report.tables {
+            out += "### \(table.title)\n\n| " + table.columns.map(cell).joined(separator: " | ") + " |\n|" + String(repeating: "---|", count: table.columns.count) + "\n"
+            for row in table.rows.prefix(Self.maxRows) { out += "| " + row.map(cell).joined(separator: " | ") + " |\n" }
+            if table.rows.count > Self.maxRows { out += "\n…and \(table.rows.count - Self.maxRows) more rows.\n" }
+            out += "\n"
+        }
         guard !report.findings.isEmpty else { return out + "No findings.\n" }
         out += "| Severity | Rule | Where | Finding |\n|---|---|---|---|\n"
         for finding in report.findings.prefix(Self.maxRows) {

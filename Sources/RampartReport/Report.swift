@@ -25,6 +25,19 @@ public struct Report: Sendable {
         }
     }
 
+    /// A table a command adds beside its findings (`discover`'s inventory of endpoints).
+    public struct Table: Sendable {
+        public var title: String
+        public var columns: [String]
+        public var rows: [[String]]
+
+        public init(title: String, columns: [String], rows: [[String]]) {
+            self.title = title
+            self.columns = columns
+            self.rows = rows
+        }
+    }
+
     public var tool: Tool
     /// `audit`, `scan`, `rate`…
     public var command: String
@@ -34,11 +47,12 @@ public struct Report: Sendable {
     /// The rules that ran (SARIF's rule table, JUnit's test cases).
     public var rules: [RuleMetadata]
     public var subjects: [Subject]
+    public var tables: [Table]
 
     /// - Parameter score: the score to report when the command grades by its own rule (`rate`'s portfolio);
     ///   by default the shared model's score of the findings.
     public init(tool: Tool, command: String, target: String, findings: [Finding], rules: [RuleMetadata], subjects: [Subject] = [],
-                score: Score? = nil) {
+                score: Score? = nil, tables: [Table] = []) {
         self.tool = tool
         self.command = command
         self.target = target
@@ -46,6 +60,7 @@ public struct Report: Sendable {
         self.score = score ?? ScoreModel.score(findings)
         self.rules = rules
         self.subjects = subjects
+        self.tables = tables
     }
 
     public var countsBySeverity: [Severity: Int] { Dictionary(grouping: findings, by: \.severity).mapValues(\.count) }

@@ -1,3 +1,4 @@
+import Foundation
 import RampartCore
 
 /// Human output: findings grouped by severity, one line each with `file:line` and rule id, then the score.
@@ -22,6 +23,7 @@ public struct TextRenderer {
         for subject in report.subjects where subject.error != nil {
             out += paint("  error ", "1;31") + subject.error! + "\n"
         }
+        for table in report.tables { out += "\n" + paint(table.title, "1") + "\n" + aligned(table) }
         let groups = Dictionary(grouping: report.findings, by: \.severity)
         for severity in Severity.descending {
             guard let findings = groups[severity] else { continue }
@@ -44,5 +46,15 @@ public struct TextRenderer {
         out += "\n" + paint("Score \(report.score.value)/100, grade \(report.score.grade.rawValue)", "1")
         out += counts.isEmpty ? "\n" : " · " + counts.joined(separator: ", ") + "\n"
         return out
+    }
+
+    /// Columns padded to their widest cell.
+    private func aligned(_ table: Report.Table) -> String {
+        let widths = table.columns.indices.map { column in ([table.columns] + table.rows).map { $0.indices.contains(column) ? $0[column].count : 0 }.max() ?? 0 }
+        func line(_ cells: [String]) -> String {
+            "  " + cells.enumerated().map { $0.element.padding(toLength: widths[$0.offset], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                .replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression) + "\n"
+        }
+        return paint(line(table.columns), "2") + table.rows.map(line).joined()
     }
 }
