@@ -104,13 +104,17 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
+        // zlib, for gzip-compressed traffic files.
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // Traffic inventory: HAR, access logs and gateway records in; endpoint templates, sensitive data, spec diff, a drafted spec out.
+        .target(name: "RampartDiscover", dependencies: ["RampartCore", "RampartSpec", "CZlib"]),
         // Renderers shared by every command.
         .target(name: "RampartReport", dependencies: ["RampartCore"]),
         // The CLI: parses arguments, wires modules, nothing else.
         .executableTarget(
             name: "rampart",
             dependencies: [
-                "RampartCore", "RampartSpec", "RampartReport", "RampartRate", "RampartHTTP", "RampartScan", "RampartLab", "RampartGateway",
+                "RampartCore", "RampartSpec", "RampartReport", "RampartRate", "RampartHTTP", "RampartScan", "RampartLab", "RampartGateway", "RampartDiscover",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -153,6 +157,7 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        .testTarget(name: "RampartDiscoverTests", dependencies: ["RampartDiscover", "RampartSpec", "RampartCore"]),
         .testTarget(name: "RampartReportTests", dependencies: ["RampartReport", "RampartSpec"], exclude: ["Fixtures"]),
         .testTarget(
             name: "RampartCLITests",

@@ -49,7 +49,7 @@ struct Rampart: AsyncParsableCommand {
         2 usage or input error · 3 internal failure.
         """,
         version: version,
-        subcommands: [AuditCommand.self, ScanCommand.self, RateCommand.self, RulesCommand.self, LabCommand.self, GatewayCommand.self, DemoCommand.self])
+        subcommands: [AuditCommand.self, ScanCommand.self, RateCommand.self, DiscoverCommand.self, RulesCommand.self, LabCommand.self, GatewayCommand.self, DemoCommand.self])
 }
 
 /// A failure with its exit code and a one-line message for stderr.
