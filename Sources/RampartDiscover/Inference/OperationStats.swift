@@ -10,8 +10,12 @@ public enum AuthScheme: String, CaseIterable, Codable, Sendable, Comparable {
     static let apiKeyParameters: Set<String> = ["api_key", "apikey", "api-key", "key", "access_token", "token", "auth"]
     static let sessionCookies = ["session", "sid", "jsessionid", "phpsessid", "connect.sid", "auth", "token", "jwt"]
 
+    static func isAPIKeyParameter(_ name: String) -> Bool {
+        apiKeyParameters.contains(name) || (name.utf8.contains { $0 >= 65 && $0 <= 90 } && apiKeyParameters.contains(name.lowercased()))
+    }
+
     static func of(_ record: TrafficRecord) -> AuthScheme {
-        if record.query.contains(where: { apiKeyParameters.contains($0.name.lowercased()) }) { return .apiKey }
+        if record.query.contains(where: { isAPIKeyParameter($0.name) }) { return .apiKey }
         guard let headers = record.requestHeaders else { return record.identity == nil ? .unknown : .basic }
         if let authorization = headers.first(where: { $0.name == "authorization" })?.value.lowercased() {
             if authorization.hasPrefix("bearer ") { return .bearer }
@@ -45,10 +49,12 @@ public struct SensitiveSighting: Hashable, Codable, Sendable, Comparable {
 struct ParameterStats {
     var count = 0
     var types = SchemaBuilder()
+    /// Types are inferred from the first values; a million more of the same would only cost time.
+    static let typedSamples = 1_000
 
     mutating func add(_ value: String) {
         count += 1
-        types.add(Self.typed(value))
+        if count <= Self.typedSamples { types.add(Self.typed(value)) }
     }
 
     /// A query string has no types: `42` is taken as an integer, `true` as a boolean.

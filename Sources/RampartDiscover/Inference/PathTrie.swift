@@ -39,8 +39,8 @@ final class PathTrie {
     func add(_ record: TrafficRecord) {
         var node = root
         node.count += 1
-        for raw in record.path.split(separator: "/", omittingEmptySubsequences: true) {
-            let segment = Substring(TrafficRecord.percentDecoded(raw))
+        for raw in record.path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true) {
+            let segment = TrafficRecord.percentDecoded(Substring(raw))[...]
             if let kind = SegmentKind.classify(segment) {
                 node = child(parameterOf: node, kind: kind)
             } else if let existing = node.literals[String(segment)] {

@@ -30,7 +30,8 @@ final class SchemaBuilder {
             types.insert("boolean")
         case let number as NSNumber:
             let double = number.doubleValue
-            types.insert(double.rounded() == double && abs(double) < 9e15 && !"\(number)".contains(".") ? "integer" : "number")
+            let objCType = String(cString: number.objCType)
+            types.insert(objCType == "d" || objCType == "f" ? "number" : "integer")
             minimum = min(minimum ?? double, double)
             maximum = max(maximum ?? double, double)
         case let string as String:

@@ -5,7 +5,10 @@ enum SegmentKind: String, Hashable, Sendable, CaseIterable {
 
     /// The kind of a segment that is surely a value, or nil for one that may be a fixed word.
     static func classify(_ segment: Substring) -> SegmentKind? {
-        let bytes = Array(segment.utf8)
+        segment.utf8.withContiguousStorageIfAvailable(classify) ?? Array(segment.utf8).withUnsafeBufferPointer(classify)
+    }
+
+    private static func classify(_ bytes: UnsafeBufferPointer<UInt8>) -> SegmentKind? {
         guard !bytes.isEmpty else { return nil }
         if isVersion(bytes) { return nil }
         if bytes.allSatisfy(isDigit) { return .integer }
@@ -21,8 +24,8 @@ enum SegmentKind: String, Hashable, Sendable, CaseIterable {
     }
 
     /// `v1`, `v2.1`, `V3`: versions are part of the route, never a value.
-    static func isVersion(_ bytes: [UInt8]) -> Bool {
-        guard bytes.count >= 2, bytes[0] == UInt8(ascii: "v") || bytes[0] == UInt8(ascii: "V"), isDigit(bytes[1]) else { return false }
+    static func isVersion(_ bytes: some Collection<UInt8>) -> Bool {
+        guard bytes.count >= 2, let first = bytes.first, first == UInt8(ascii: "v") || first == UInt8(ascii: "V"), isDigit(bytes.dropFirst().first!) else { return false }
         return bytes.dropFirst().allSatisfy { isDigit($0) || $0 == UInt8(ascii: ".") }
     }
 
@@ -54,7 +57,7 @@ enum SegmentKind: String, Hashable, Sendable, CaseIterable {
         isDigit(byte) || (UInt8(ascii: "a")...UInt8(ascii: "f")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "F")).contains(byte)
     }
 
-    private static func isUUID(_ bytes: [UInt8]) -> Bool {
+    private static func isUUID(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard bytes.count == 36 else { return false }
         for (index, byte) in bytes.enumerated() {
             if [8, 13, 18, 23].contains(index) { guard byte == UInt8(ascii: "-") else { return false } } else if !isHex(byte) { return false }
@@ -62,14 +65,14 @@ enum SegmentKind: String, Hashable, Sendable, CaseIterable {
         return true
     }
 
-    private static func isDate(_ bytes: [UInt8]) -> Bool {
+    private static func isDate(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard bytes.count == 10, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
-              let month = Int(decimal: bytes[5..<7]), let day = Int(decimal: bytes[8..<10]), Int(decimal: bytes[0..<4]) != nil else { return false }
+              let month = Int(decimal: ArraySlice(bytes[5..<7])), let day = Int(decimal: ArraySlice(bytes[8..<10])), Int(decimal: ArraySlice(bytes[0..<4])) != nil else { return false }
         return (1...12).contains(month) && (1...31).contains(day)
     }
 
     /// Opaque tokens (base64, base64url, random ids): long, from the base64 alphabet, letters and several digits mixed.
-    private static func isToken(_ bytes: [UInt8], digits: Int) -> Bool {
+    private static func isToken(_ bytes: UnsafeBufferPointer<UInt8>, digits: Int) -> Bool {
         guard bytes.count >= 16, digits >= 2 else { return false }
         let alphabet = bytes.allSatisfy { byte in
             isDigit(byte) || (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)

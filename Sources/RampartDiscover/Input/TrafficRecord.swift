@@ -42,12 +42,12 @@ public struct TrafficRecord: Sendable {
 
     /// Splits `/a/b?x=1&y` into the path and its decoded query parameters.
     static func splitTarget(_ target: Substring) -> (path: String, query: [(name: String, value: String)]) {
-        guard let mark = target.firstIndex(of: "?") else { return (String(target), []) }
+        guard let mark = target.utf8.firstIndex(of: UInt8(ascii: "?")) else { return (String(target), []) }
         var query: [(name: String, value: String)] = []
-        for pair in target[target.index(after: mark)...].split(separator: "&", omittingEmptySubsequences: true) {
-            let equals = pair.firstIndex(of: "=")
-            let name = percentDecoded(equals.map { pair[..<$0] } ?? pair)
-            let value = equals.map { percentDecoded(pair[pair.index(after: $0)...]) } ?? ""
+        for pair in target.utf8[target.utf8.index(after: mark)...].split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
+            let equals = pair.firstIndex(of: UInt8(ascii: "="))
+            let name = percentDecoded(Substring(equals.map { pair[..<$0] } ?? pair))
+            let value = equals.map { percentDecoded(Substring(pair[pair.index(after: $0)...])) } ?? ""
             if !name.isEmpty { query.append((name, value)) }
         }
         return (String(target[..<mark]), query)

@@ -32,19 +32,33 @@ enum SensitiveData {
     /// The kind of a value sent under `name` (a parameter, header or JSON property), if it is sensitive.
     static func classify(name: String, value: String) -> SensitiveKind? {
         guard !value.isEmpty else { return nil }
-        let key = name.lowercased().filter { $0.isLetter }
-        if ["password", "passwd", "pwd", "pass", "newpassword", "oldpassword", "currentpassword"].contains(key) { return .password }
+        let meaning = NameMeaning.of(name)
+        if meaning == .password { return .password }
         if let kind = classify(value) { return kind }
-        if secretNames.contains(where: key.hasSuffix) && value.count >= 12 && entropy(value) >= 3.0 { return .secret }
+        if meaning == .secret && value.utf8.count >= 12 && entropy(value) >= 3.0 { return .secret }
         return nil
+    }
+
+    /// What a parameter or property name says its value is.
+    enum NameMeaning {
+        case password, secret, other
+
+        static func of(_ name: String) -> NameMeaning {
+            // Most names are short plain words: skip the normalising for the ones that cannot match.
+            guard name.utf8.count >= 3 else { return .other }
+            let key = name.lowercased().filter { $0.isLetter }
+            if ["password", "passwd", "pwd", "pass", "newpassword", "oldpassword", "currentpassword"].contains(key) { return .password }
+            return secretNames.contains(where: key.hasSuffix) ? .secret : .other
+        }
     }
 
     private static let secretNames = ["secret", "token", "apikey", "privatekey", "accesskey", "clientsecret", "credential"]
 
     /// The kind of a value by its shape alone.
     static func classify(_ value: String) -> SensitiveKind? {
+        // Every kind below is at least six characters of digits, letters and a few separators.
+        guard value.utf8.count >= 6, value.utf8.count <= 4096 else { return nil }
         let trimmed = value.trimmingPrefix(" ")
-        guard trimmed.count >= 6, trimmed.count <= 4096 else { return nil }
         if isJWT(trimmed) { return .jwt }
         if apiKeyPrefixes.contains(where: { trimmed.hasPrefix($0) }) && trimmed.count >= 20 && !trimmed.contains(" ") { return .apiKey }
         if isCardNumber(trimmed) { return .cardNumber }
