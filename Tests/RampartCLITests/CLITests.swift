@@ -21,6 +21,10 @@ struct CLI {
     /// Runs the binary on a thread of its own: blocking a concurrency-pool thread (there are two on
     /// this machine) while a child runs would starve every server living in this test process.
     static func detached(_ arguments: String..., in directory: String? = nil) async throws -> Result {
+        try await detached(arguments, in: directory)
+    }
+
+    static func detached(_ arguments: [String], in directory: String? = nil) async throws -> Result {
         try await withCheckedThrowingContinuation { continuation in
             Thread {
                 do { continuation.resume(returning: try run(arguments, in: directory)) } catch { continuation.resume(throwing: error) }
