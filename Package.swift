@@ -90,7 +90,7 @@ let package = Package(
         .target(
             name: "RampartGateway",
             dependencies: [
-                "RampartCore", "RampartSpec",
+                "RampartCore", "RampartSpec", "RampartDiscover",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -16,6 +16,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         case idle
         /// A token is being verified; the body parts received meanwhile.
         case authenticating([HTTPClientRequestPart])
+        /// The JSON body is being read whole, to be checked against the route's API description before it goes on.
+        case validating(head: HTTPClientRequestPart, body: ByteBuffer, upstream: GatewayConfiguration.Upstream)
         /// Waiting for an upstream connection; the parts received meanwhile.
         case connecting([HTTPClientRequestPart])
         case forwarding(UpstreamConnection)
@@ -42,6 +44,18 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     private var bytesOut = 0
     /// True while this handler is inside `channelRead`: the read-complete flush will follow.
     private var reading = false
+    /// The documented operation the current request is, when its route enforces an API description.
+    private var contract: (APIContract, APIContract.Operation)?
+    /// What the API description check noticed but let through (monitor mode, flagged properties), for the audit line.
+    private var contractNote: String?
+    /// An answer held back until it is complete: to strip undeclared properties, or replace a 5xx that leaks internals.
+    private var heldResponse: (head: HTTPResponseHead, body: ByteBuffer, schema: SchemaValidator?)?
+    /// Held answers larger than this are passed on unchanged (and unchecked).
+    static let maximumHeldResponse = 1 << 20
+    /// The current request is sampled into the traffic log: what it needs, gathered as the exchange goes.
+    private var traffic: (head: HTTPRequestHead, requestBody: [UInt8]?, responseHeaders: HTTPHeaders?, responseBody: [UInt8]?)?
+    /// Sampling without a random source: the share accumulates per request, and a request is recorded each time it reaches one.
+    private var trafficShare = 0.0
     /// Parts of requests the client sent while an earlier one was still being answered (HTTP/1.1 pipelining).
     private var pipelined: [HTTPServerRequestPart] = []
 
@@ -227,6 +241,17 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         bytesOut = 0
         let correlation = nextCorrelationID()
         record = (.now(), head.method.rawValue, String(head.uri.prefix { $0 != "?" }), clientAddress, nil, nil)
+        contract = nil
+        contractNote = nil
+        heldResponse = nil
+        traffic = nil
+        if let recorder = runtime.trafficRecorder {
+            trafficShare += recorder.settings.sampleRate
+            if trafficShare >= 1 {
+                trafficShare -= 1
+                traffic = (head, nil, nil, nil)
+            }
+        }
         if !runtime.configuration.clients.isEmpty, let refusal = runtime.configuration.clients.refusal(clientAddressBytes) {
             return answer(.forbidden, "forbidden", correlation: correlation, keepAlive: false, decision: "deny", reason: refusal)
         }
@@ -290,21 +315,75 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             guard let upstream = runtime.configuration.upstreams[route.upstream] else {
                 return answer(.badGateway, "bad gateway", correlation: correlation, keepAlive: false, decision: "error")
             }
+            if let contract = runtime.contracts[route.index], let refusal = check(head, path: path, against: contract) {
+                if contract.mode == .enforce {
+                    return answer(refusal.status, refusal.message, correlation: correlation, keepAlive: head.isKeepAlive, extra: refusal.headers, decision: "reject",
+                                  reason: "openapi: " + refusal.message)
+                }
+                contractNote = "openapi (monitor): " + refusal.message
+            }
             exchange = (route, upstream, correlation, head.isKeepAlive && !draining, responseHeaders, head.headers.first(name: "origin"), principal != nil,
                         head.version == .http1_0 ? .http1_0 : .http1_1)
             let upstreamHead = ForwardedHeaders.upstreamRequest(head, path: path, basePath: upstream.basePath, client: clientAddress,
                                                                 tls: tls, correlation: correlation, principal: principal)
             var waiting: [HTTPClientRequestPart] = []
             if case .authenticating(let parts) = state { waiting = parts }
-            state = .connecting([.head(upstreamHead)] + waiting)
-            readGate.pause()
-            let pool = self.pool ?? runtime.pools.pool(for: context.eventLoop)
-            self.pool = pool
-            pool.acquire(upstream, tls: runtime.upstreamTLS[route.upstream]).hop(to: context.eventLoop).whenComplete { result in
-                switch result {
-                case .success(let connection): self.connected(connection, upstream: upstream)
-                case .failure: self.upstreamFailed(GatewayError.unreachable)
+            if let (_, operation) = contract, operation.bodySchema != nil, head.hasBody {
+                // The body is read whole (bounded by limits.max_body) and checked before anything reaches the upstream.
+                var body = context.channel.allocator.buffer(capacity: 0)
+                var ended = false
+                for part in waiting {
+                    switch part {
+                    case .body(.byteBuffer(var bytes)): body.writeBuffer(&bytes)
+                    case .end: ended = true
+                    default: break
+                    }
                 }
+                state = .validating(head: .head(upstreamHead), body: body, upstream: upstream)
+                if ended { finishValidation() } else { readGate.resume() }
+                return
+            }
+            forward([.head(upstreamHead)] + waiting, to: upstream)
+        }
+    }
+
+    /// The route's API description: the request must be a documented operation with valid parameters (the body comes later).
+    private func check(_ head: HTTPRequestHead, path: String, against contract: APIContract) -> (status: HTTPResponseStatus, message: String, headers: [(String, String)])? {
+        switch contract.match(method: head.method.rawValue, path: path) {
+        case .notFound:
+            return (.notFound, "no such operation", [])
+        case .methodNotAllowed(let allowed):
+            return (.methodNotAllowed, "method not allowed", [("Allow", allowed.joined(separator: ", "))])
+        case .operation(let operation, let parameters):
+            self.contract = (contract, operation)
+            return contract.check(operation, pathParameters: parameters, head: head).map { ($0.0, $0.1, []) }
+        }
+    }
+
+    /// The whole body is in: check it, then pass the request on or refuse it.
+    private func finishValidation() {
+        guard case .validating(let head, let body, let upstream) = state, let (contract, operation) = contract, let exchange else { return }
+        if traffic != nil { traffic?.requestBody = Array(body.readableBytesView.prefix(runtime.trafficRecorder?.settings.maxBody ?? 0)) }
+        if let problem = contract.checkBody(operation, body.readableBytesView) {
+            if contract.mode == .enforce {
+                return answer(.badRequest, problem, correlation: exchange.correlation, keepAlive: exchange.keepAlive, decision: "reject", reason: "openapi: " + problem)
+            }
+            contractNote = "openapi (monitor): " + problem
+        }
+        forward([head, .body(.byteBuffer(body)), .end(nil)], to: upstream)
+    }
+
+    /// Takes an upstream connection from the pool and sends it the request parts that are ready.
+    private func forward(_ parts: [HTTPClientRequestPart], to upstream: GatewayConfiguration.Upstream) {
+        guard let context, let route = exchange?.route else { return }
+        state = .connecting(parts)
+        readGate.pause()
+        let pool = self.pool ?? runtime.pools.pool(for: context.eventLoop)
+        self.pool = pool
+        pool.acquire(upstream, tls: runtime.upstreamTLS[route.upstream]).hop(to: context.eventLoop).whenComplete { result in
+            switch result {
+            case .success(let connection): self.connected(connection, upstream: upstream)
+            case .failure: self.upstreamFailed(GatewayError.unreachable)
             }
         }
     }
@@ -333,6 +412,19 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         case .authenticating(var parts):
             parts.append(part)
             state = .authenticating(parts)
+        case .validating(let head, var body, let upstream):
+            switch part {
+            case .body(.byteBuffer(var bytes)):
+                guard body.readableBytes + bytes.readableBytes <= runtime.configuration.limits.maxBodyBytes else {
+                    return answer(.payloadTooLarge, "request body too large", correlation: exchange?.correlation ?? nextCorrelationID(), keepAlive: false, decision: "reject")
+                }
+                body.writeBuffer(&bytes)
+                state = .validating(head: head, body: body, upstream: upstream)
+            case .end:
+                finishValidation()
+            default:
+                break
+            }
         case .forwarding(let connection):
             connection.channel.write(part, promise: nil)
             if !connection.channel.isWritable { readGate.pause() }
@@ -358,11 +450,48 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             CORS.apply(exchange.route.cors, origin: exchange.origin, to: &response.headers)
             // An answer for an authenticated caller must not be kept by shared caches unless the upstream says how.
             if exchange.authenticated && !response.headers.contains(name: "cache-control") { response.headers.add(name: "Cache-Control", value: "no-store") }
+            if traffic != nil { traffic?.responseHeaders = response.headers }
+            if let (contract, operation) = contract, contract.mode == .enforce || contract.responsePolicy == .flag {
+                let json = APIContract.isJSON(APIContract.mediaType(response.headers.first(name: "content-type") ?? ""))
+                let schema = json && contract.responsePolicy != .off ? contract.responseSchema(operation, status: responseStatus) : nil
+                // A 5xx is held (in enforce mode) to see whether it leaks internals; a JSON answer with a schema, to check its properties.
+                if schema != nil || (responseStatus >= 500 && contract.mode == .enforce) {
+                    heldResponse = (response, context.channel.allocator.buffer(capacity: 0), schema)
+                    return
+                }
+            }
             context.write(wrapOutboundOut(.head(response)), promise: nil)
-        case .body(let buffer):
+        case .body(var buffer):
+            if let maximum = runtime.trafficRecorder?.settings.maxBody, var sampled = traffic, (sampled.responseBody?.count ?? 0) + buffer.readableBytes <= maximum {
+                sampled.responseBody = (sampled.responseBody ?? []) + buffer.readableBytesView
+                traffic = sampled
+            }
+            if var held = heldResponse {
+                guard held.body.readableBytes + buffer.readableBytes <= Self.maximumHeldResponse else {
+                    // Too large to hold: passed on as it is.
+                    heldResponse = nil
+                    contractNote = "openapi: answer too large to check"
+                    context.write(wrapOutboundOut(.head(held.head)), promise: nil)
+                    bytesOut += held.body.readableBytes
+                    context.write(wrapOutboundOut(.body(.byteBuffer(held.body))), promise: nil)
+                    bytesOut += buffer.readableBytes
+                    context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+                    return
+                }
+                held.body.writeBuffer(&buffer)
+                heldResponse = held
+                return
+            }
             bytesOut += buffer.readableBytes
             context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         case .end(let trailers):
+            if let held = heldResponse {
+                heldResponse = nil
+                let (head, body) = checkedAnswer(held, correlation: exchange.correlation)
+                bytesOut += body.readableBytes
+                context.write(wrapOutboundOut(.head(head)), promise: nil)
+                if body.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+            }
             let keepAlive = exchange.keepAlive && requestComplete
             if requestComplete, let pool {
                 pool.release(exchange.upstream, connection)
@@ -381,6 +510,30 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
                 written.whenComplete { _ in context.close(promise: nil) }
             }
         }
+    }
+
+    /// A held answer, checked: a 5xx that shows internals becomes a generic error; undeclared properties are removed or noted.
+    private func checkedAnswer(_ held: (head: HTTPResponseHead, body: ByteBuffer, schema: SchemaValidator?), correlation: String) -> (HTTPResponseHead, ByteBuffer) {
+        guard let context, let (contract, _) = contract else { return (held.head, held.body) }
+        var head = held.head
+        var body = held.body
+        if responseStatus >= 500 && StackTraceDetector.looksLikeInternals(String(buffer: body)) {
+            body = context.channel.allocator.buffer(string: #"{"error":"internal error","correlation_id":"\#(correlation)"}"#)
+            head.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
+            contractNote = "openapi: a \(responseStatus) answer showing internals was replaced"
+        } else if let schema = held.schema, var value = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView), options: [.fragmentsAllowed]) {
+            let strip = contract.responsePolicy == .strip
+            let found = ResponseFilter.filter(&value, schema: schema, strip: strip)
+            if found.count > 0 {
+                contractNote = "openapi: \(found.count) undeclared response propert\(found.count == 1 ? "y" : "ies") \(strip ? "removed" : "seen"), first \(found.first ?? "")"
+                if strip, let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .withoutEscapingSlashes]) {
+                    body = context.channel.allocator.buffer(bytes: data)
+                }
+            }
+        }
+        head.headers.remove(name: "transfer-encoding")
+        head.headers.replaceOrAdd(name: "Content-Length", value: String(body.readableBytes))
+        return (head, body)
     }
 
     func upstreamReadComplete() {
@@ -454,6 +607,13 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     private func audit(_ decision: String, status: Int, reason: String?, correlation: String) {
         guard let record else { return }
         self.record = nil
+        let reason = reason ?? contractNote
+        if let traffic, let recorder = runtime.trafficRecorder {
+            self.traffic = nil
+            recorder.record(TrafficRecorder.Exchange(client: record.client, identity: record.identity, request: traffic.head, path: record.path, status: status,
+                                                     responseHeaders: traffic.responseHeaders, requestBody: traffic.requestBody,
+                                                     responseBody: traffic.responseBody, correlation: correlation))
+        }
         let latency = Double((NIODeadline.now() - record.started).nanoseconds) / 1e6
         runtime.metrics.observe(decision: decision, status: status, seconds: latency / 1000)
         guard let log = runtime.auditLog else { return }
@@ -466,6 +626,11 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         requestCount &+= 1
         return correlationPrefix + "-" + String(requestCount, radix: 16)
     }
+}
+
+extension HTTPRequestHead {
+    /// Whether a body follows the head (a length above zero, or chunks).
+    var hasBody: Bool { headers.first(name: "content-length").map { $0 != "0" } ?? headers.contains(name: "transfer-encoding") }
 }
 
 extension HTTPServerRequestPart {

@@ -11,6 +11,7 @@ public struct GatewayConfiguration: Sendable {
     public var authenticators: [String: Authenticator] = [:]
     public var routes: [Route] = []
     public var auditLog: String?
+    public var trafficLog: TrafficLogSettings?
     /// Client addresses allowed and denied on every listener.
     public var clients = ClientFilter()
     /// Event-loop threads; by default one per core.
@@ -110,6 +111,33 @@ public struct GatewayConfiguration: Sendable {
         public var removeHeaders: [String]
         /// Client addresses allowed and denied on this route.
         public var clients = ClientFilter()
+        /// The API description the route's traffic must follow.
+        public var openAPI: OpenAPISettings?
+        /// The route's place in the configuration (what the runtime keys its compiled contract by).
+        public var index = 0
+    }
+
+    /// `openapi:` on a route (docs/gateway.md, "OpenAPI enforcement").
+    public struct OpenAPISettings: Sendable {
+        public var spec: String
+        /// `enforce` refuses what the spec does not allow; `monitor` only logs it.
+        public var monitorOnly = false
+        /// `strip`, `flag` or `off`: what happens to response properties the spec does not declare.
+        public var responses = "strip"
+        /// Refuse query parameters the operation does not declare.
+        public var rejectUnknownQuery = true
+        /// The path the spec's paths are under at this gateway (default: the path of its first server URL).
+        public var basePath: String?
+    }
+
+    /// `traffic_log:`: sampled JSON-lines records of requests and answers, for `rampart discover`.
+    public struct TrafficLogSettings: Sendable {
+        public var path: String
+        /// The share of requests recorded, 0 to 1.
+        public var sampleRate = 1.0
+        /// Whether bodies (JSON only, redacted, at most `maxBody` bytes) are recorded.
+        public var bodies = true
+        public var maxBody = 16 * 1024
     }
 
     public struct Authorization: Sendable {
@@ -148,7 +176,7 @@ public struct GatewayConfiguration: Sendable {
         for (key, cursor) in root.entries where key != "gateway" { throw cursor.error("unknown section '\(key)' (expected: gateway)") }
         guard let gateway = root["gateway"], gateway.node.isObject else { throw (root["gateway"] ?? root).error("missing 'gateway:' mapping") }
         var configuration = GatewayConfiguration()
-        let known = ["listeners", "admin", "limits", "upstreams", "authenticators", "routes", "audit_log", "threads", "clients"]
+        let known = ["listeners", "admin", "limits", "upstreams", "authenticators", "routes", "audit_log", "traffic_log", "threads", "clients"]
         for (key, cursor) in gateway.entries where !known.contains(key) {
             throw cursor.error("unknown key 'gateway.\(key)' (expected: \(known.joined(separator: ", ")))")
         }
@@ -160,12 +188,17 @@ public struct GatewayConfiguration: Sendable {
         guard !configuration.upstreams.isEmpty else { throw (gateway["upstreams"] ?? gateway).error("'gateway.upstreams' must name at least one upstream") }
         for (name, cursor) in gateway["authenticators"]?.entries ?? [] { configuration.authenticators[name] = try authenticator(cursor) }
         guard let routes = gateway["routes"], !routes.items.isEmpty else { throw (gateway["routes"] ?? gateway).error("'gateway.routes' must list at least one route") }
-        for item in routes.items { configuration.routes.append(try route(item, configuration)) }
+        for item in routes.items {
+            var route = try route(item, configuration)
+            route.index = configuration.routes.count
+            configuration.routes.append(route)
+        }
         let certificateAuthenticators = configuration.authenticators.filter { if case .mutualTLS = $0.value { true } else { false } }.keys
         if let name = certificateAuthenticators.sorted().first, !configuration.listeners.contains(where: { $0.tls?.clientCA != nil }) {
             throw gateway["authenticators"]![name]!.error("the mtls authenticator '\(name)' needs a listener with 'tls.client_ca' (the CA bundle client certificates are verified against)")
         }
         if let log = gateway["audit_log"] { configuration.auditLog = try string(log, "'audit_log'") }
+        if let traffic = gateway["traffic_log"] { configuration.trafficLog = try trafficLog(traffic) }
         if let clients = gateway["clients"] { configuration.clients = try clientFilter(clients) }
         if let threads = gateway["threads"] { configuration.threads = Int(try number(threads, "'threads'", minimum: 1)) }
         return configuration
@@ -341,7 +374,7 @@ public struct GatewayConfiguration: Sendable {
 
     static func route(_ cursor: Cursor, _ configuration: GatewayConfiguration) throws(SpecError) -> Route {
         try checkKeys(cursor, ["name", "path", "host", "methods", "case_sensitive", "upstream", "authenticate", "authorize", "rate_limits", "cors", "headers",
-                               "clients"], in: "a route")
+                               "clients", "openapi"], in: "a route")
         let path = try cursor.requiredString("path")
         let caseSensitive = cursor["case_sensitive"]?.node.bool ?? false
         guard let pattern = PathPattern(path, caseSensitive: caseSensitive) else {
@@ -407,6 +440,49 @@ public struct GatewayConfiguration: Sendable {
             if let remove = headers["remove"] { route.removeHeaders = try strings(remove, "'remove'") }
         }
         if let clients = cursor["clients"] { route.clients = try clientFilter(clients) }
+        if let openAPI = cursor["openapi"] { route.openAPI = try openAPISettings(openAPI) }
         return route
+    }
+
+    static func openAPISettings(_ cursor: Cursor) throws(SpecError) -> OpenAPISettings {
+        if let spec = cursor.node.string { return OpenAPISettings(spec: spec) }
+        try checkKeys(cursor, ["spec", "mode", "responses", "unknown_query", "base_path"], in: "'openapi'")
+        var settings = OpenAPISettings(spec: try cursor.requiredString("spec"))
+        if let mode = cursor["mode"] {
+            let value = try string(mode, "'mode'")
+            guard ["enforce", "monitor"].contains(value) else { throw mode.error("'mode' must be enforce or monitor") }
+            settings.monitorOnly = value == "monitor"
+        }
+        settings.responses = settings.monitorOnly ? "flag" : "strip"
+        if let responses = cursor["responses"] {
+            let value = try string(responses, "'responses'")
+            guard ["strip", "flag", "off"].contains(value) else { throw responses.error("'responses' must be strip, flag or off") }
+            guard !(settings.monitorOnly && value == "strip") else { throw responses.error("monitor mode changes no answer: use 'responses: flag' (or mode: enforce)") }
+            settings.responses = value
+        }
+        if let unknown = cursor["unknown_query"] {
+            let value = try string(unknown, "'unknown_query'")
+            guard ["reject", "allow"].contains(value) else { throw unknown.error("'unknown_query' must be reject or allow") }
+            settings.rejectUnknownQuery = value == "reject"
+        }
+        if let base = cursor["base_path"] {
+            let value = try string(base, "'base_path'")
+            guard value.hasPrefix("/") else { throw base.error("'base_path' must start with /") }
+            settings.basePath = value.hasSuffix("/") ? String(value.dropLast()) : value
+        }
+        return settings
+    }
+
+    static func trafficLog(_ cursor: Cursor) throws(SpecError) -> TrafficLogSettings {
+        if let path = cursor.node.string { return TrafficLogSettings(path: path) }
+        try checkKeys(cursor, ["path", "sample_rate", "bodies", "max_body"], in: "'traffic_log'")
+        var settings = TrafficLogSettings(path: try cursor.requiredString("path"))
+        if let rate = cursor["sample_rate"] {
+            settings.sampleRate = try number(rate, "'sample_rate'")
+            guard settings.sampleRate <= 1 else { throw rate.error("'sample_rate' is a share of requests, from 0 to 1") }
+        }
+        settings.bodies = cursor["bodies"]?.node.bool ?? true
+        if let size = cursor["max_body"] { settings.maxBody = Int(try number(size, "'max_body'")) }
+        return settings
     }
 }

@@ -28,12 +28,16 @@ public final class GatewayServer: Sendable {
     public enum StartError: Error, CustomStringConvertible {
         case tls(String, any Error)
         case auditLog(String, any Error)
+        case contract(String, any Error)
+        case trafficLog(String, any Error)
         case listenersChanged
 
         public var description: String {
             switch self {
             case .tls(let file, let error): "\(file): cannot load the TLS certificate, key or CA bundle (\(error))"
             case .auditLog(let file, let error): "\(file): cannot open the audit log (\(error))"
+            case .contract(let file, let error): "\(file): cannot enforce this API description: \(error)"
+            case .trafficLog(let file, let error): "\(file): cannot open the traffic log (\(error))"
             case .listenersChanged: "listeners, admin and threads cannot change on reload (restart the gateway for that)"
             }
         }
@@ -119,6 +123,7 @@ public final class GatewayServer: Sendable {
         await connections.drain(timeout: drainTimeout)
         current.value.pools.closeAll()
         current.value.auditLog?.flush()
+        current.value.trafficRecorder?.flush()
     }
 
     /// Client connections open now.
@@ -137,6 +142,9 @@ struct GatewayRuntime: Sendable {
     let listenerTLS: [NIOSSLContext?]
     /// Per upstream name: the TLS context for https upstreams.
     let upstreamTLS: [String: NIOSSLContext]
+    /// Per route index: the API description it enforces.
+    let contracts: [Int: APIContract]
+    let trafficRecorder: TrafficRecorder?
 
     /// Builds a runtime; `previous` lends what must survive a reload (metrics, pools, rate-limit state, an unchanged audit log).
     /// With `checkOnly`, the audit log is only checked to be writable, not opened (a check creates no file).
@@ -186,9 +194,29 @@ struct GatewayRuntime: Sendable {
                 throw GatewayServer.StartError.tls(upstream.caFile ?? "upstream '\(name)'", error)
             }
         }
+        var contracts: [Int: APIContract] = [:]
+        for route in configuration.routes {
+            guard let settings = route.openAPI else { continue }
+            do {
+                contracts[route.index] = try APIContract(path: path(settings.spec), displayName: settings.spec, mode: settings.monitorOnly ? .monitor : .enforce,
+                                                         responses: APIContract.ResponsePolicy(rawValue: settings.responses) ?? .strip,
+                                                         rejectUnknownQuery: settings.rejectUnknownQuery, basePath: settings.basePath)
+            } catch {
+                throw GatewayServer.StartError.contract(settings.spec, error)
+            }
+        }
+        var trafficRecorder: TrafficRecorder?
+        if let settings = configuration.trafficLog, !checkOnly {
+            if let previousRecorder = previous?.trafficRecorder, previousRecorder.path == path(settings.path), previousRecorder.settings.sampleRate == settings.sampleRate,
+               previousRecorder.settings.bodies == settings.bodies, previousRecorder.settings.maxBody == settings.maxBody {
+                trafficRecorder = previousRecorder
+            } else {
+                do { trafficRecorder = try TrafficRecorder(settings: settings, path: path(settings.path)) } catch { throw GatewayServer.StartError.trafficLog(settings.path, error) }
+            }
+        }
         return GatewayRuntime(configuration: configuration, router: Router(routes: configuration.routes), pools: previous?.pools ?? UpstreamPools(),
                               gatekeeper: gatekeeper, auditLog: auditLog, metrics: previous?.metrics ?? GatewayMetrics(), listenerTLS: listenerTLS,
-                              upstreamTLS: upstreamTLS)
+                              upstreamTLS: upstreamTLS, contracts: contracts, trafficRecorder: trafficRecorder)
     }
 }
 

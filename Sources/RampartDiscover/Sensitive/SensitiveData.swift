@@ -145,3 +145,11 @@ enum SensitiveData {
         }
     }
 }
+
+/// The classifier, for other modules that must redact what they write (the gateway's traffic records).
+public enum SensitiveValues {
+    /// Whether a value sent under `name` is a credential or sensitive personal data.
+    public static func isSensitive(name: String, value: String) -> Bool {
+        SensitiveData.classify(name: name, value: value) != nil
+    }
+}
