@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import NIOHTTP1
 import NIOSSL
 import NIOTLS
+import RampartDiscover
 
 /// One client connection: checks and routes each request, passes it to an upstream connection from the
 /// loop's pool, and streams the answer back. Request bodies are passed on as they arrive, with reads held
@@ -54,6 +55,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     static let maximumHeldResponse = 1 << 20
     /// The current request is sampled into the traffic log: what it needs, gathered as the exchange goes.
     private var traffic: (head: HTTPRequestHead, requestBody: [UInt8]?, responseHeaders: HTTPHeaders?, responseBody: [UInt8]?)?
+    /// What the anomaly detectors learn about the current request beyond the audit record.
+    private var detection: (operation: String?, objectIDs: [String], username: String?, isLogin: Bool, pageSize: Int?) = (nil, [], nil, false, nil)
     /// Sampling without a random source: the share accumulates per request, and a request is recorded each time it reaches one.
     private var trafficShare = 0.0
     /// Parts of requests the client sent while an earlier one was still being answered (HTTP/1.1 pipelining).
@@ -245,6 +248,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         contractNote = nil
         heldResponse = nil
         traffic = nil
+        detection = (nil, [], nil, false, nil)
         if let recorder = runtime.trafficRecorder {
             trafficShare += recorder.settings.sampleRate
             if trafficShare >= 1 {
@@ -254,6 +258,9 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         }
         if !runtime.configuration.clients.isEmpty, let refusal = runtime.configuration.clients.refusal(clientAddressBytes) {
             return answer(.forbidden, "forbidden", correlation: correlation, keepAlive: false, decision: "deny", reason: refusal)
+        }
+        if let alerts = runtime.alerts, !alerts.blocklist.isEmpty, alerts.blocklist.blocked("client " + clientAddress) != nil {
+            return answer(.forbidden, "forbidden", correlation: correlation, keepAlive: false, decision: "deny", reason: "blocked after an anomaly alert")
         }
         let limits = runtime.configuration.limits
         if let rejection = RequestGuard.check(head, limits: limits) {
@@ -272,6 +279,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             answer(.methodNotAllowed, "method not allowed", correlation: correlation, keepAlive: head.isKeepAlive, extra: [("Allow", allowed.joined(separator: ", "))],
                    decision: "reject")
         case .route(let route, let parameters):
+            if runtime.alerts != nil { noteOperation(head, path: path, route: route, parameters: parameters) }
             if !route.clients.isEmpty, let refusal = route.clients.refusal(clientAddressBytes) {
                 record?.route = route.name
                 return answer(.forbidden, "forbidden", correlation: correlation, keepAlive: head.isKeepAlive, decision: "deny", reason: refusal)
@@ -315,6 +323,10 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             guard let upstream = runtime.configuration.upstreams[route.upstream] else {
                 return answer(.badGateway, "bad gateway", correlation: correlation, keepAlive: false, decision: "error")
             }
+            if let alerts = runtime.alerts, let principal, !alerts.blocklist.isEmpty,
+               alerts.blocklist.blocked("identity \(principal.authenticator):\(principal.subject)") != nil {
+                return answer(.forbidden, "forbidden", correlation: correlation, keepAlive: head.isKeepAlive, decision: "deny", reason: "blocked after an anomaly alert")
+            }
             if let contract = runtime.contracts[route.index], let refusal = check(head, path: path, against: contract) {
                 if contract.mode == .enforce {
                     return answer(refusal.status, refusal.message, correlation: correlation, keepAlive: head.isKeepAlive, extra: refusal.headers, decision: "reject",
@@ -328,7 +340,10 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
                                                                 tls: tls, correlation: correlation, principal: principal)
             var waiting: [HTTPClientRequestPart] = []
             if case .authenticating(let parts) = state { waiting = parts }
-            if let (_, operation) = contract, operation.bodySchema != nil, head.hasBody {
+            let checksBody = contract.map { $0.1.bodySchema != nil } ?? false
+            // A login's username is read from its body for the credential-stuffing detector (small bodies only).
+            let readsUsername = detection.isLogin && (head.headers.first(name: "content-length").flatMap(Int.init) ?? Int.max) <= Self.maximumLoginBody
+            if (checksBody || readsUsername) && head.hasBody {
                 // The body is read whole (bounded by limits.max_body) and checked before anything reaches the upstream.
                 var body = context.channel.allocator.buffer(capacity: 0)
                 var ended = false
@@ -356,15 +371,18 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             return (.methodNotAllowed, "method not allowed", [("Allow", allowed.joined(separator: ", "))])
         case .operation(let operation, let parameters):
             self.contract = (contract, operation)
+            detection.operation = operation.label
+            detection.objectIDs = operation.segments.filter { $0.literal == nil }.compactMap { parameters[$0.name] }
             return contract.check(operation, pathParameters: parameters, head: head).map { ($0.0, $0.1, []) }
         }
     }
 
     /// The whole body is in: check it, then pass the request on or refuse it.
     private func finishValidation() {
-        guard case .validating(let head, let body, let upstream) = state, let (contract, operation) = contract, let exchange else { return }
+        guard case .validating(let head, let body, let upstream) = state, let exchange else { return }
         if traffic != nil { traffic?.requestBody = Array(body.readableBytesView.prefix(runtime.trafficRecorder?.settings.maxBody ?? 0)) }
-        if let problem = contract.checkBody(operation, body.readableBytesView) {
+        if detection.isLogin, detection.username == nil { detection.username = Self.username(inJSON: body) }
+        if let (contract, operation) = contract, let problem = contract.checkBody(operation, body.readableBytesView) {
             if contract.mode == .enforce {
                 return answer(.badRequest, problem, correlation: exchange.correlation, keepAlive: exchange.keepAlive, decision: "reject", reason: "openapi: " + problem)
             }
@@ -603,11 +621,54 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         }
     }
 
+    /// The largest login body read for its username.
+    static let maximumLoginBody = 16 * 1024
+
+    /// How the detectors name this request's operation and objects, before any API description is consulted.
+    private func noteOperation(_ head: HTTPRequestHead, path: String, route: GatewayConfiguration.Route, parameters: [String: String]) {
+        let method = head.method.rawValue
+        if route.pattern.isTemplate {
+            detection.operation = method + " " + route.name
+            detection.objectIDs = route.pattern.parameters.compactMap { parameters[$0] }
+        } else {
+            let skeleton = PathSkeleton.of(path)
+            detection.operation = method + " " + skeleton.template
+            detection.objectIDs = skeleton.values
+        }
+        detection.isLogin = method == "POST" && LoginPaths.matches(path)
+        if let authorization = head.headers.first(name: "authorization"), authorization.lowercased().hasPrefix("basic "),
+           let decoded = Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces)) {
+            detection.username = String(decoding: decoded, as: UTF8.self).split(separator: ":", maxSplits: 1).first.map(String.init)
+        }
+        if let size = APIContract.query(head.uri).first(where: { LoginPaths.pageSizeParameters.contains($0.name.lowercased()) }).flatMap({ Int($0.value) }) {
+            detection.pageSize = size
+        }
+    }
+
+    /// The username a JSON login body names (`username`, `email`, `login` or `user`).
+    static func username(inJSON body: ByteBuffer) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else { return nil }
+        return ["username", "email", "login", "user"].lazy.compactMap { object[$0] as? String }.first
+    }
+
+    /// Hands the finished request to the anomaly detectors, and their alerts to the audit log, metrics, webhook and blocklist.
+    private func detect(_ record: (started: NIODeadline, method: String, path: String, client: String, identity: String?, route: String?), status: Int,
+                        correlation: String) {
+        guard let alerts = runtime.alerts, let operation = detection.operation else { return }
+        let failed = status == 401 || (detection.isLogin && (400..<500).contains(status) && status != 429)
+        let event = RequestEvent(time: Date().timeIntervalSince1970, client: record.client, identity: record.identity, operation: operation,
+                                 objectIDs: detection.objectIDs, status: status, authenticationFailed: failed, username: detection.username,
+                                 pageSize: detection.pageSize)
+        let raised = alerts.detector.observe(event)
+        if !raised.isEmpty { alerts.raise(raised, correlation: correlation, auditLog: runtime.auditLog, metrics: runtime.metrics) }
+    }
+
     /// Counts the current request in the metrics and writes its line to the audit log, if there is one.
     private func audit(_ decision: String, status: Int, reason: String?, correlation: String) {
         guard let record else { return }
         self.record = nil
         let reason = reason ?? contractNote
+        detect(record, status: status, correlation: correlation)
         if let traffic, let recorder = runtime.trafficRecorder {
             self.traffic = nil
             recorder.record(TrafficRecorder.Exchange(client: record.client, identity: record.identity, request: traffic.head, path: record.path, status: status,

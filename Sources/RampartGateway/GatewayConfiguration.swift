@@ -12,6 +12,8 @@ public struct GatewayConfiguration: Sendable {
     public var routes: [Route] = []
     public var auditLog: String?
     public var trafficLog: TrafficLogSettings?
+    /// Anomaly detection (docs/detection.md); nil: off.
+    public var detection: DetectionSettings?
     /// Client addresses allowed and denied on every listener.
     public var clients = ClientFilter()
     /// Event-loop threads; by default one per core.
@@ -176,7 +178,7 @@ public struct GatewayConfiguration: Sendable {
         for (key, cursor) in root.entries where key != "gateway" { throw cursor.error("unknown section '\(key)' (expected: gateway)") }
         guard let gateway = root["gateway"], gateway.node.isObject else { throw (root["gateway"] ?? root).error("missing 'gateway:' mapping") }
         var configuration = GatewayConfiguration()
-        let known = ["listeners", "admin", "limits", "upstreams", "authenticators", "routes", "audit_log", "traffic_log", "threads", "clients"]
+        let known = ["listeners", "admin", "limits", "upstreams", "authenticators", "routes", "audit_log", "traffic_log", "detection", "threads", "clients"]
         for (key, cursor) in gateway.entries where !known.contains(key) {
             throw cursor.error("unknown key 'gateway.\(key)' (expected: \(known.joined(separator: ", ")))")
         }
@@ -199,6 +201,7 @@ public struct GatewayConfiguration: Sendable {
         }
         if let log = gateway["audit_log"] { configuration.auditLog = try string(log, "'audit_log'") }
         if let traffic = gateway["traffic_log"] { configuration.trafficLog = try trafficLog(traffic) }
+        if let detection = gateway["detection"] { configuration.detection = try Self.detection(detection) }
         if let clients = gateway["clients"] { configuration.clients = try clientFilter(clients) }
         if let threads = gateway["threads"] { configuration.threads = Int(try number(threads, "'threads'", minimum: 1)) }
         return configuration

@@ -145,6 +145,8 @@ struct GatewayRuntime: Sendable {
     /// Per route index: the API description it enforces.
     let contracts: [Int: APIContract]
     let trafficRecorder: TrafficRecorder?
+    /// Anomaly detection and what its alerts do; kept across reloads while its settings stay the same (so are its baselines).
+    let alerts: AlertSink?
 
     /// Builds a runtime; `previous` lends what must survive a reload (metrics, pools, rate-limit state, an unchanged audit log).
     /// With `checkOnly`, the audit log is only checked to be writable, not opened (a check creates no file).
@@ -216,7 +218,10 @@ struct GatewayRuntime: Sendable {
         }
         return GatewayRuntime(configuration: configuration, router: Router(routes: configuration.routes), pools: previous?.pools ?? UpstreamPools(),
                               gatekeeper: gatekeeper, auditLog: auditLog, metrics: previous?.metrics ?? GatewayMetrics(), listenerTLS: listenerTLS,
-                              upstreamTLS: upstreamTLS, contracts: contracts, trafficRecorder: trafficRecorder)
+                              upstreamTLS: upstreamTLS, contracts: contracts, trafficRecorder: trafficRecorder,
+                              alerts: configuration.detection.map { settings in
+                                  previous?.alerts.flatMap { $0.detector.settings == settings ? $0 : nil } ?? AlertSink(settings: settings)
+                              })
     }
 }
 

@@ -18,6 +18,7 @@ public final class GatewayMetrics: Sendable {
         var latencyCount = 0
         var latencySum = 0.0
         var connections = 0
+        var alerts: [String: Int] = [:]
     }
     private let state = NIOLockedValueBox(State())
 
@@ -31,6 +32,10 @@ public final class GatewayMetrics: Sendable {
             state.latencyCount += 1
             state.latencySum += seconds
         }
+    }
+
+    func alert(detector: String) {
+        state.withLockedValue { $0.alerts[detector, default: 0] += 1 }
     }
 
     func connections(_ open: Int) {
@@ -53,6 +58,8 @@ public final class GatewayMetrics: Sendable {
         out += "rampart_gateway_request_duration_seconds_sum \(state.latencySum)\nrampart_gateway_request_duration_seconds_count \(state.latencyCount)\n"
         out += "# HELP rampart_gateway_open_connections Client connections open now.\n# TYPE rampart_gateway_open_connections gauge\n"
         out += "rampart_gateway_open_connections \(state.connections)\n"
+        out += "# HELP rampart_gateway_alerts_total Anomaly alerts by detector.\n# TYPE rampart_gateway_alerts_total counter\n"
+        for (detector, count) in state.alerts.sorted(by: { $0.key < $1.key }) { out += "rampart_gateway_alerts_total{detector=\"\(detector)\"} \(count)\n" }
         return out
     }
 }

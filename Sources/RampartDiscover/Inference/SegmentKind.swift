@@ -83,3 +83,21 @@ enum SegmentKind: String, Hashable, Sendable, CaseIterable {
         return alphabet && separators <= 1
     }
 }
+
+/// A path with its value-like segments blanked, for grouping requests by operation without a spec
+/// (`/users/42/orders/7` → `/users/{}/orders/{}` and the values `42`, `7`).
+public enum PathSkeleton {
+    public static func of(_ path: String) -> (template: String, values: [String]) {
+        var template = ""
+        var values: [String] = []
+        for segment in path.split(separator: "/", omittingEmptySubsequences: true) {
+            if SegmentKind.classify(segment) != nil {
+                template += "/{}"
+                values.append(String(segment))
+            } else {
+                template += "/" + segment
+            }
+        }
+        return (template.isEmpty ? "/" : template, values)
+    }
+}

@@ -1,0 +1,229 @@
+import AsyncHTTPClient
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+@testable import RampartGateway
+import RampartSpec
+import RampartTestSupport
+import Testing
+
+/// Replayable traffic: many ordinary users, and in each scenario one attacker. Every attack must be alerted
+/// within its window; ordinary traffic (over 100,000 requests) must raise nothing.
+struct DetectionTests {
+    /// A deterministic generator (SplitMix64), so every run replays the same traffic.
+    struct Random: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static let start = 1_800_000_000.0
+    static let users = 300
+    static let minutes = 60
+
+    /// One hour of ordinary banking traffic: 300 users, each with three accounts, some behind shared addresses.
+    static func ordinaryTraffic(seed: UInt64 = 1) -> [RequestEvent] {
+        var random = Random(state: seed)
+        var events: [RequestEvent] = []
+        for user in 0..<users {
+            let identity = "jwt:user\(user)"
+            let client = "10.0.\(user / 10).\(user % 10 + 1)"   // ten users per address (offices, NAT)
+            let accounts = (0..<3).map { _ in String(Int.random(in: 1_000...900_000, using: &random)) }
+            var time = start + Double.random(in: 0..<20, using: &random)
+            while time < start + Double(minutes * 60) {
+                let roll = Int.random(in: 0..<100, using: &random)
+                let event: RequestEvent
+                switch roll {
+                case 0..<40:
+                    event = RequestEvent(time: time, client: client, identity: identity, operation: "GET /accounts/{id}",
+                                         objectIDs: [accounts.randomElement(using: &random)!], status: Int.random(in: 0..<200, using: &random) == 0 ? 500 : 200)
+                case 40..<55:
+                    event = RequestEvent(time: time, client: client, identity: identity, operation: "GET /accounts", status: 200, pageSize: [10, 20, 50].randomElement(using: &random))
+                case 55..<70:
+                    event = RequestEvent(time: time, client: client, identity: identity, operation: "GET /profile", status: 200)
+                case 70..<80:
+                    let failed = Int.random(in: 0..<100, using: &random) < 2
+                    event = RequestEvent(time: time, client: client, identity: identity, operation: "POST /transfers", status: failed ? 422 : 201)
+                case 80..<90:
+                    event = RequestEvent(time: time, client: client, identity: identity, operation: "GET /accounts/{id}/transactions",
+                                         objectIDs: [accounts.randomElement(using: &random)!], status: 200, pageSize: 20)
+                case 90..<96:
+                    // Logins: a mistyped password now and then.
+                    let failed = Int.random(in: 0..<100, using: &random) < 4
+                    event = RequestEvent(time: time, client: client, identity: nil, operation: "POST /auth/login", status: failed ? 401 : 200,
+                                         authenticationFailed: failed, username: "user\(user)@bank.lab")
+                default:
+                    event = RequestEvent(time: time, client: client, identity: identity, operation: "DELETE /beneficiaries/{id}",
+                                         objectIDs: [String(Int.random(in: 1...99, using: &random))], status: 204)
+                }
+                events.append(event)
+                time += Double.random(in: 2...18, using: &random)   // about six requests a minute
+            }
+        }
+        return events.sorted { $0.time < $1.time }
+    }
+
+    static func replay(_ events: [RequestEvent], settings: DetectionSettings = DetectionSettings()) -> [Alert] {
+        let detector = AnomalyDetector(settings: settings)
+        return events.flatMap { detector.observe($0) }
+    }
+
+    @Test func ordinaryTrafficRaisesNoAlert() {
+        let traffic = Self.ordinaryTraffic()
+        #expect(traffic.count >= 100_000)
+        let alerts = Self.replay(traffic)
+        #expect(alerts.isEmpty, "false alarms: \(alerts.prefix(5).map(\.message))")
+        // A second, differently seeded hour: the settings are not tuned to one sample.
+        #expect(Self.replay(Self.ordinaryTraffic(seed: 99)).isEmpty)
+    }
+
+    /// One attack mixed into the ordinary hour, from minute 20: the alerts it raises (about the attacker only) and the delay.
+    static func attack(_ attackEvents: (Double) -> [RequestEvent]) -> (alerts: [Alert], others: [Alert], delay: Double?) {
+        let attackStart = start + 20 * 60 + 7
+        let malicious = attackEvents(attackStart)
+        let alerts = replay((ordinaryTraffic() + malicious).sorted { $0.time < $1.time })
+        let attacker = Set(malicious.map(\.client)).union(malicious.compactMap(\.identity))
+        let aboutAttack = alerts.filter { alert in attacker.contains(alert.client) || alert.identity.map(attacker.contains) == true }
+        let others = alerts.filter { alert in !aboutAttack.contains(alert) }
+        return (aboutAttack, others, aboutAttack.first.map { $0.time - attackStart })
+    }
+
+    static func attacker(_ time: Double, _ operation: String, ids: [String] = [], status: Int = 200, identity: String? = "jwt:mallory",
+                         client: String = "198.51.100.7", failed: Bool = false, username: String? = nil, pageSize: Int? = nil) -> RequestEvent {
+        RequestEvent(time: time, client: client, identity: identity, operation: operation, objectIDs: ids, status: status, authenticationFailed: failed,
+                     username: username, pageSize: pageSize)
+    }
+
+    @Test func everyAttackIsAlertedWithinItsWindow() {
+        var random = Random(state: 7)
+        let scenarios: [(name: String, detector: String, events: (Double) -> [RequestEvent])] = [
+            ("BOLA enumeration: random account ids, 3/s", "enumeration", { t in
+                (0..<300).map { i in Self.attacker(t + Double(i) / 3, "GET /accounts/{id}", ids: [String(Int.random(in: 1_000...900_000, using: &random))], status: i % 2 == 0 ? 200 : 403) }
+            }),
+            ("brute force on one username, 2/s", "brute-force", { t in
+                (0..<120).map { i in Self.attacker(t + Double(i) / 2, "POST /auth/login", status: 401, identity: nil, failed: true, username: "user7@bank.lab") }
+            }),
+            ("credential stuffing: a leaked list, one try per username", "credential-stuffing", { t in
+                (0..<100).map { i in Self.attacker(t + Double(i), "POST /auth/login", status: 401, identity: nil, client: "203.0.113.50", failed: true, username: "victim\(i)@mail.test") }
+            }),
+            ("volume spike: one token hammering /profile", "volume-spike", { t in
+                (0..<3_000).map { i in Self.attacker(t + Double(i) / 50, "GET /profile") }
+            }),
+            ("error spike: a fuzzer's malformed transfers", "error-spike", { t in
+                (0..<400).map { i in Self.attacker(t + Double(i) / 5, "POST /transfers", status: 400) }
+            }),
+            ("first use of an operation nobody called before", "new-operation", { t in
+                [Self.attacker(t, "GET /internal/export")]
+            }),
+            ("scraping: sequential ids", "scraping", { t in
+                (0..<40).map { i in Self.attacker(t + Double(i) * 2, "GET /accounts/{id}/transactions", ids: [String(5_000 + i)], status: 403) }
+            }),
+            ("scraping: huge pages", "scraping", { t in
+                [Self.attacker(t, "GET /accounts", pageSize: 10_000)]
+            }),
+        ]
+        var report = "| attack | detector | delay s | alerts about the attacker | false alarms |\n|---|---|---:|---:|---:|\n"
+        for scenario in scenarios {
+            let (alerts, others, delay) = Self.attack(scenario.events)
+            #expect(alerts.contains { $0.detector == scenario.detector }, "\(scenario.name): \(alerts.map(\.detector))")
+            let delayToOwn = alerts.first { $0.detector == scenario.detector }.map { $0.time - (Self.start + 20 * 60 + 7) }
+            #expect((delayToOwn ?? .infinity) <= DetectionSettings().window, "\(scenario.name) alerted after \(delayToOwn ?? -1) s")
+            #expect(others.isEmpty, "\(scenario.name): alerts about ordinary users: \(others.map(\.message))")
+            report += "| \(scenario.name) | \(scenario.detector) | \(String(format: "%.1f", delayToOwn ?? delay ?? -1)) | \(alerts.count) | \(others.count) |\n"
+        }
+        print(report)
+    }
+
+    @Test func memoryIsBoundedByActiveActors() {
+        // A million distinct clients over a day, each once: the detector forgets the idle ones.
+        let detector = AnomalyDetector(settings: DetectionSettings())
+        for i in 0..<200_000 {
+            _ = detector.observe(RequestEvent(time: Self.start + Double(i) * 0.432, client: "client-\(i)", identity: nil, operation: "POST /auth/login",
+                                              status: 401, authenticationFailed: true, username: "u\(i)"))
+        }
+        #expect(detector.trackedActors < 20_000)
+    }
+}
+
+/// The detectors in the running gateway: an enumeration through it is alerted in the audit log, the metrics and a
+/// webhook, and the client is then blocked.
+@Test func anAttackThroughTheGatewayIsAlertedAndBlocked() async throws {
+    let upstream = try await TestServer.start { _ in Canned(headers: [("Content-Type", "application/json")], body: #"{"balance":1}"#) }
+    let hooks = NIOLockedValueBox<[String]>([])
+    let receiver = try await TestServer.start { head in
+        hooks.withLockedValue { $0.append("\(head.method.rawValue) \(head.uri)") }
+        return Canned(status: .noContent, body: "")
+    }
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-detect-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    let text = """
+        gateway:
+          listeners: [{address: "127.0.0.1:0"}]
+          audit_log: audit.jsonl
+          upstreams: {api: {url: "\(upstream.httpURL.absoluteString)"}}
+          detection:
+            enumeration: {minimum: 5}
+            webhook: {url: "\(receiver.httpURL.absoluteString)alerts", retries: 1}
+            block: {seconds: 60}
+          routes:
+            - {path: "/accounts/{id}", upstream: api}
+            - {path: /, upstream: api}
+        """
+    let configuration = try GatewayConfiguration.parse(SpecDocument(text: text, file: folder + "/gateway.yml").root)
+    let server = try await GatewayServer.start(configuration, baseDirectory: folder, group: gatewayTestLoops)
+    func get(_ path: String) async throws -> UInt {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(server.addresses[0].port!)\(path)"), timeout: .seconds(10))
+        return response.status.code
+    }
+    // The same account again and again is ordinary; six different ones in a minute is more than the limit of five.
+    for _ in 0..<10 { #expect(try await get("/accounts/1") == 200) }
+    for id in 2...5 { #expect(try await get("/accounts/\(id)") == 200) }
+    #expect(try await get("/accounts/6") == 200, "the request that crosses the line is still answered")
+    #expect(try await get("/accounts/1") == 403, "then the client is blocked")
+    #expect(server.metrics.prometheus().contains(#"rampart_gateway_alerts_total{detector="enumeration"} 1"#))
+    for _ in 0..<100 where hooks.withLockedValue({ $0.isEmpty }) { try await Task.sleep(for: .milliseconds(20)) }
+    #expect(hooks.withLockedValue { $0 } == ["POST /alerts"])
+    await server.stop()
+    let audit = try String(contentsOfFile: folder + "/audit.jsonl", encoding: .utf8)
+    #expect(audit.contains(#""decision":"alert""#) && audit.contains("enumeration: client 127.0.0.1 touched 6 distinct objects of GET /accounts/{id}"))
+    #expect(audit.contains("blocked after an anomaly alert"))
+    #expect(try AuditLog.verify(path: folder + "/audit.jsonl") == .success(17), "alerts are part of the hash chain")
+    await upstream.stop()
+    await receiver.stop()
+}
+
+/// Usernames are read from login bodies: a leaked list tried through the gateway is credential stuffing.
+@Test func credentialStuffingThroughTheGatewayNamesTheUsernames() async throws {
+    let upstream = try await TestServer.start { _ in Canned(status: .unauthorized, headers: [("Content-Type", "application/json")], body: #"{"error":"bad credentials"}"#) }
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-stuffing-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    let text = """
+        gateway:
+          listeners: [{address: "127.0.0.1:0"}]
+          audit_log: audit.jsonl
+          upstreams: {api: {url: "\(upstream.httpURL.absoluteString)"}}
+          detection: {authentication: {usernames_per_client: 4}}
+          routes:
+            - {path: /, upstream: api}
+        """
+    let configuration = try GatewayConfiguration.parse(SpecDocument(text: text, file: folder + "/gateway.yml").root)
+    let server = try await GatewayServer.start(configuration, baseDirectory: folder, group: gatewayTestLoops)
+    for name in ["ann", "bob", "cyd", "dee"] {
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(server.addresses[0].port!)/api/auth/login")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: #"{"username":"\#(name)@mail.test","password":"Winter2024!"}"#))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        #expect(response.status == .unauthorized, "the login still reaches the upstream whole")
+    }
+    await server.stop()
+    let audit = try String(contentsOfFile: folder + "/audit.jsonl", encoding: .utf8)
+    #expect(audit.contains("credential-stuffing: failed logins for 4 different usernames from 127.0.0.1"))
+    #expect(!audit.contains("Winter2024"), "no password in the log")
+    await upstream.stop()
+}
