@@ -157,7 +157,7 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "RampartDiscoverTests", dependencies: ["RampartDiscover", "RampartSpec", "RampartCore"]),
+        .testTarget(name: "RampartDiscoverTests", dependencies: ["RampartDiscover", "RampartSpec", "RampartCore", "RampartTestSupport"]),
         .testTarget(name: "RampartReportTests", dependencies: ["RampartReport", "RampartSpec"], exclude: ["Fixtures"]),
         .testTarget(
             name: "RampartCLITests",

@@ -62,6 +62,32 @@ config ratelimit ", rate_limits: [{key: ip, limit: 100000000, per: 1}]"
 config jwt_rs256 ", authenticate: [rs]"
 config jwt_es256 ", authenticate: [es]"
 config full ", authenticate: [rs], methods: [GET, POST], rate_limits: [{key: sub, limit: 1000000, per: 1}], headers: {add: {Cache-Control: no-store}}"
+# The full gateway again, with the backend's API description enforced (requests and answers) and every anomaly detector on (issue #6).
+config guarded ", authenticate: [rs], methods: [GET, POST], rate_limits: [{key: sub, limit: 1000000, per: 1}], headers: {add: {Cache-Control: no-store}}, openapi: bench-openapi.yaml"
+sed -i 's/^  routes:$/  detection: {}\n  routes:/' "$GW/rampart-guarded.yml"
+cat > "$GW/bench-openapi.yaml" <<'YAML'
+openapi: 3.0.3
+info: {title: gateway-peers backend, version: "1"}
+paths:
+  /api/items:
+    get:
+      security: [{bearer: []}]
+      responses:
+        "200":
+          description: the items
+          content:
+            application/json:
+              schema:
+                type: object
+                required: [ok, items]
+                properties:
+                  ok: {type: boolean}
+                  service: {type: string, maxLength: 64}
+                  items: {type: array, maxItems: 1000, items: {type: integer}}
+components:
+  securitySchemes:
+    bearer: {type: http, scheme: bearer, bearerFormat: JWT}
+YAML
 
 start_gateway() {
     "$rampart" gateway --config "$GW/rampart-$1.yml" > "$GW/rampart-$1.log" 2>&1 &
@@ -103,11 +129,11 @@ PY
 echo
 echo "| rampart variant | req/s | p50 ms | p99 ms | proxy CPU µs/req | peak RSS MB | non-2xx | socket errors | req/s vs HAProxy | p99 vs HAProxy |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-for variant in plain ratelimit jwt_rs256 jwt_es256 full; do
+for variant in plain ratelimit jwt_rs256 jwt_es256 full guarded; do
     start_gateway $variant
     auth=()
     case $variant in
-        jwt_rs256|full) auth=(-H "Authorization: Bearer $(cat "$GW/keys/rs256.good.jwt")") ;;
+        jwt_rs256|full|guarded) auth=(-H "Authorization: Bearer $(cat "$GW/keys/rs256.good.jwt")") ;;
         jwt_es256) auth=(-H "Authorization: Bearer $(cat "$GW/keys/es256.good.jwt")") ;;
     esac
     [ "$(curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" http://127.0.0.1:19030/api/items)" = 200 ] || { echo "rampart $variant does not answer 200" >&2; exit 1; }
@@ -120,12 +146,19 @@ for variant in plain ratelimit jwt_rs256 jwt_es256 full; do
     case $variant in
         plain) peer=haproxy_proxy ;;
         ratelimit) peer=haproxy_ratelimit_high ;;
-        full) peer=haproxy_gateway_full ;;
+        full|guarded) peer=haproxy_gateway_full ;;
         *) peer=haproxy_$variant ;;
     esac
     measure "rampart_$variant" $gw_pid 19030 $peer "${auth[@]}"
     stop_gateway
 done
+
+# OpenAPI enforcement and the detectors against the same gateway without them (target: at least 0.85×).
+python3 - "$GW/wrk-rampart_full.txt" "$GW/wrk-rampart_guarded.txt" <<'PY'
+import re, sys
+rate = lambda f: float(re.search(r"Requests/sec:\s+([\d.]+)", open(f).read()).group(1))
+print(f"\nrampart_guarded (full + OpenAPI enforcement + all detectors) / rampart_full: {rate(sys.argv[2]) / rate(sys.argv[1]):.2f}×")
+PY
 
 # The floor under those rows: SwiftNIO alone, one thread, no gateway work (Benchmarks/gateway/nio-floor).
 for mode in relay http; do

@@ -371,8 +371,10 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             return (.methodNotAllowed, "method not allowed", [("Allow", allowed.joined(separator: ", "))])
         case .operation(let operation, let parameters):
             self.contract = (contract, operation)
-            detection.operation = operation.label
-            detection.objectIDs = operation.segments.filter { $0.literal == nil }.compactMap { parameters[$0.name] }
+            if runtime.alerts != nil {
+                detection.operation = operation.label
+                detection.objectIDs = parameters.isEmpty ? [] : operation.segments.filter { $0.literal == nil }.compactMap { parameters[$0.name] }
+            }
             return contract.check(operation, pathParameters: parameters, head: head).map { ($0.0, $0.1, []) }
         }
     }
@@ -539,7 +541,9 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             body = context.channel.allocator.buffer(string: #"{"error":"internal error","correlation_id":"\#(correlation)"}"#)
             head.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
             contractNote = "openapi: a \(responseStatus) answer showing internals was replaced"
-        } else if let schema = held.schema, var value = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView), options: [.fragmentsAllowed]) {
+        } else if let schema = held.schema,
+                  body.withUnsafeReadableBytes({ UndeclaredPropertyScanner.mayHaveUndeclared($0, schema: schema) }),
+                  var value = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView), options: [.fragmentsAllowed]) {
             let strip = contract.responsePolicy == .strip
             let found = ResponseFilter.filter(&value, schema: schema, strip: strip)
             if found.count > 0 {
@@ -637,10 +641,10 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         }
         detection.isLogin = method == "POST" && LoginPaths.matches(path)
         if let authorization = head.headers.first(name: "authorization"), authorization.lowercased().hasPrefix("basic "),
-           let decoded = Data(base64Encoded: String(authorization.dropFirst(6)).trimmingCharacters(in: .whitespaces)) {
+           let decoded = Data(base64Encoded: APIContract.trimmed(authorization.dropFirst(6))) {
             detection.username = String(decoding: decoded, as: UTF8.self).split(separator: ":", maxSplits: 1).first.map(String.init)
         }
-        if let size = APIContract.query(head.uri).first(where: { LoginPaths.pageSizeParameters.contains($0.name.lowercased()) }).flatMap({ Int($0.value) }) {
+        if head.uri.utf8.contains(UInt8(ascii: "?")), let size = APIContract.query(head.uri).first(where: { LoginPaths.pageSizeParameters.contains($0.name.lowercased()) }).flatMap({ Int($0.value) }) {
             detection.pageSize = size
         }
     }

@@ -219,3 +219,33 @@ struct ContractTests {
         }
     }
 }
+
+/// The byte scanner that spares compliant answers a full parse: it agrees with the full filter, and random bytes never crash it.
+@Test func theUndeclaredPropertyScannerAgreesWithTheFilterAndSurvivesNoise() throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-scan-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    try ContractTests.spec.write(toFile: folder + "/orders.yaml", atomically: true, encoding: .utf8)
+    let contract = try APIContract(path: folder + "/orders.yaml", displayName: "orders.yaml", mode: .enforce, responses: .strip, rejectUnknownQuery: true, basePath: nil)
+    guard case .operation(let operation, _) = contract.match(method: "GET", path: "/api/orders/7"), let schema = contract.responseSchema(operation, status: 200) else {
+        Issue.record("no schema")
+        return
+    }
+    let bodies = [#"{"id":7,"total":1.5}"#, #"{"id":7,"total":1,"lines":[{"sku":"ABC-1"}]}"#, #"{"id":7,"secret":1}"#,
+                  #"{"id":7,"lines":[{"sku":"A","cost":2}]}"#, #" { "id" : 7 , "status" : "paid\"quoted" } "#, #"{"id":7,"owner":{"a":[1,{"b":2}]}}"#]
+    for body in bodies {
+        var value = try JSONSerialization.jsonObject(with: Data(body.utf8))
+        let undeclared = ResponseFilter.filter(&value, schema: schema, strip: false).count > 0
+        let scanned = Array(body.utf8).withUnsafeBytes { UndeclaredPropertyScanner.mayHaveUndeclared($0, schema: schema) }
+        #expect(scanned == undeclared, "\(body)")
+    }
+    var random = SeededRandom(state: 11)
+    for _ in 0..<20_000 {
+        var bytes = Array(bodies[Int(random.next() % UInt64(bodies.count))].utf8)
+        for _ in 0..<Int(random.next() % 6 + 1) {
+            let index = Int(random.next() % UInt64(bytes.count))
+            bytes[index] = UInt8(truncatingIfNeeded: random.next())
+        }
+        _ = bytes.withUnsafeBytes { UndeclaredPropertyScanner.mayHaveUndeclared($0, schema: schema) }
+        if let value = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) { _ = schema.problem(value) }
+    }
+}

@@ -10,25 +10,13 @@ import Testing
 /// Replayable traffic: many ordinary users, and in each scenario one attacker. Every attack must be alerted
 /// within its window; ordinary traffic (over 100,000 requests) must raise nothing.
 struct DetectionTests {
-    /// A deterministic generator (SplitMix64), so every run replays the same traffic.
-    struct Random: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let start = 1_800_000_000.0
     static let users = 300
     static let minutes = 60
 
     /// One hour of ordinary banking traffic: 300 users, each with three accounts, some behind shared addresses.
     static func ordinaryTraffic(seed: UInt64 = 1) -> [RequestEvent] {
-        var random = Random(state: seed)
+        var random = SeededRandom(state: seed)
         var events: [RequestEvent] = []
         for user in 0..<users {
             let identity = "jwt:user\(user)"
@@ -100,7 +88,7 @@ struct DetectionTests {
     }
 
     @Test func everyAttackIsAlertedWithinItsWindow() {
-        var random = Random(state: 7)
+        var random = SeededRandom(state: 7)
         let scenarios: [(name: String, detector: String, events: (Double) -> [RequestEvent])] = [
             ("BOLA enumeration: random account ids, 3/s", "enumeration", { t in
                 (0..<300).map { i in Self.attacker(t + Double(i) / 3, "GET /accounts/{id}", ids: [String(Int.random(in: 1_000...900_000, using: &random))], status: i % 2 == 0 ? 200 : 403) }

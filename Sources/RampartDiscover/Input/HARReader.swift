@@ -108,7 +108,7 @@ struct EntrySplitter {
                 inString = true
                 string.removeAll(keepingCapacity: true)
             case UInt8(ascii: ":"):
-                if depth <= 2 { keys[depth] = lastString }
+                if (0...2).contains(depth) { keys[depth] = lastString }
             case UInt8(ascii: "{"), UInt8(ascii: "["):
                 if !started { started = true; if byte != UInt8(ascii: "{") { invalid = true; return } }
                 if byte == UInt8(ascii: "["), depth == 2, keys[1] == "log", keys[2] == "entries" {
@@ -121,6 +121,8 @@ struct EntrySplitter {
                 depth += 1
             case UInt8(ascii: "}"), UInt8(ascii: "]"):
                 depth -= 1
+                // More closing brackets than opening ones: this is not JSON any more.
+                if depth < 0 { invalid = true; return }
                 if let entries = entriesDepth {
                     if depth == entries && byte == UInt8(ascii: "}") {
                         emit(entry, entryLine)

@@ -33,6 +33,9 @@ final class APIContract: Sendable {
         /// JSON schemas of the answers, by status (`200`, `2XX`, `default`).
         var responses: [String: SchemaValidator]
         var literalCount: Int { segments.count { $0.literal != nil } }
+        /// The query parameters it declares (with the credential ones), for the unknown-parameter check.
+        var queryNames: Set<String> = []
+        var hasParameters: Bool { !parameters.isEmpty }
     }
 
     let spec: String
@@ -55,8 +58,13 @@ final class APIContract: Sendable {
         self.rejectUnknownQuery = rejectUnknownQuery
         credentialParameters = Set(api.securitySchemes.filter { $0.type == "apiKey" && $0.location == "query" }.compactMap { $0.cursor.node["name"]?.string })
         var operations: [Operation] = []
-        for operation in api.operations { operations.append(Self.compile(operation, base: base, compiler: &compiler)) }
+        for operation in api.operations {
+            var compiled = Self.compile(operation, base: base, compiler: &compiler)
+            compiled.queryNames = Set(compiled.parameters.filter { $0.location == "query" }.map(\.name)).union(credentialParameters)
+            operations.append(compiled)
+        }
         self.operations = operations
+        compiler.finish()
     }
 
     private static func compile(_ operation: APIDescription.Operation, base: String, compiler: inout SchemaCompiler) -> Operation {
@@ -87,31 +95,31 @@ final class APIContract: Sendable {
 
     /// The documented operation for a normalized path; the one with the most fixed words wins (`/users/me` over `/users/{id}`).
     func match(method: String, path: String) -> Match {
-        let parts = path.split(separator: "/")
-        var best: (Operation, [String: String])?
+        let parts = path.utf8.split(separator: UInt8(ascii: "/")).map { Substring($0) }
+        var best: Operation?
         var allowed: Set<String> = []
         for operation in operations where operation.segments.count == parts.count {
-            var captured: [String: String] = [:]
-            let same = zip(operation.segments, parts).allSatisfy { segment, part in
-                if let literal = segment.literal { return literal == part }
-                captured[segment.name] = String(part).removingPercentEncoding ?? String(part)
-                return true
-            }
+            let same = zip(operation.segments, parts).allSatisfy { segment, part in segment.literal.map { $0 == part } ?? true }
             guard same else { continue }
             guard operation.method == method else {
                 allowed.insert(operation.method)
                 continue
             }
-            if best == nil || operation.literalCount > best!.0.literalCount { best = (operation, captured) }
+            if best == nil || operation.literalCount > best!.literalCount { best = operation }
         }
-        if let best { return .operation(best.0, pathParameters: best.1) }
-        return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed.sorted())
+        guard let best else { return allowed.isEmpty ? .notFound : .methodNotAllowed(allowed.sorted()) }
+        var captured: [String: String] = [:]
+        for (segment, part) in zip(best.segments, parts) where segment.literal == nil {
+            captured[segment.name] = String(part).removingPercentEncoding ?? String(part)
+        }
+        return .operation(best, pathParameters: captured)
     }
 
     /// Checks everything but the body; the first problem, as a status and a message safe to send back.
     func check(_ operation: Operation, pathParameters: [String: String], head: HTTPRequestHead) -> (HTTPResponseStatus, String)? {
-        let query = Self.query(head.uri)
-        let cookies = Self.cookies(head.headers)
+        // Parsed only when something reads them.
+        let query = head.uri.utf8.contains(UInt8(ascii: "?")) ? Self.query(head.uri) : []
+        lazy var cookies = Self.cookies(head.headers)
         for parameter in operation.parameters {
             let values: [String]
             switch parameter.location {
@@ -132,8 +140,7 @@ final class APIContract: Sendable {
             if let problem = schema.problem(value, at: parameter.name) { return (.badRequest, "\(parameter.location) parameter \(problem)") }
         }
         if rejectUnknownQuery {
-            let declared = Set(operation.parameters.filter { $0.location == "query" }.map(\.name)).union(credentialParameters)
-            if let unknown = query.first(where: { !declared.contains($0.name) }) {
+            if let unknown = query.first(where: { !operation.queryNames.contains($0.name) }) {
                 return (.badRequest, "the query parameter \(SchemaValidator.name(unknown.name)) is not accepted by \(operation.label)")
             }
         }
@@ -186,13 +193,21 @@ final class APIContract: Sendable {
         headers["cookie"].flatMap { $0.split(separator: ";") }.compactMap { pair in
             let parts = pair.split(separator: "=", maxSplits: 1)
             guard parts.count == 2 else { return nil }
-            return (parts[0].trimmingCharacters(in: .whitespaces), parts[1].trimmingCharacters(in: .whitespaces))
+            return (trimmed(parts[0]), trimmed(parts[1]))
         }
     }
 
+    /// `Application/JSON; charset=utf-8` → `application/json`. On every request of a checked route, so no Foundation
+    /// trimming (whose character sets cost more than the whole check).
     static func mediaType(_ contentType: String) -> String {
-        String(contentType.prefix { $0 != ";" }).trimmingCharacters(in: .whitespaces).lowercased()
+        // The common case, `application/json` as it is, costs one scan.
+        if !contentType.utf8.contains(where: { $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: " ") || ($0 >= 65 && $0 <= 90) }) { return contentType }
+        let type = String(contentType.prefix { $0 != ";" }.trimmingSpaces)
+        return type.utf8.contains { $0 >= 65 && $0 <= 90 } ? type.lowercased() : type
     }
+
+    /// Spaces and tabs removed at both ends.
+    static func trimmed(_ text: Substring) -> String { String(text.trimmingSpaces) }
 
     /// `application/json` matches `application/json`, `application/*` and `*/*`.
     static func mediaType(_ type: String, matches declared: String) -> Bool {

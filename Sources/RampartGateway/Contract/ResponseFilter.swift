@@ -13,7 +13,7 @@ enum ResponseFilter {
         }
         switch value {
         case var object as [String: Any]:
-            let declared = declaredProperties(schema)
+            let declared = schema.declared
             for key in Array(object.keys) {
                 if let property = declared.properties[key] {
                     var child = object[key]!
@@ -33,19 +33,6 @@ enum ResponseFilter {
             break
         }
         return found
-    }
-
-    /// The properties a schema declares (through allOf, anyOf and oneOf too), and whether it declares any at all
-    /// without allowing others: only then is an unknown property "undeclared".
-    private static func declaredProperties(_ schema: SchemaValidator) -> (properties: [String: SchemaValidator], closed: Bool) {
-        var properties = schema.properties
-        var open = schema.additionalProperties.map { !$0.refusesEverything } ?? false
-        for part in schema.allOf + schema.anyOf + schema.oneOf {
-            let inner = declaredProperties(part)
-            properties.merge(inner.properties) { mine, _ in mine }
-            if !inner.closed && !inner.properties.isEmpty { open = true }
-        }
-        return (properties, !properties.isEmpty && !open)
     }
 
     private static func itemsSchema(_ schema: SchemaValidator) -> SchemaValidator? {

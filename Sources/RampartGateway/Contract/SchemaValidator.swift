@@ -31,6 +31,9 @@ final class SchemaValidator: @unchecked Sendable {
     fileprivate(set) var anyOf: [SchemaValidator] = []
     fileprivate(set) var oneOf: [SchemaValidator] = []
     fileprivate(set) var not: SchemaValidator?
+    /// The properties it declares through allOf, anyOf and oneOf too, and whether that list is closed (others are
+    /// undeclared): worked out once after compiling, for the response filter.
+    fileprivate(set) var declared: (properties: [String: SchemaValidator], closed: Bool) = ([:], false)
 
     /// How deep a value may nest before it is refused (a JSON bomb of nested arrays costs nothing to send).
     static let maximumDepth = 64
@@ -112,10 +115,11 @@ final class SchemaValidator: @unchecked Sendable {
         }
     }
 
-    static func isBoolean(_ number: NSNumber) -> Bool { String(cString: number.objCType) == "c" }
+    /// JSON's true and false are NSNumbers of type `c` (char); numbers are `q`, `i` or `d`.
+    static func isBoolean(_ number: NSNumber) -> Bool { number.objCType.pointee == CChar(UInt8(ascii: "c")) }
     private static func isFloatingPoint(_ number: NSNumber) -> Bool {
-        let type = String(cString: number.objCType)
-        return (type == "d" || type == "f") && number.doubleValue.rounded() != number.doubleValue
+        let type = number.objCType.pointee
+        return (type == CChar(UInt8(ascii: "d")) || type == CChar(UInt8(ascii: "f"))) && number.doubleValue.rounded() != number.doubleValue
     }
 
     /// A comparable text form of a scalar (for enums and uniqueness).
@@ -147,6 +151,22 @@ struct SchemaCompiler {
     init(document: SpecDocument, version: SpecVersion) {
         self.document = document
         self.version = version
+    }
+
+    /// Works out every compiled schema's declared properties; call once, after the last `compile`.
+    func finish() {
+        for schema in compiled.values { schema.declared = Self.declaredProperties(schema, visiting: []) }
+    }
+
+    private static func declaredProperties(_ schema: SchemaValidator, visiting: Set<ObjectIdentifier>) -> (properties: [String: SchemaValidator], closed: Bool) {
+        var properties = schema.properties
+        var open = schema.additionalProperties.map { !$0.refusesEverything } ?? false
+        for part in schema.allOf + schema.anyOf + schema.oneOf where !visiting.contains(ObjectIdentifier(part)) {
+            let inner = declaredProperties(part, visiting: visiting.union([ObjectIdentifier(schema)]))
+            properties.merge(inner.properties) { mine, _ in mine }
+            if !inner.closed && !inner.properties.isEmpty { open = true }
+        }
+        return (properties, !properties.isEmpty && !open)
     }
 
     mutating func compile(_ cursor: Cursor) -> SchemaValidator {

@@ -133,43 +133,52 @@ struct AuthenticationFailureDetector: Detector {
 
 /// Volume and error spikes, per operation and per identity, against their own moving averages.
 struct SpikeDetector: Detector {
-    private var volume: [String: WindowedCount] = [:]
-    private var errors: [String: WindowedCount] = [:]
+    private var operations: [String: (volume: WindowedCount, errors: WindowedCount)] = [:]
+    private var identities: [String: (volume: WindowedCount, errors: WindowedCount)] = [:]
 
     mutating func observe(_ event: RequestEvent, window: Int, settings: DetectionSettings, alerts: inout [Alert]) {
         let isError = event.status >= 500 || event.status == 400 || event.status == 422
-        var keys = ["operation " + event.operation]
-        if let identity = event.identity { keys.append("identity " + identity) }
-        for key in keys {
-            Self.count(&volume, key, event, window: window, settings: settings, minimum: settings.volumeMinimum, detector: "volume-spike", what: "requests", alerts: &alerts)
-            if isError {
-                Self.count(&errors, key, event, window: window, settings: settings, minimum: settings.errorMinimum, detector: "error-spike", what: "errors", alerts: &alerts)
-            }
+        var operation = operations[event.operation] ?? (WindowedCount(), WindowedCount())
+        Self.count(&operation, "operation " + event.operation, event, window: window, settings: settings, isError: isError,
+                   measured: operation.volume.windows >= settings.warmupWindows, alerts: &alerts)
+        operations[event.operation] = operation
+        if let identity = event.identity {
+            // An identity is measured from its first window (a new token sending hundreds of requests a minute is news).
+            var counts = identities[identity] ?? (WindowedCount(), WindowedCount())
+            Self.count(&counts, "identity " + identity, event, window: window, settings: settings, isError: isError, measured: true, alerts: &alerts)
+            identities[identity] = counts
         }
     }
 
-    private static func count(_ table: inout [String: WindowedCount], _ key: String, _ event: RequestEvent, window: Int, settings: DetectionSettings, minimum: Int,
-                              detector: String, what: String, alerts: inout [Alert]) {
-        var counter = table[key] ?? WindowedCount()
+    private static func count(_ counts: inout (volume: WindowedCount, errors: WindowedCount), _ subject: @autoclosure () -> String, _ event: RequestEvent,
+                              window: Int, settings: DetectionSettings, isError: Bool, measured: Bool, alerts: inout [Alert]) {
+        check(&counts.volume, subject, event, window: window, settings: settings, minimum: settings.volumeMinimum, detector: "volume-spike", what: "requests",
+              measured: measured, alerts: &alerts)
+        // Error windows advance with every request, so quiet windows count as zero errors.
+        counts.errors.enter(window, smoothing: settings.smoothing)
+        if isError {
+            check(&counts.errors, subject, event, window: window, settings: settings, minimum: settings.errorMinimum, detector: "error-spike", what: "errors",
+                  measured: measured, alerts: &alerts)
+        }
+    }
+
+    private static func check(_ counter: inout WindowedCount, _ subject: () -> String, _ event: RequestEvent, window: Int, settings: DetectionSettings,
+                              minimum: Int, detector: String, what: String, measured: Bool, alerts: inout [Alert]) {
         counter.enter(window, smoothing: settings.smoothing)
         counter.count += 1
+        guard measured, !counter.alerted else { return }
         let threshold = max(minimum, Int(settings.spikeFactor * counter.baseline))
-        // An identity is measured from its first window (a new token sending hundreds of requests a minute is news);
-        // an operation only once it has a baseline.
-        let measured = key.hasPrefix("identity ") || counter.windows >= settings.warmupWindows
-        if measured && counter.count >= threshold && !counter.alerted {
-            counter.alerted = true
-            alerts.append(Alert(detector, event, subject: key,
-                                message: "\(counter.count) \(what) for \(key) in one window, against a usual \(String(format: "%.1f", counter.baseline))",
-                                count: counter.count, threshold: threshold, baseline: counter.baseline, settings: settings))
-        }
-        table[key] = counter
+        guard counter.count >= threshold else { return }
+        counter.alerted = true
+        let key = subject()
+        alerts.append(Alert(detector, event, subject: key,
+                            message: "\(counter.count) \(what) for \(key) in one window, against a usual \(String(format: "%.1f", counter.baseline))",
+                            count: counter.count, threshold: threshold, baseline: counter.baseline, settings: settings))
     }
 
     mutating func forget(before window: Int) {
         // Operations keep their baselines; identities long gone are forgotten.
-        volume = volume.filter { $0.key.hasPrefix("operation ") || $0.value.window >= window }
-        errors = errors.filter { $0.key.hasPrefix("operation ") || $0.value.window >= window }
+        identities = identities.filter { $0.value.volume.window >= window }
     }
 }
 
