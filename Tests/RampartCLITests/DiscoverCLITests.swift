@@ -48,6 +48,24 @@ struct DiscoverCLITests {
         #expect(Set(endpoints.map { $0["path"] ?? "" }) == ["/api/v2/orders/{orderId}", "/api/v2/internal/debug"])
     }
 
+    @Test func severalFilesOfSeveralFormatsMakeOneInventory() async throws {
+        let folder = try CLI.temporaryFolder()
+        try Self.log.write(toFile: folder + "/access.log", atomically: true, encoding: .utf8)
+        let har = #"{"log":{"entries":[{"request":{"method":"GET","url":"https://api.example.com/api/v2/orders/99","headers":[{"name":"Authorization","value":"Bearer x"}]},"response":{"status":200}}]}}"#
+        try har.write(toFile: folder + "/traffic.har", atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/gzip")
+        process.arguments = ["-k", folder + "/access.log"]
+        try process.run()
+        process.waitUntilExit()
+        let result = try await CLI.detached("discover", "--input", "access.log.gz", "--input", "traffic.har", "--format", "json", "--fail-on", "none", in: folder)
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        let tables = try #require(document["tables"] as? [String: [[String: String]]])
+        let orders = try #require(tables.first { $0.key.hasPrefix("Endpoints") }?.value.first { $0["path"] == "/api/v2/orders/{orderId}" })
+        #expect(orders["requests"] == "3" && orders["auth"]?.contains("bearer") == true, "two log lines and one HAR entry, one operation")
+        #expect(tables["Inputs"]?.map { $0["format"] ?? "" } == ["access-log", "har"])
+    }
+
     @Test func badInputIsOneLineAndExitTwo() async throws {
         let folder = try CLI.temporaryFolder()
         try "junk\n".write(toFile: folder + "/junk.log", atomically: true, encoding: .utf8)

@@ -10,6 +10,8 @@ public enum TrafficFormat: String, CaseIterable, Sendable {
         let head = try ChunkReader(path: path, chunkSize: 4096).next() ?? []
         let text = String(decoding: head.prefix(4096), as: UTF8.self).drop { $0.isWhitespace || $0 == "\u{FEFF}" }
         guard text.hasPrefix("{") else { return .accessLog }
+        // A HAR file's root has one key, `log` (its whole content may be on one line).
+        if text.dropFirst().drop(while: \.isWhitespace).hasPrefix("\"log\"") { return .har }
         let firstLine = text.prefix { $0 != "\n" }
         if firstLine.contains("\"method\"") && firstLine.hasSuffix("}") { return .gateway }
         return .har

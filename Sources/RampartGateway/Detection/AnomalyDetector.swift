@@ -30,7 +30,7 @@ public final class AnomalyDetector: Sendable {
         return state.withLockedValue { state in
             if window != state.window {
                 if window % Self.memoryWindows == 0 || state.window == Int.min {
-                    let horizon = window - Self.memoryWindows
+                    let horizon = event.time - Double(Self.memoryWindows) * settings.window
                     state.enumeration.forget(before: horizon)
                     state.authentication.forget(before: horizon)
                     state.spikes.forget(before: horizon)
@@ -40,11 +40,11 @@ public final class AnomalyDetector: Sendable {
                 state.alertsThisWindow = 0
             }
             var alerts: [Alert] = []
-            state.enumeration.observe(event, window: window, settings: settings, alerts: &alerts)
-            state.authentication.observe(event, window: window, settings: settings, alerts: &alerts)
-            state.spikes.observe(event, window: window, settings: settings, alerts: &alerts)
-            state.newOperations.observe(event, window: window, settings: settings, alerts: &alerts)
-            state.scraping.observe(event, window: window, settings: settings, alerts: &alerts)
+            state.enumeration.observe(event, settings: settings, alerts: &alerts)
+            state.authentication.observe(event, settings: settings, alerts: &alerts)
+            state.spikes.observe(event, settings: settings, alerts: &alerts)
+            state.newOperations.observe(event, settings: settings, alerts: &alerts)
+            state.scraping.observe(event, settings: settings, alerts: &alerts)
             guard !alerts.isEmpty else { return [] }
             let room = max(0, Self.alertsPerWindow - state.alertsThisWindow)
             state.alertsThisWindow += min(room, alerts.count)

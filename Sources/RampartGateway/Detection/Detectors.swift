@@ -1,22 +1,52 @@
-/// A count per tumbling window, with an exponentially weighted moving average of past windows as its baseline.
-struct WindowedCount {
-    var window = Int.min
-    var count = 0
-    var baseline = 0.0
-    /// Windows folded into the baseline (windows with nothing in them count, as zeros).
-    var windows = 0
-    var alerted = false
+/// Requests in the last `window` seconds, counted in six slices that slide along with time, and an exponentially
+/// weighted moving average of the count per whole window as its baseline.
+struct SlidingCount {
+    static let slices = 6
+    private var ring = [Int](repeating: 0, count: slices)
+    private var slice = Int.min
+    /// Requests in the last window (to within a sixth of it).
+    private(set) var count = 0
+    /// The EWMA of past whole windows' counts (windows without requests count, as zeros).
+    private(set) var baseline = 0.0
+    /// Whole windows folded into the baseline.
+    private(set) var windows = 0
+    private var tumbling = Int.min
+    private var tumblingCount = 0
+    /// No second alert for this count before then (one per window).
+    var quietUntil = -Double.infinity
 
-    /// Moves to `window`, folding the finished windows into the baseline.
-    mutating func enter(_ window: Int, smoothing: Double) {
-        guard window != self.window else { return }
-        if self.window != Int.min {
-            fold(Double(count), smoothing: smoothing)
-            for _ in 0..<min(max(0, window - self.window - 1), 64) { fold(0, smoothing: smoothing) }
+    /// When the last request was counted.
+    private(set) var lastTime = -Double.infinity
+
+    mutating func add(_ time: Double, settings: DetectionSettings) {
+        advance(to: time, settings: settings)
+        lastTime = max(lastTime, time)
+        ring[slice % Self.slices] += 1
+        count += 1
+        tumblingCount += 1
+    }
+
+    /// Moves the window to `time`: slices that fell out are dropped, finished whole windows feed the baseline.
+    mutating func advance(to time: Double, settings: DetectionSettings) {
+        let now = Int((time * Double(Self.slices) / settings.window).rounded(.down))
+        if slice == Int.min {
+            slice = now
+            tumbling = now / Self.slices
         }
-        self.window = window
-        count = 0
-        alerted = false
+        guard now > slice else { return }   // an event from the past counts in the current slice
+        for step in 1...min(now - slice, Self.slices) {
+            let index = (slice + step) % Self.slices
+            count -= ring[index]
+            ring[index] = 0
+        }
+        slice = now
+        let window = now / Self.slices
+        if window != tumbling {
+            fold(Double(tumblingCount), smoothing: settings.smoothing)
+            for _ in 0..<min(max(0, window - tumbling - 1), 64) { fold(0, smoothing: settings.smoothing) }
+            tumbling = window
+            tumblingCount = 0
+        }
     }
 
     private mutating func fold(_ value: Double, smoothing: Double) {
@@ -25,11 +55,29 @@ struct WindowedCount {
     }
 }
 
-/// Something the detectors watch over windows; each detector is one small type.
+/// Distinct values (object ids, usernames) seen in the last `window` seconds.
+struct SlidingSet {
+    private var lastSeen: [String: Double] = [:]
+    var quietUntil = -Double.infinity
+    private(set) var last = -Double.infinity
+
+    /// Adds `value` at `time`; returns how many distinct values the last window holds (counted up to `cap`).
+    mutating func add(_ value: String, at time: Double, window: Double, cap: Int) -> Int {
+        last = max(last, time)
+        if lastSeen[value] != nil || lastSeen.count <= cap { lastSeen[value] = time }
+        if lastSeen.count > cap / 2 { lastSeen = lastSeen.filter { $0.value > time - window } }
+        return lastSeen.count
+    }
+
+    /// Distinct values in the window ending at `time`.
+    func count(at time: Double, window: Double) -> Int { lastSeen.values.count { $0 > time - window } }
+}
+
+/// Something the detectors watch over sliding windows; each detector is one small type.
 protocol Detector {
-    mutating func observe(_ event: RequestEvent, window: Int, settings: DetectionSettings, alerts: inout [Alert])
-    /// Forgets actors not seen since `window` (memory stays bounded however many clients come and go).
-    mutating func forget(before window: Int)
+    mutating func observe(_ event: RequestEvent, settings: DetectionSettings, alerts: inout [Alert])
+    /// Forgets actors not seen since `time` (memory stays bounded however many clients come and go).
+    mutating func forget(before time: Double)
 }
 
 extension Alert {
@@ -41,91 +89,85 @@ extension Alert {
 
 /// BOLA exploitation: one actor reading unusually many distinct objects of one operation.
 struct EnumerationDetector: Detector {
-    private var touched: [String: (window: Int, ids: Set<String>, alerted: Bool)] = [:]
-    /// Per operation: the usual number of distinct objects an actor touches in a window.
-    private var usual: [String: WindowedCount] = [:]
+    private var touched: [String: (ids: SlidingSet, window: Int)] = [:]
+    /// Per operation: the usual number of distinct objects an actor touches in a window (EWMA over actor-windows).
+    private var usual: [String: (mean: Double, samples: Int)] = [:]
 
-    mutating func observe(_ event: RequestEvent, window: Int, settings: DetectionSettings, alerts: inout [Alert]) {
+    mutating func observe(_ event: RequestEvent, settings: DetectionSettings, alerts: inout [Alert]) {
         guard let id = event.objectIDs.last, event.status < 500 else { return }
         let key = event.actor + "\u{1F}" + event.operation
-        var entry = touched[key] ?? (window, [], false)
+        let window = Int((event.time / settings.window).rounded(.down))
+        var entry = touched[key] ?? (SlidingSet(), window)
         if entry.window != window {
-            learn(entry.ids.count, operation: event.operation, smoothing: settings.smoothing)
-            entry = (window, [], false)
+            // The actor's first request of a new window: what it touched in the last one is a sample of the usual.
+            learn(entry.ids.count(at: event.time, window: settings.window), operation: event.operation, smoothing: settings.smoothing)
+            entry.window = window
         }
-        let baseline = usual[event.operation]?.baseline ?? 0
+        let baseline = usual[event.operation]?.mean ?? 0
         let threshold = max(settings.enumerationMinimum, Int(settings.enumerationFactor * baseline))
-        if entry.ids.count <= threshold { entry.ids.insert(id) }
-        if entry.ids.count > threshold && !entry.alerted {
-            entry.alerted = true
+        let distinct = entry.ids.add(id, at: event.time, window: settings.window, cap: 4 * threshold)
+        if distinct > threshold && event.time >= entry.ids.quietUntil {
+            entry.ids.quietUntil = event.time + settings.window
             alerts.append(Alert("enumeration", event, subject: event.actor,
-                                message: "\(event.actor) touched \(entry.ids.count) distinct objects of \(event.operation) in one window (usual: \(String(format: "%.1f", baseline)))",
-                                count: entry.ids.count, threshold: threshold, baseline: baseline, settings: settings))
+                                message: "\(event.actor) touched \(distinct) distinct objects of \(event.operation) within \(Int(settings.window)) s (usual: \(String(format: "%.1f", baseline)))",
+                                count: distinct, threshold: threshold, baseline: baseline, settings: settings))
         }
         touched[key] = entry
     }
 
-    /// Each finished actor-window is one sample of the operation's usual count.
     private mutating func learn(_ distinct: Int, operation: String, smoothing: Double) {
         guard distinct > 0 else { return }
-        var usual = self.usual[operation] ?? WindowedCount()
-        usual.baseline = usual.windows == 0 ? Double(distinct) : smoothing * Double(distinct) + (1 - smoothing) * usual.baseline
-        usual.windows += 1
-        self.usual[operation] = usual
+        let old = usual[operation] ?? (Double(distinct), 0)
+        usual[operation] = (old.samples == 0 ? Double(distinct) : smoothing * Double(distinct) + (1 - smoothing) * old.mean, old.samples + 1)
     }
 
-    mutating func forget(before window: Int) {
-        touched = touched.filter { $0.value.window >= window }
-    }
+    mutating func forget(before time: Double) { touched = touched.filter { $0.value.ids.last >= time } }
 
     var tracked: Int { touched.count }
 }
 
 /// Brute force (many failures from one client, or against one username) and credential stuffing (many usernames from one client).
 struct AuthenticationFailureDetector: Detector {
-    private var byClient: [String: WindowedCount] = [:]
-    private var byUsername: [String: WindowedCount] = [:]
-    private var usernames: [String: (window: Int, names: Set<String>, alerted: Bool)] = [:]
+    private var byClient: [String: SlidingCount] = [:]
+    private var byUsername: [String: SlidingCount] = [:]
+    private var usernames: [String: SlidingSet] = [:]
 
-    mutating func observe(_ event: RequestEvent, window: Int, settings: DetectionSettings, alerts: inout [Alert]) {
+    mutating func observe(_ event: RequestEvent, settings: DetectionSettings, alerts: inout [Alert]) {
         guard event.authenticationFailed else { return }
-        var client = byClient[event.client] ?? WindowedCount()
-        client.enter(window, smoothing: settings.smoothing)
-        client.count += 1
-        if client.count >= settings.failuresPerClient && !client.alerted {
-            client.alerted = true
+        var client = byClient[event.client] ?? SlidingCount()
+        client.add(event.time, settings: settings)
+        if client.count >= settings.failuresPerClient && event.time >= client.quietUntil {
+            client.quietUntil = event.time + settings.window
             alerts.append(Alert("brute-force", event, subject: "client \(event.client)",
-                                message: "\(client.count) failed authentications from \(event.client) in one window",
+                                message: "\(client.count) failed authentications from \(event.client) within \(Int(settings.window)) s",
                                 count: client.count, threshold: settings.failuresPerClient, baseline: nil, settings: settings))
         }
         byClient[event.client] = client
         guard let username = event.username?.lowercased() else { return }
-        var target = byUsername[username] ?? WindowedCount()
-        target.enter(window, smoothing: settings.smoothing)
-        target.count += 1
-        if target.count >= settings.failuresPerUsername && !target.alerted {
-            target.alerted = true
+        var target = byUsername[username] ?? SlidingCount()
+        target.add(event.time, settings: settings)
+        if target.count >= settings.failuresPerUsername && event.time >= target.quietUntil {
+            target.quietUntil = event.time + settings.window
             alerts.append(Alert("brute-force", event, subject: "username \(username)",
-                                message: "\(target.count) failed logins for one username in one window (latest from \(event.client))",
+                                message: "\(target.count) failed logins for one username within \(Int(settings.window)) s (latest from \(event.client))",
                                 count: target.count, threshold: settings.failuresPerUsername, baseline: nil, settings: settings))
         }
         byUsername[username] = target
-        var tried = usernames[event.client] ?? (window, [], false)
-        if tried.window != window { tried = (window, [], false) }
-        if tried.names.count <= settings.usernamesPerClient { tried.names.insert(username) }
-        if tried.names.count >= settings.usernamesPerClient && !tried.alerted {
-            tried.alerted = true
+        var tried = usernames[event.client] ?? SlidingSet()
+        let distinct = tried.add(username, at: event.time, window: settings.window, cap: 4 * settings.usernamesPerClient)
+        if distinct >= settings.usernamesPerClient && event.time >= tried.quietUntil {
+            tried.quietUntil = event.time + settings.window
             alerts.append(Alert("credential-stuffing", event, subject: "client \(event.client)",
-                                message: "failed logins for \(tried.names.count) different usernames from \(event.client) in one window",
-                                count: tried.names.count, threshold: settings.usernamesPerClient, baseline: nil, settings: settings))
+                                message: "failed logins for \(distinct) different usernames from \(event.client) within \(Int(settings.window)) s",
+                                count: distinct, threshold: settings.usernamesPerClient, baseline: nil, settings: settings))
         }
         usernames[event.client] = tried
     }
 
-    mutating func forget(before window: Int) {
-        byClient = byClient.filter { $0.value.window >= window }
-        byUsername = byUsername.filter { $0.value.window >= window }
-        usernames = usernames.filter { $0.value.window >= window }
+    mutating func forget(before time: Double) {
+        byClient = byClient.filter { $0.value.lastTime >= time }
+        byUsername = byUsername.filter { $0.value.lastTime >= time }
+        usernames = usernames.filter { $0.value.last >= time }
     }
 
     var tracked: Int { byClient.count + byUsername.count + usernames.count }
@@ -133,52 +175,53 @@ struct AuthenticationFailureDetector: Detector {
 
 /// Volume and error spikes, per operation and per identity, against their own moving averages.
 struct SpikeDetector: Detector {
-    private var operations: [String: (volume: WindowedCount, errors: WindowedCount)] = [:]
-    private var identities: [String: (volume: WindowedCount, errors: WindowedCount)] = [:]
+    private var operations: [String: (volume: SlidingCount, errors: SlidingCount)] = [:]
+    private var identities: [String: (volume: SlidingCount, errors: SlidingCount)] = [:]
 
-    mutating func observe(_ event: RequestEvent, window: Int, settings: DetectionSettings, alerts: inout [Alert]) {
+    mutating func observe(_ event: RequestEvent, settings: DetectionSettings, alerts: inout [Alert]) {
         let isError = event.status >= 500 || event.status == 400 || event.status == 422
-        var operation = operations[event.operation] ?? (WindowedCount(), WindowedCount())
-        Self.count(&operation, "operation " + event.operation, event, window: window, settings: settings, isError: isError,
+        var operation = operations[event.operation] ?? (SlidingCount(), SlidingCount())
+        Self.count(&operation, "operation " + event.operation, event, settings: settings, isError: isError,
                    measured: operation.volume.windows >= settings.warmupWindows, alerts: &alerts)
         operations[event.operation] = operation
         if let identity = event.identity {
             // An identity is measured from its first window (a new token sending hundreds of requests a minute is news).
-            var counts = identities[identity] ?? (WindowedCount(), WindowedCount())
-            Self.count(&counts, "identity " + identity, event, window: window, settings: settings, isError: isError, measured: true, alerts: &alerts)
+            var counts = identities[identity] ?? (SlidingCount(), SlidingCount())
+            Self.count(&counts, "identity " + identity, event, settings: settings, isError: isError, measured: true, alerts: &alerts)
             identities[identity] = counts
         }
     }
 
-    private static func count(_ counts: inout (volume: WindowedCount, errors: WindowedCount), _ subject: @autoclosure () -> String, _ event: RequestEvent,
-                              window: Int, settings: DetectionSettings, isError: Bool, measured: Bool, alerts: inout [Alert]) {
-        check(&counts.volume, subject, event, window: window, settings: settings, minimum: settings.volumeMinimum, detector: "volume-spike", what: "requests",
+    private static func count(_ counts: inout (volume: SlidingCount, errors: SlidingCount), _ subject: @autoclosure () -> String, _ event: RequestEvent,
+                              settings: DetectionSettings, isError: Bool, measured: Bool, alerts: inout [Alert]) {
+        counts.volume.add(event.time, settings: settings)
+        check(&counts.volume, subject, event, settings: settings, minimum: settings.volumeMinimum, detector: "volume-spike", what: "requests",
               measured: measured, alerts: &alerts)
-        // Error windows advance with every request, so quiet windows count as zero errors.
-        counts.errors.enter(window, smoothing: settings.smoothing)
+        // Error windows slide with every request, so quiet stretches count as zero errors.
         if isError {
-            check(&counts.errors, subject, event, window: window, settings: settings, minimum: settings.errorMinimum, detector: "error-spike", what: "errors",
+            counts.errors.add(event.time, settings: settings)
+            check(&counts.errors, subject, event, settings: settings, minimum: settings.errorMinimum, detector: "error-spike", what: "errors",
                   measured: measured, alerts: &alerts)
+        } else {
+            counts.errors.advance(to: event.time, settings: settings)
         }
     }
 
-    private static func check(_ counter: inout WindowedCount, _ subject: () -> String, _ event: RequestEvent, window: Int, settings: DetectionSettings,
+    private static func check(_ counter: inout SlidingCount, _ subject: () -> String, _ event: RequestEvent, settings: DetectionSettings,
                               minimum: Int, detector: String, what: String, measured: Bool, alerts: inout [Alert]) {
-        counter.enter(window, smoothing: settings.smoothing)
-        counter.count += 1
-        guard measured, !counter.alerted else { return }
+        guard measured, event.time >= counter.quietUntil else { return }
         let threshold = max(minimum, Int(settings.spikeFactor * counter.baseline))
         guard counter.count >= threshold else { return }
-        counter.alerted = true
+        counter.quietUntil = event.time + settings.window
         let key = subject()
         alerts.append(Alert(detector, event, subject: key,
-                            message: "\(counter.count) \(what) for \(key) in one window, against a usual \(String(format: "%.1f", counter.baseline))",
+                            message: "\(counter.count) \(what) for \(key) within \(Int(settings.window)) s, against a usual \(String(format: "%.1f", counter.baseline))",
                             count: counter.count, threshold: threshold, baseline: counter.baseline, settings: settings))
     }
 
-    mutating func forget(before window: Int) {
+    mutating func forget(before time: Double) {
         // Operations keep their baselines; identities long gone are forgotten.
-        identities = identities.filter { $0.value.volume.window >= window }
+        identities = identities.filter { $0.value.volume.lastTime >= time }
     }
 }
 
@@ -189,10 +232,10 @@ struct NewOperationDetector: Detector {
     /// Past this many operations nothing more is learned (paths full of random words cannot grow memory without end).
     static let limit = 10_000
 
-    mutating func observe(_ event: RequestEvent, window: Int, settings: DetectionSettings, alerts: inout [Alert]) {
-        // Only answered operations: a 404 is not an operation, and probes for them are the scanner detectors' business.
+    mutating func observe(_ event: RequestEvent, settings: DetectionSettings, alerts: inout [Alert]) {
         let start = firstTime ?? event.time
         firstTime = start
+        // Only answered operations: a 404 is not an operation, and probes for them are the scanner detectors' business.
         guard settings.newOperations, event.status < 400 || event.status == 401 || event.status == 403, !seen.contains(event.operation),
               seen.count < Self.limit else { return }
         seen.insert(event.operation)
@@ -203,34 +246,30 @@ struct NewOperationDetector: Detector {
         }
     }
 
-    mutating func forget(before window: Int) {}
+    mutating func forget(before time: Double) {}
 }
 
 /// Scraping: an actor walking ids in sequence, or asking for pages far larger than clients need.
 struct ScrapingDetector: Detector {
-    private var walks: [String: (window: Int, last: Int, run: Int, alerted: Bool)] = [:]
-    private var pages: [String: (window: Int, alerted: Bool)] = [:]
+    private var walks: [String: (last: Int, run: Int, time: Double, quietUntil: Double)] = [:]
+    private var pages: [String: Double] = [:]
 
-    mutating func observe(_ event: RequestEvent, window: Int, settings: DetectionSettings, alerts: inout [Alert]) {
-        if let size = event.pageSize, size > settings.maximumPageSize {
-            var page = pages[event.actor] ?? (window, false)
-            if page.window != window { page = (window, false) }
-            if !page.alerted {
-                page.alerted = true
-                alerts.append(Alert("scraping", event, subject: event.actor, message: "\(event.actor) asked \(event.operation) for pages of \(size) items",
-                                    count: size, threshold: settings.maximumPageSize, baseline: nil, settings: settings))
-            }
-            pages[event.actor] = page
+    mutating func observe(_ event: RequestEvent, settings: DetectionSettings, alerts: inout [Alert]) {
+        if let size = event.pageSize, size > settings.maximumPageSize, event.time >= pages[event.actor] ?? -.infinity {
+            pages[event.actor] = event.time + settings.window
+            alerts.append(Alert("scraping", event, subject: event.actor, message: "\(event.actor) asked \(event.operation) for pages of \(size) items",
+                                count: size, threshold: settings.maximumPageSize, baseline: nil, settings: settings))
         }
         guard let text = event.objectIDs.last, let id = Int(text) else { return }
         let key = event.actor + "\u{1F}" + event.operation
-        var walk = walks[key] ?? (window, id, 0, false)
-        if walk.window != window { walk.alerted = false }
-        walk.window = window
-        walk.run = abs(id - walk.last) == 1 ? walk.run + 1 : (id == walk.last ? walk.run : 0)
+        var walk = walks[key] ?? (id, 0, event.time, -.infinity)
+        // A walk continues while each next id is one away and comes within a window of the last.
+        let continues = abs(id - walk.last) == 1 && event.time - walk.time <= settings.window
+        walk.run = continues ? walk.run + 1 : (id == walk.last ? walk.run : 0)
         walk.last = id
-        if walk.run + 1 >= settings.sequentialRun && !walk.alerted {
-            walk.alerted = true
+        walk.time = event.time
+        if walk.run + 1 >= settings.sequentialRun && event.time >= walk.quietUntil {
+            walk.quietUntil = event.time + settings.window
             alerts.append(Alert("scraping", event, subject: event.actor,
                                 message: "\(event.actor) walked \(walk.run + 1) consecutive ids of \(event.operation)",
                                 count: walk.run + 1, threshold: settings.sequentialRun, baseline: nil, settings: settings))
@@ -238,9 +277,9 @@ struct ScrapingDetector: Detector {
         walks[key] = walk
     }
 
-    mutating func forget(before window: Int) {
-        walks = walks.filter { $0.value.window >= window }
-        pages = pages.filter { $0.value.window >= window }
+    mutating func forget(before time: Double) {
+        walks = walks.filter { $0.value.time >= time }
+        pages = pages.filter { $0.value >= time }
     }
 
     var tracked: Int { walks.count + pages.count }
