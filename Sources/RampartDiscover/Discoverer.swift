@@ -5,7 +5,8 @@ import RampartCore
 public struct DiscoveredOperation {
     public var method: String
     public var template: String
-    public var pathParameters: [(name: String, kinds: Set<SegmentKindName>)]
+    /// Each path parameter with the kinds of value it held (`integer`, `uuid`, `slug`…).
+    public var pathParameters: [(name: String, kinds: Set<String>)]
     public var requests: Int
     public var statuses: [Int: Int]
     public var queryParameters: [(name: String, count: Int)]
@@ -24,8 +25,6 @@ public struct DiscoveredOperation {
         auth.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map(\.key.rawValue).joined(separator: "+")
     }
 }
-
-public typealias SegmentKindName = String
 
 /// Everything one run learned from its inputs.
 public struct Discovery {

@@ -133,7 +133,13 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             }
             if let deadline = self.responseDeadline, deadline <= now {
                 self.responseDeadline = nil
-                self.upstreamFailed(GatewayError.timedOut)
+                if case .validating = self.state {
+                    // The body being checked never finished arriving: a slow client, not a slow upstream.
+                    self.answer(.requestTimeout, "request body not received in time", correlation: self.exchange?.correlation ?? self.nextCorrelationID(),
+                                keepAlive: false, decision: "reject")
+                } else {
+                    self.upstreamFailed(GatewayError.timedOut)
+                }
             }
             self.armWatchdog(eventLoop)
         }
@@ -355,7 +361,11 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
                     }
                 }
                 state = .validating(head: .head(upstreamHead), body: body, upstream: upstream)
-                if ended { finishValidation() } else { readGate.resume() }
+                if ended { return finishValidation() }
+                // A body that trickles in is bounded like a slow upstream would be.
+                responseDeadline = .now() + .milliseconds(Int64(upstream.responseTimeout * 1000))
+                armWatchdog(context.eventLoop)
+                readGate.resume()
                 return
             }
             forward([.head(upstreamHead)] + waiting, to: upstream)

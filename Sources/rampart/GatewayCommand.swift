@@ -74,6 +74,8 @@ struct GatewayServeCommand: AsyncParsableCommand {
 
         Routes may require a JWT (keys from a JWKS file, a JWKS URL or OIDC discovery, refreshed when a token names an unknown kid; HMAC secrets from the environment or a file; an algorithm allow-list; iss, aud, exp and nbf with leeway; a verified token is cached until it expires), an API key (stored as salted hashes) or a client certificate (mTLS, verified against the listener's CA bundle), then roles, scopes, claims and ownership of a path parameter, and rate limits per client, subject or route (429 with Retry-After and RateLimit headers). Listeners may terminate TLS; upstreams may be https.
 
+        A route may enforce an OpenAPI description (openapi: api.yaml): only documented operations pass, parameters and JSON bodies are checked against their schemas (400 without echoing the input, 415 for undeclared content types), properties the answers' schemas do not declare are removed, and 5xx answers that show stack traces become a generic error; mode: monitor only logs. traffic_log: writes sampled, redacted records that `rampart discover` reads. detection: watches for BOLA enumeration, brute force, credential stuffing, volume and error spikes, new operations and scraping, and raises alerts (audit log, metrics, webhook, optional block); see docs/detection.md.
+
         Every decision can go to an audit log (audit_log:), JSON lines chained by hashes; `rampart gateway verify-log` checks it.
 
         CORS is the gateway's: upstream Access-Control headers are dropped and each route's policy (explicit origins) decides.

@@ -145,6 +145,14 @@ struct DetectionTests {
     }
 }
 
+/// A gateway for `configuration`, in a folder of its own (for its audit log).
+private func detectingGateway(_ configuration: String) async throws -> (GatewayServer, String) {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-detect-\(UUID().uuidString)").path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    let parsed = try GatewayConfiguration.parse(SpecDocument(text: configuration, file: folder + "/gateway.yml").root)
+    return (try await GatewayServer.start(parsed, baseDirectory: folder, group: gatewayTestLoops), folder)
+}
+
 /// The detectors in the running gateway: an enumeration through it is alerted in the audit log, the metrics and a
 /// webhook, and the client is then blocked.
 @Test func anAttackThroughTheGatewayIsAlertedAndBlocked() async throws {
@@ -154,9 +162,7 @@ struct DetectionTests {
         hooks.withLockedValue { $0.append("\(head.method.rawValue) \(head.uri)") }
         return Canned(status: .noContent, body: "")
     }
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-detect-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    let text = """
+    let (server, folder) = try await detectingGateway("""
         gateway:
           listeners: [{address: "127.0.0.1:0"}]
           audit_log: audit.jsonl
@@ -168,9 +174,7 @@ struct DetectionTests {
           routes:
             - {path: "/accounts/{id}", upstream: api}
             - {path: /, upstream: api}
-        """
-    let configuration = try GatewayConfiguration.parse(SpecDocument(text: text, file: folder + "/gateway.yml").root)
-    let server = try await GatewayServer.start(configuration, baseDirectory: folder, group: gatewayTestLoops)
+        """)
     func get(_ path: String) async throws -> UInt {
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(server.addresses[0].port!)\(path)"), timeout: .seconds(10))
         return response.status.code
@@ -195,9 +199,7 @@ struct DetectionTests {
 /// Usernames are read from login bodies: a leaked list tried through the gateway is credential stuffing.
 @Test func credentialStuffingThroughTheGatewayNamesTheUsernames() async throws {
     let upstream = try await TestServer.start { _ in Canned(status: .unauthorized, headers: [("Content-Type", "application/json")], body: #"{"error":"bad credentials"}"#) }
-    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-stuffing-\(UUID().uuidString)").path
-    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    let text = """
+    let (server, folder) = try await detectingGateway("""
         gateway:
           listeners: [{address: "127.0.0.1:0"}]
           audit_log: audit.jsonl
@@ -205,9 +207,7 @@ struct DetectionTests {
           detection: {authentication: {usernames_per_client: 4}}
           routes:
             - {path: /, upstream: api}
-        """
-    let configuration = try GatewayConfiguration.parse(SpecDocument(text: text, file: folder + "/gateway.yml").root)
-    let server = try await GatewayServer.start(configuration, baseDirectory: folder, group: gatewayTestLoops)
+        """)
     for name in ["ann", "bob", "cyd", "dee"] {
         var request = HTTPClientRequest(url: "http://127.0.0.1:\(server.addresses[0].port!)/api/auth/login")
         request.method = .POST

@@ -103,7 +103,7 @@ private func fetch(_ target: String, method: HTTPMethod = .GET, body: String? = 
 }
 
 /// Sends raw bytes and returns everything the gateway answers before it closes (at most 20 s).
-private func raw(_ port: Int, _ request: String) async throws -> String {
+func raw(_ port: Int, _ request: String) async throws -> String {
     final class Collector: ChannelInboundHandler, @unchecked Sendable {
         typealias InboundIn = ByteBuffer
         var text = ""

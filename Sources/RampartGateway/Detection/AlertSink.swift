@@ -55,18 +55,13 @@ final class Blocklist: Sendable {
 /// with a growing pause. Never on an event loop's critical path.
 final class AlertWebhook: Sendable {
     let settings: DetectionSettings.Webhook
-    private let state = NIOLockedValueBox<(queue: [Alert], sending: Bool, dropped: Int)>(([], false, 0))
+    private let state = NIOLockedValueBox<(queue: [Alert], sending: Bool)>(([], false))
 
     init(settings: DetectionSettings.Webhook) { self.settings = settings }
 
-    var dropped: Int { state.withLockedValue { $0.dropped } }
-
     func send(_ alert: Alert) {
         let start = state.withLockedValue { state -> Bool in
-            if state.queue.count >= settings.queue {
-                state.queue.removeFirst()
-                state.dropped += 1
-            }
+            if state.queue.count >= settings.queue { state.queue.removeFirst() }
             state.queue.append(alert)
             guard !state.sending else { return false }
             state.sending = true

@@ -21,7 +21,7 @@ public final class AnomalyDetector: Sendable {
 
     public init(settings: DetectionSettings) { self.settings = settings }
 
-    /// Clients, usernames and identities held in memory now (for tests and the metrics).
+    /// Clients, usernames and actors held in memory now (what the memory bound is checked by).
     var trackedActors: Int { state.withLockedValue { $0.authentication.tracked + $0.enumeration.tracked + $0.scraping.tracked } }
 
     /// The alerts this request raises (usually none).
