@@ -57,6 +57,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     private var traffic: (head: HTTPRequestHead, requestBody: [UInt8]?, responseHeaders: HTTPHeaders?, responseBody: [UInt8]?)?
     /// What the anomaly detectors learn about the current request beyond the audit record.
     private var detection: (operation: String?, objectIDs: [String], username: String?, isLogin: Bool, pageSize: Int?) = (nil, [], nil, false, nil)
+    /// The client sent `Expect: 100-continue` and waits for a go-ahead before sending its body.
+    private var expectsContinue = false
     /// Sampling without a random source: the share accumulates per request, and a request is recorded each time it reaches one.
     private var trafficShare = 0.0
     /// Parts of requests the client sent while an earlier one was still being answered (HTTP/1.1 pipelining).
@@ -273,6 +275,14 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             // A request whose framing is in doubt leaves nothing on the connection worth reading.
             return answer(rejection.status, rejection.reason, correlation: correlation, keepAlive: false, decision: "reject")
         }
+        expectsContinue = false
+        if let expectation = head.headers.first(name: "expect") {
+            // RFC 9110: 100-continue is the only expectation there is; the gateway answers it itself once the request passes.
+            guard expectation.lowercased() == "100-continue" else {
+                return answer(.expectationFailed, "unsupported expectation", correlation: correlation, keepAlive: false, decision: "reject")
+            }
+            expectsContinue = head.hasBody
+        }
         let path: String
         do { path = try PathNormalizer.normalize(head.uri) } catch {
             return answer(.badRequest, "request path refused: \(error)", correlation: correlation, keepAlive: false, decision: "reject")
@@ -342,8 +352,13 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             }
             exchange = (route, upstream, correlation, head.isKeepAlive && !draining, responseHeaders, head.headers.first(name: "origin"), principal != nil,
                         head.version == .http1_0 ? .http1_0 : .http1_1)
-            let upstreamHead = ForwardedHeaders.upstreamRequest(head, path: path, basePath: upstream.basePath, client: clientAddress,
+            var upstreamHead = ForwardedHeaders.upstreamRequest(head, path: path, basePath: upstream.basePath, client: clientAddress,
                                                                 tls: tls, correlation: correlation, principal: principal)
+            if expectsContinue {
+                // Every check has passed: the client may send its body. The upstream gets it without waiting for a go-ahead of its own.
+                upstreamHead.headers.remove(name: "expect")
+                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+            }
             var waiting: [HTTPClientRequestPart] = []
             if case .authenticating(let parts) = state { waiting = parts }
             let checksBody = contract.map { $0.1.bodySchema != nil } ?? false
@@ -611,7 +626,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     private func answer(_ status: HTTPResponseStatus, _ message: String, correlation: String, keepAlive requestedKeepAlive: Bool, extra: [(String, String)] = [],
                         decision: String, reason: String? = nil) {
         guard let context else { return }
-        let keepAlive = requestedKeepAlive && !draining
+        // A client refused before its go-ahead does not send its body: the connection cannot carry another request.
+        let keepAlive = requestedKeepAlive && !draining && !(expectsContinue && !requestComplete)
         audit(decision, status: Int(status.code), reason: reason ?? message, correlation: correlation)
         state = .answered
         exchange = nil

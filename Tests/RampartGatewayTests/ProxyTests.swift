@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -321,4 +322,62 @@ func ambiguousRequestsAreRefusedAndTheConnectionClosed(_ request: String) async 
     let loopback6 = try #require(AddressRange.bytes("::1"))
     #expect(!v4.contains(loopback6), "an IPv6 address is never in an IPv4 range")
     for bad in ["10.0.0.0/33", "10.0.0", "example.com", "::1/129", "10.0.0.0/x"] { #expect(AddressRange(bad) == nil, "\(bad)") }
+}
+
+/// A client connection that sends what it is told and keeps what comes back, for exchanges in several steps.
+private final class Conversation: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    private let text = NIOLockedValueBox("")
+    private var channel: Channel?
+
+    static func open(_ port: Int) async throws -> Conversation {
+        let conversation = Conversation()
+        conversation.channel = try await ClientBootstrap(group: gatewayTestLoops.next())
+            .channelInitializer { channel in channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(conversation) } }
+            .connect(host: "127.0.0.1", port: port).get()
+        return conversation
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let piece = String(buffer: unwrapInboundIn(data))
+        text.withLockedValue { $0 += piece }
+    }
+
+    func send(_ text: String) async throws { try await channel!.writeAndFlush(ByteBuffer(string: text)) }
+
+    /// Everything received so far, once it contains `marker` (or after 5 s).
+    func received(containing marker: String) async throws -> String {
+        for _ in 0..<250 {
+            let sofar = text.withLockedValue { $0 }
+            if sofar.contains(marker) { return sofar }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return text.withLockedValue { $0 }
+    }
+
+    func close() async { try? await channel?.close() }
+}
+
+@Test func expectContinueIsAnsweredByTheGatewayOnceTheRequestPasses() async throws {
+    let upstream = try await TestServer.start { head in Canned(body: #"{"expect":"\#(head.headers.first(name: "expect") ?? "none")"}"#) }
+    let server = try await gateway(upstream.httpURL, routes: "    - {path: /api, upstream: api}\n")
+    let port = server.addresses[0].port!
+    let client = try await Conversation.open(port)
+    try await client.send("POST /api/items HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+    let interim = try await client.received(containing: "\r\n\r\n")
+    #expect(interim.hasPrefix("HTTP/1.1 100 Continue\r\n"), "the go-ahead comes before the body is sent: \(interim.prefix(40))")
+    try await client.send("hello")
+    let answer = try await client.received(containing: "}")
+    #expect(answer.contains("HTTP/1.1 200 OK") && answer.contains(#"{"expect":"none"}"#), "the upstream is not asked again")
+    await client.close()
+
+    // Refused before the go-ahead: a final answer, no 100, and the connection closes (its body will never come).
+    let refused = try await Conversation.open(port)
+    try await refused.send("POST /other HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+    let notFound = try await refused.received(containing: "}")
+    #expect(notFound.hasPrefix("HTTP/1.1 404") && notFound.lowercased().contains("connection: close"))
+    await refused.close()
+    #expect(try await raw(port, "POST /api/items HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nExpect: a-pony\r\n\r\nx").hasPrefix("HTTP/1.1 417"))
+    await server.stop()
+    await upstream.stop()
 }
