@@ -89,7 +89,10 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     private var headDeadline: NIODeadline?
     /// When the upstream must have started its answer (504 otherwise).
     private var responseDeadline: NIODeadline?
-    /// One timer per connection checks both deadlines, so a request costs no timer of its own.
+    /// When the next piece of the request body must have arrived (408 otherwise): a body sent a byte at a time
+    /// ("R.U.D.Y.") cannot hold a connection and an upstream connection for ever.
+    private var bodyDeadline: NIODeadline?
+    /// One timer per connection checks every deadline, so a request costs no timer of its own.
     private var watchdog: Scheduled<Void>?
     private var watchdogAt: NIODeadline?
 
@@ -108,13 +111,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     }
 
     private func armWatchdog(_ eventLoop: any EventLoop) {
-        let next: NIODeadline
-        switch (headDeadline, responseDeadline) {
-        case let (head?, response?): next = min(head, response)
-        case let (head?, nil): next = head
-        case let (nil, response?): next = response
-        case (nil, nil): return
-        }
+        guard let next = [headDeadline, responseDeadline, bodyDeadline].compactMap({ $0 }).min() else { return }
         // A timer already set for no later than `next` will see it; only an earlier deadline needs a new one.
         if let armed = watchdogAt, armed <= next { return }
         watchdog?.cancel()
@@ -133,15 +130,12 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
                     return
                 }
             }
+            if let deadline = self.bodyDeadline, deadline <= now {
+                return self.bodyTimedOut()
+            }
             if let deadline = self.responseDeadline, deadline <= now {
                 self.responseDeadline = nil
-                if case .validating = self.state {
-                    // The body being checked never finished arriving: a slow client, not a slow upstream.
-                    self.answer(.requestTimeout, "request body not received in time", correlation: self.exchange?.correlation ?? self.nextCorrelationID(),
-                                keepAlive: false, decision: "reject")
-                } else {
-                    self.upstreamFailed(GatewayError.timedOut)
-                }
+                self.upstreamFailed(GatewayError.timedOut)
             }
             self.armWatchdog(eventLoop)
         }
@@ -164,13 +158,25 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         if case .idle = state { true } else { false }
     }
 
+    private var isAnswered: Bool {
+        if case .answered = state { true } else { false }
+    }
+
     private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
         switch part {
         case .head(let head):
             headDeadline = nil
+            if head.hasBody {
+                bodyDeadline = .now() + .nanoseconds(Int64(runtime.configuration.limits.bodyTimeout * 1e9))
+                armWatchdog(context.eventLoop)
+            }
             begin(head, context: context)
-        case .body(let buffer): pass(.body(.byteBuffer(buffer)))
+        case .body(let buffer):
+            // A later deadline needs no new timer: the armed one finds it not yet due and re-arms.
+            if bodyDeadline != nil { bodyDeadline = .now() + .nanoseconds(Int64(runtime.configuration.limits.bodyTimeout * 1e9)) }
+            pass(.body(.byteBuffer(buffer)))
         case .end(let trailers):
+            bodyDeadline = nil
             requestComplete = true
             pass(.end(trailers))
             if case .answered = state {
@@ -327,7 +333,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
 
     /// Answers a denied request, or passes an allowed one on to its upstream.
     private func proceed(_ decision: Gatekeeper.Decision, route: GatewayConfiguration.Route, head: HTTPRequestHead, path: String, correlation: String) {
-        guard let context else { return }
+        // A token verified off the loop may come back to a request already answered (its body timed out, the client left).
+        guard let context, !isAnswered else { return }
         switch decision {
         case .deny(let status, let reason, let headers):
             record?.route = route.name
@@ -376,11 +383,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
                     }
                 }
                 state = .validating(head: .head(upstreamHead), body: body, upstream: upstream)
-                if ended { return finishValidation() }
-                // A body that trickles in is bounded like a slow upstream would be.
-                responseDeadline = .now() + .milliseconds(Int64(upstream.responseTimeout * 1000))
-                armWatchdog(context.eventLoop)
-                readGate.resume()
+                if ended { finishValidation() } else { readGate.resume() }
                 return
             }
             forward([.head(upstreamHead)] + waiting, to: upstream)
@@ -591,6 +594,24 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
 
     func upstreamWritabilityChanged(_ writable: Bool) {
         if writable { readGate.resume() } else { readGate.pause() }
+    }
+
+    /// The request body stopped arriving: 408 if nothing has been answered yet, else the connection is simply closed.
+    private func bodyTimedOut() {
+        bodyDeadline = nil
+        responseDeadline = nil
+        if case .forwarding(let connection) = state {
+            // The upstream holds half a request: that connection cannot be used again.
+            connection.handler.sink = nil
+            connection.channel.close(promise: nil)
+        }
+        guard !responseStarted, !isAnswered else {
+            state = .answered
+            context?.close(promise: nil)
+            return
+        }
+        answer(.requestTimeout, "request body not received in time", correlation: exchange?.correlation ?? nextCorrelationID(), keepAlive: false,
+               decision: "reject")
     }
 
     func upstreamFailed(_ error: any Error) {

@@ -267,7 +267,7 @@ public struct GatewayConfiguration: Sendable {
     }
 
     static func requestLimits(_ cursor: Cursor) throws(SpecError) -> RequestLimits {
-        try checkKeys(cursor, ["max_uri_length", "max_header_count", "max_header_bytes", "max_body_bytes", "methods", "header_timeout"], in: "'limits'")
+        try checkKeys(cursor, ["max_uri_length", "max_header_count", "max_header_bytes", "max_body_bytes", "methods", "header_timeout", "body_timeout"], in: "'limits'")
         var limits = RequestLimits()
         if let value = cursor["max_uri_length"] { limits.maxURILength = Int(try number(value, "'max_uri_length'", minimum: 1)) }
         if let value = cursor["max_header_count"] { limits.maxHeaderCount = Int(try number(value, "'max_header_count'", minimum: 1)) }
@@ -275,6 +275,7 @@ public struct GatewayConfiguration: Sendable {
         if let value = cursor["max_body_bytes"] { limits.maxBodyBytes = Int(try number(value, "'max_body_bytes'", minimum: 0)) }
         if let value = cursor["methods"] { limits.allowedMethods = Set(try strings(value, "'methods'").map { $0.uppercased() }) }
         if let value = cursor["header_timeout"] { limits.headerTimeout = try number(value, "'header_timeout'", minimum: 0.01) }
+        if let value = cursor["body_timeout"] { limits.bodyTimeout = try number(value, "'body_timeout'", minimum: 0.01) }
         return limits
     }
 

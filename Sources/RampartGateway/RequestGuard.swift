@@ -11,6 +11,8 @@ public struct RequestLimits: Sendable {
     /// waiting for one (a new connection, or the end of the previous response): slow-header (slowloris)
     /// clients and idle keep-alive connections are closed after it.
     public var headerTimeout: Double = 10
+    /// Seconds allowed between two pieces of a request body (nginx's client_body_timeout).
+    public var bodyTimeout: Double = 30
 
     public init() {}
 }

@@ -82,7 +82,7 @@ struct ContractTests {
         }
     }
 
-    static func gateway(_ upstream: Upstream, openapi: String = "orders.yaml", extra: String = "", responseTimeout: Double = 30) async throws -> (GatewayServer, String) {
+    static func gateway(_ upstream: Upstream, openapi: String = "orders.yaml", extra: String = "") async throws -> (GatewayServer, String) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-contract-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try spec.write(toFile: folder + "/orders.yaml", atomically: true, encoding: .utf8)
@@ -91,7 +91,7 @@ struct ContractTests {
               listeners: [{address: "127.0.0.1:0"}]
               audit_log: audit.jsonl
             \(extra)
-              upstreams: {api: {url: "\(upstream.server.httpURL.absoluteString)", response_timeout: \(responseTimeout)}}
+              upstreams: {api: {url: "\(upstream.server.httpURL.absoluteString)"}}
               routes:
                 - {path: /api, upstream: api, openapi: \(openapi)}
             """
@@ -253,7 +253,7 @@ struct ContractTests {
 /// A body that must be checked whole but never finishes arriving is refused in time, not held forever.
 @Test func aBodyThatNeverFinishesIsRefusedInTime() async throws {
     let upstream = try await ContractTests.Upstream()
-    let (server, _) = try await ContractTests.gateway(upstream, responseTimeout: 1)
+    let (server, _) = try await ContractTests.gateway(upstream, extra: "  limits: {body_timeout: 1}")
     let started = Date()
     let answer = try await raw(server.addresses[0].port!,
                                "POST /api/orders HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"id\":1,")

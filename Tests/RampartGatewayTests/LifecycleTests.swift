@@ -44,6 +44,11 @@ private final class KeepAliveConnection: ChannelInboundHandler, @unchecked Senda
     func send(_ path: String) async throws -> Response {
         try await channel.eventLoop.flatSubmit {
             let promise = self.channel.eventLoop.makePromise(of: Response.self)
+            // A connection the gateway already closed gets no answer: say so instead of waiting for ever.
+            guard self.channel.isActive else {
+                promise.fail(ChannelError.ioOnClosedChannel)
+                return promise.futureResult
+            }
             self.pending = promise
             self.channel.write(HTTPClientRequestPart.head(HTTPRequestHead(version: .http1_1, method: .GET, uri: path, headers: ["Host": "gateway.test"])), promise: nil)
             self.channel.writeAndFlush(HTTPClientRequestPart.end(nil), promise: nil)
@@ -116,14 +121,19 @@ private func configuration(_ routes: String, listener: String = "127.0.0.1:0") t
 }
 
 @Test func stoppingDrainsRequestsInFlightAndClosesIdleConnections() async throws {
-    let upstream = try await TestServer.start { head in Canned(body: "done", delay: head.uri == "/slow" ? .seconds(1) : .zero) }
+    let slowArrived = NIOLockedValueBox(false)
+    let upstream = try await TestServer.start { head in
+        if head.uri == "/slow" { slowArrived.withLockedValue { $0 = true } }
+        return Canned(body: "done", delay: head.uri == "/slow" ? .seconds(1) : .zero)
+    }
     let server = try await GatewayServer.start(configuration("    api: {url: \"\(upstream.httpURL.absoluteString)\"}\n  routes:\n    - {path: /, upstream: api}\n"), group: gatewayTestLoops)
     let port = server.addresses[0].port!
     let idle = try await KeepAliveConnection.open(port)
     #expect(try await idle.send("/fast").status == 200)
     let busy = try await KeepAliveConnection.open(port)
     let inFlight = Task { try await busy.send("/slow") }
-    try await Task.sleep(for: .milliseconds(200))
+    // The drain must find the request in flight (on a loaded machine the task above may take a while to send it).
+    for _ in 0..<500 where !slowArrived.withLockedValue({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
 
     let started = ContinuousClock.now
     let stopped = Task { await server.stop(drainTimeout: 10) }

@@ -15,11 +15,12 @@ import Testing
 let gatewayTestLoops = MultiThreadedEventLoopGroup(numberOfThreads: 2)
 
 /// A gateway on a free port of 127.0.0.1 in front of `upstream`.
-private func gateway(_ upstream: URL, routes: String = "    - {path: /, upstream: api}\n", responseTimeout: Double = 5, headerTimeout: Double = 10) async throws -> GatewayServer {
+private func gateway(_ upstream: URL, routes: String = "    - {path: /, upstream: api}\n", responseTimeout: Double = 5, headerTimeout: Double = 10,
+                     bodyTimeout: Double = 30) async throws -> GatewayServer {
     let text = """
     gateway:
       listeners: [{address: "127.0.0.1:0"}]
-      limits: {header_timeout: \(headerTimeout)}
+      limits: {header_timeout: \(headerTimeout), body_timeout: \(bodyTimeout)}
       upstreams: {api: {url: "\(upstream.absoluteString)", response_timeout: \(responseTimeout)}}
       routes:
     \(routes)
@@ -378,6 +379,21 @@ private final class Conversation: ChannelInboundHandler, @unchecked Sendable {
     #expect(notFound.hasPrefix("HTTP/1.1 404") && notFound.lowercased().contains("connection: close"))
     await refused.close()
     #expect(try await raw(port, "POST /api/items HTTP/1.1\r\nHost: a\r\nContent-Length: 1\r\nExpect: a-pony\r\n\r\nx").hasPrefix("HTTP/1.1 417"))
+    await server.stop()
+    await upstream.stop()
+}
+
+/// A body that stops arriving (a byte now and then, or nothing) is refused once the body timeout passes, even while
+/// the upstream is waiting for it; the half-sent upstream connection is not reused.
+@Test func aStalledRequestBodyIsCutOff() async throws {
+    let upstream = try await TestServer.start(keepAlive: true)
+    let server = try await gateway(upstream.httpURL, responseTimeout: 30, bodyTimeout: 1)
+    let port = server.addresses[0].port!
+    let started = ContinuousClock.now
+    let answer = try await raw(port, "POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n\r\nabc")
+    #expect(answer.hasPrefix("HTTP/1.1 408"), "\(answer.prefix(40))")
+    #expect(ContinuousClock.now - started < .seconds(10), "the body timeout, not the 30 s response timeout")
+    #expect(try await fetch(url(server, "/after")).status == 200, "the next request gets a sound upstream connection")
     await server.stop()
     await upstream.stop()
 }
