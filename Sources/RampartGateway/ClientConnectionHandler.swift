@@ -57,6 +57,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     private var traffic: (head: HTTPRequestHead, requestBody: [UInt8]?, responseHeaders: HTTPHeaders?, responseBody: [UInt8]?)?
     /// What the anomaly detectors learn about the current request beyond the audit record.
     private var detection: (operation: String?, objectIDs: [String], username: String?, isLogin: Bool, pageSize: Int?) = (nil, [], nil, false, nil)
+    /// The current request has a body (a length above zero, or chunks).
+    private var requestHasBody = false
     /// The client sent `Expect: 100-continue` and waits for a go-ahead before sending its body.
     private var expectsContinue = false
     /// Sampling without a random source: the share accumulates per request, and a request is recorded each time it reaches one.
@@ -166,7 +168,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         switch part {
         case .head(let head):
             headDeadline = nil
-            if head.hasBody {
+            requestHasBody = head.hasBody
+            if requestHasBody {
                 bodyDeadline = .now() + .nanoseconds(Int64(runtime.configuration.limits.bodyTimeout * 1e9))
                 armWatchdog(context.eventLoop)
             }
@@ -281,14 +284,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             // A request whose framing is in doubt leaves nothing on the connection worth reading.
             return answer(rejection.status, rejection.reason, correlation: correlation, keepAlive: false, decision: "reject")
         }
-        expectsContinue = false
-        if let expectation = head.headers.first(name: "expect") {
-            // RFC 9110: 100-continue is the only expectation there is; the gateway answers it itself once the request passes.
-            guard expectation.lowercased() == "100-continue" else {
-                return answer(.expectationFailed, "unsupported expectation", correlation: correlation, keepAlive: false, decision: "reject")
-            }
-            expectsContinue = head.hasBody
-        }
+        // The guard refused any other expectation; this one the gateway answers itself once the request passes.
+        expectsContinue = requestHasBody && head.headers.contains(name: "expect")
         let path: String
         do { path = try PathNormalizer.normalize(head.uri) } catch {
             return answer(.badRequest, "request path refused: \(error)", correlation: correlation, keepAlive: false, decision: "reject")
@@ -371,8 +368,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             let checksBody = contract.map { $0.1.bodySchema != nil } ?? false
             // A login's username is read from its body for the credential-stuffing detector (small bodies only).
             let readsUsername = detection.isLogin && (head.headers.first(name: "content-length").flatMap(Int.init) ?? Int.max) <= Self.maximumLoginBody
-            if (checksBody || readsUsername) && head.hasBody {
-                // The body is read whole (bounded by limits.max_body) and checked before anything reaches the upstream.
+            if (checksBody || readsUsername) && requestHasBody {
+                // The body is read whole (bounded by limits.max_body_bytes) and checked before anything reaches the upstream.
                 var body = context.channel.allocator.buffer(capacity: 0)
                 var ended = false
                 for part in waiting {
@@ -687,10 +684,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             detection.objectIDs = skeleton.values
         }
         detection.isLogin = method == "POST" && LoginPaths.matches(path)
-        if let authorization = head.headers.first(name: "authorization"), authorization.lowercased().hasPrefix("basic "),
-           let decoded = Data(base64Encoded: APIContract.trimmed(authorization.dropFirst(6))) {
-            detection.username = String(decoding: decoded, as: UTF8.self).split(separator: ":", maxSplits: 1).first.map(String.init)
-        }
+        if let username = Gatekeeper.basicUsername(head) { detection.username = username }
         if head.uri.utf8.contains(UInt8(ascii: "?")), let size = APIContract.query(head.uri).first(where: { LoginPaths.pageSizeParameters.contains($0.name.lowercased()) }).flatMap({ Int($0.value) }) {
             detection.pageSize = size
         }

@@ -134,7 +134,19 @@ public final class Gatekeeper: Sendable {
     }
 
     static func bearer(_ head: HTTPRequestHead) -> String? {
-        guard let value = head.headers.first(name: "authorization"), value.utf8.count > 7, value.prefix(7).lowercased() == "bearer " else { return nil }
-        return String(value.dropFirst(7).trimmingSpaces)
+        credential(head, scheme: "bearer ").map(String.init)
+    }
+
+    /// The user named by a Basic `Authorization` header (the password is not kept).
+    static func basicUsername(_ head: HTTPRequestHead) -> String? {
+        guard let encoded = credential(head, scheme: "basic "), let decoded = Data(base64Encoded: String(encoded)) else { return nil }
+        return String(decoding: decoded, as: UTF8.self).split(separator: ":", maxSplits: 1).first.map(String.init)
+    }
+
+    /// The `Authorization` header's value after `scheme` (lower case, with its space), compared without lower-casing the token.
+    private static func credential(_ head: HTTPRequestHead, scheme: String) -> Substring? {
+        guard let value = head.headers.first(name: "authorization"), value.utf8.count > scheme.utf8.count,
+              value.prefix(scheme.count).lowercased() == scheme else { return nil }
+        return value.dropFirst(scheme.count).trimmingSpaces
     }
 }

@@ -48,6 +48,10 @@ public enum RequestGuard {
             let hosts = head.headers[canonicalForm: "host"]
             guard hosts.count == 1, !hosts[0].isEmpty else { return Rejection(.badRequest, "HTTP/1.1 needs exactly one Host header") }
         }
+        // RFC 9110: 100-continue is the only expectation there is (the gateway answers it itself).
+        if let expectation = head.headers.first(name: "expect"), expectation.lowercased() != "100-continue" {
+            return Rejection(.expectationFailed, "unsupported expectation")
+        }
         return checkFraming(head.headers, limits: limits)
     }
 

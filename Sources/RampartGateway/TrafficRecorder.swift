@@ -32,8 +32,6 @@ final class TrafficRecorder: Sendable {
     }
 
     static let redacted = "[redacted]"
-    static let credentialHeaders: Set<String> = ["authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key", "api-key", "apikey",
-                                                 "x-auth-token", "x-access-token"]
 
     func record(_ exchange: Exchange) {
         let settings = settings
@@ -64,13 +62,13 @@ final class TrafficRecorder: Sendable {
         var out: [String: String] = [:]
         for (name, value) in headers {
             let lower = name.lowercased()
-            out[lower] = credentialHeaders.contains(lower) ? redacted : redact(name: lower, value: value)
+            out[lower] = SensitiveValues.credentialHeaders.contains(lower) ? redacted : redact(name: lower, value: value)
         }
         return out
     }
 
     private static func redact(name: String, value: String) -> String {
-        SensitiveValues.isSensitive(name: name, value: value) || AuthParameter.names.contains(name.lowercased()) ? redacted : value
+        SensitiveValues.isSensitive(name: name, value: value) || SensitiveValues.isCredentialParameter(name) ? redacted : value
     }
 
     /// A JSON body with every sensitive value replaced; nil for anything else (or too large).
@@ -102,7 +100,3 @@ final class TrafficRecorder: Sendable {
     }
 }
 
-/// Query parameter names that carry credentials.
-enum AuthParameter {
-    static let names: Set<String> = ["api_key", "apikey", "api-key", "access_token", "token", "key", "password", "secret", "client_secret", "auth"]
-}

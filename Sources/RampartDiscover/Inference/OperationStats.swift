@@ -170,8 +170,8 @@ final class OperationStats {
     func merge(_ other: OperationStats) {
         count += other.count
         statuses.merge(other.statuses, uniquingKeysWith: +)
-        for (name, stats) in other.query { query[name] = query[name].map { ParameterStats(count: $0.count + stats.count, types: $0.types) } ?? stats }
-        for (name, stats) in other.headers { headers[name] = headers[name].map { ParameterStats(count: $0.count + stats.count, types: $0.types) } ?? stats }
+        query.merge(other.query) { mine, theirs in ParameterStats(count: mine.count + theirs.count, types: mine.types) }
+        headers.merge(other.headers) { mine, theirs in ParameterStats(count: mine.count + theirs.count, types: mine.types) }
         auth.merge(other.auth, uniquingKeysWith: +)
         unauthenticatedSuccesses += other.unauthenticatedSuccesses
         clients.formUnion(other.clients.prefix(max(0, Self.clientLimit - clients.count)))

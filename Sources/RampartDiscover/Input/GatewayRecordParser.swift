@@ -6,14 +6,14 @@ import Foundation
 ///      "path":"/users/42","query":{"expand":"orders"},"status":200,"request_headers":{"authorization":"[redacted]"},
 ///      "response_headers":{"content-type":"application/json"},"response_body":"{…}"}
 enum GatewayRecordParser {
-    static func parse(_ line: ArraySlice<UInt8>) throws(HARReader.EntryProblem) -> TrafficRecord {
+    static func parse(_ line: ArraySlice<UInt8>) throws(RecordProblem) -> TrafficRecord {
         guard let object = (try? JSONSerialization.jsonObject(with: Data(line))) as? [String: Any] else {
-            throw HARReader.EntryProblem(problem: "not a JSON object")
+            throw RecordProblem(problem: "not a JSON object")
         }
         guard let method = object["method"] as? String, let rawPath = object["path"] as? String, rawPath.hasPrefix("/") else {
-            throw HARReader.EntryProblem(problem: "a record without method and path")
+            throw RecordProblem(problem: "a record without method and path")
         }
-        guard let status = (object["status"] as? NSNumber)?.intValue else { throw HARReader.EntryProblem(problem: "a record without status") }
+        guard let status = (object["status"] as? NSNumber)?.intValue else { throw RecordProblem(problem: "a record without status") }
         var (path, query) = TrafficRecord.splitTarget(Substring(rawPath))
         if let fields = object["query"] as? [String: Any] {
             query += fields.sorted { $0.key < $1.key }.map { ($0.key, "\($0.value)") }

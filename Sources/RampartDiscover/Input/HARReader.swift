@@ -17,7 +17,7 @@ struct HARReader {
         while let chunk = try reader.next() {
             splitter.feed(chunk) { entry, line in
                 sawEntries = true
-                do throws(EntryProblem) { record(try Self.record(from: entry)) } catch { malformed(line, error.problem) }
+                do throws(RecordProblem) { record(try Self.record(from: entry)) } catch { malformed(line, error.problem) }
             }
             if splitter.invalid { throw DiscoverError(file: path, line: splitter.line, problem: "not JSON (a HAR file is one JSON object)") }
         }
@@ -25,17 +25,15 @@ struct HARReader {
         if splitter.depth != 0 { malformed(splitter.line, "the file ends inside the JSON (cut short?); the entries before were read") }
     }
 
-    struct EntryProblem: Error { var problem: String }
-
-    static func record(from bytes: [UInt8]) throws(EntryProblem) -> TrafficRecord {
-        guard let entry = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] else { throw EntryProblem(problem: "an entry that is not a JSON object") }
+    static func record(from bytes: [UInt8]) throws(RecordProblem) -> TrafficRecord {
+        guard let entry = (try? JSONSerialization.jsonObject(with: Data(bytes))) as? [String: Any] else { throw RecordProblem(problem: "an entry that is not a JSON object") }
         guard let request = entry["request"] as? [String: Any], let method = request["method"] as? String, let url = request["url"] as? String else {
-            throw EntryProblem(problem: "an entry without request.method and request.url")
+            throw RecordProblem(problem: "an entry without request.method and request.url")
         }
         guard let response = entry["response"] as? [String: Any], let status = (response["status"] as? NSNumber)?.intValue else {
-            throw EntryProblem(problem: "an entry without response.status")
+            throw RecordProblem(problem: "an entry without response.status")
         }
-        guard let schemeEnd = url.range(of: "://") else { throw EntryProblem(problem: "request.url is not absolute: \(url.prefix(80))") }
+        guard let schemeEnd = url.range(of: "://") else { throw RecordProblem(problem: "request.url is not absolute: \(url.prefix(80))") }
         let afterScheme = url[schemeEnd.upperBound...]
         let slash = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" }) ?? afterScheme.endIndex
         var target = afterScheme[slash...]

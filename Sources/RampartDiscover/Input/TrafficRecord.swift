@@ -83,6 +83,9 @@ public struct TrafficRecord: Sendable {
     }
 }
 
+/// One record (a HAR entry, a JSON line) that cannot be read; counted, never fatal.
+struct RecordProblem: Error { var problem: String }
+
 /// An input that cannot be read at all. Single bad lines are counted instead (see `ReadSummary`).
 public struct DiscoverError: Error, CustomStringConvertible, Sendable {
     public var file: String

@@ -54,7 +54,7 @@ public enum TrafficSource {
                     summary.records += 1
                     body(record)
                 } else {
-                    do throws(HARReader.EntryProblem) {
+                    do throws(RecordProblem) {
                         let record = try GatewayRecordParser.parse(line)
                         summary.records += 1
                         body(record)

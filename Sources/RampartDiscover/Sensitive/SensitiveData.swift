@@ -152,4 +152,12 @@ public enum SensitiveValues {
     public static func isSensitive(name: String, value: String) -> Bool {
         SensitiveData.classify(name: name, value: value) != nil
     }
+
+    /// Headers that carry credentials, whatever their value looks like (lower case).
+    public static let credentialHeaders: Set<String> = AuthScheme.apiKeyHeaders.union(["authorization", "proxy-authorization", "cookie", "set-cookie"])
+
+    /// Whether a query parameter's name says it carries a credential (`api_key`, `token`, `password`, `client_secret`…).
+    public static func isCredentialParameter(_ name: String) -> Bool {
+        AuthScheme.isAPIKeyParameter(name) || SensitiveData.NameMeaning.of(name) != .other
+    }
 }

@@ -35,7 +35,6 @@ final class APIContract: Sendable {
         var literalCount: Int { segments.count { $0.literal != nil } }
         /// The query parameters it declares (with the credential ones), for the unknown-parameter check.
         var queryNames: Set<String> = []
-        var hasParameters: Bool { !parameters.isEmpty }
     }
 
     let spec: String
@@ -50,7 +49,7 @@ final class APIContract: Sendable {
     init(path: String, displayName: String, mode: Mode, responses: ResponsePolicy, rejectUnknownQuery: Bool, basePath: String?) throws(SpecError) {
         let document = try SpecDocument(path: path)
         let api = try APIDescription(document)
-        var compiler = SchemaCompiler(document: document, version: api.version)
+        var compiler = SchemaCompiler(document: document)
         let base = basePath ?? api.servers.first.map { Self.basePath(of: $0.url) } ?? ""
         spec = displayName
         self.mode = mode
@@ -193,7 +192,7 @@ final class APIContract: Sendable {
         headers["cookie"].flatMap { $0.split(separator: ";") }.compactMap { pair in
             let parts = pair.split(separator: "=", maxSplits: 1)
             guard parts.count == 2 else { return nil }
-            return (trimmed(parts[0]), trimmed(parts[1]))
+            return (String(parts[0].trimmingSpaces), String(parts[1].trimmingSpaces))
         }
     }
 
@@ -206,8 +205,6 @@ final class APIContract: Sendable {
         return type.utf8.contains { $0 >= 65 && $0 <= 90 } ? type.lowercased() : type
     }
 
-    /// Spaces and tabs removed at both ends.
-    static func trimmed(_ text: Substring) -> String { String(text.trimmingSpaces) }
 
     /// `application/json` matches `application/json`, `application/*` and `*/*`.
     static func mediaType(_ type: String, matches declared: String) -> Bool {

@@ -144,14 +144,9 @@ final class SchemaValidator: @unchecked Sendable {
 /// Compiles the schemas of one document, each once: a schema reached twice (or recursively) is one validator.
 struct SchemaCompiler {
     let document: SpecDocument
-    /// OpenAPI 3.0's `nullable`, else 3.1's `type: [x, "null"]`.
-    let version: SpecVersion
     private var compiled: [String: SchemaValidator] = [:]
 
-    init(document: SpecDocument, version: SpecVersion) {
-        self.document = document
-        self.version = version
-    }
+    init(document: SpecDocument) { self.document = document }
 
     /// Works out every compiled schema's declared properties; call once, after the last `compile`.
     func finish() {
