@@ -27,12 +27,11 @@ enum CORS {
         return headers
     }
 
-    /// Rewrites a response's CORS headers for the request's `origin`.
-    static func apply(_ policy: GatewayConfiguration.CORSPolicy?, origin: String?, to headers: inout HTTPHeaders) {
-        for name in upstreamHeaders { headers.remove(name: name) }
+    /// The CORS headers of a response for the request's `origin` (the upstream's own were dropped: `upstreamHeaders`).
+    static func apply(_ policy: GatewayConfiguration.CORSPolicy?, origin: String?, to headers: inout HeaderRewrite) {
         guard let policy, let origin, allows(policy, origin: origin) else { return }
-        headers.add(name: "Access-Control-Allow-Origin", value: policy.origins.contains("*") && !policy.credentials ? "*" : origin)
-        if policy.credentials { headers.add(name: "Access-Control-Allow-Credentials", value: "true") }
-        headers.add(name: "Vary", value: "Origin")
+        headers.add("Access-Control-Allow-Origin", policy.origins.contains("*") && !policy.credentials ? "*" : origin)
+        if policy.credentials { headers.add("Access-Control-Allow-Credentials", "true") }
+        headers.add("Vary", "Origin")
     }
 }

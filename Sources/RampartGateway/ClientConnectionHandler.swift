@@ -6,21 +6,22 @@ import NIOSSL
 import NIOTLS
 import RampartDiscover
 
-/// One client connection: checks and routes each request, passes it to an upstream connection from the
-/// loop's pool, and streams the answer back. Request bodies are passed on as they arrive, with reads held
-/// back while the upstream cannot take them; nothing is buffered whole.
-final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+/// One client connection: reads its HTTP/1.1 requests off the bytes, checks and routes each, passes it to an
+/// upstream connection from the loop's pool, and streams the answer back. Request bodies are passed on as they
+/// arrive, with reads held back while the upstream cannot take them; nothing is buffered whole.
+final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     private enum State {
         case idle
         /// A token is being verified; the body parts received meanwhile.
-        case authenticating([HTTPClientRequestPart])
+        case authenticating([UpstreamRequestPart])
         /// The JSON body is being read whole, to be checked against the route's API description before it goes on.
-        case validating(head: HTTPClientRequestPart, body: ByteBuffer, upstream: GatewayConfiguration.Upstream)
+        case validating(head: UpstreamRequestPart, body: ByteBuffer, upstream: GatewayConfiguration.Upstream)
         /// Waiting for an upstream connection; the parts received meanwhile.
-        case connecting([HTTPClientRequestPart])
+        case connecting([UpstreamRequestPart])
         case forwarding(UpstreamConnection)
         /// The request was answered by the gateway itself; the rest of its body is dropped.
         case answered
@@ -29,7 +30,16 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     private let current: CurrentRuntime
     /// The configuration the current request is served with (a reload applies from the next request).
     private var runtime: GatewayRuntime
-    private let readGate: ReadGate
+    /// Reads from the client are held back while its request body cannot be passed on (the upstream is still
+    /// connecting or not writable) or requests it pipelined wait, so a fast client never fills the gateway's memory.
+    private var reads = HeldReads()
+    private var decoder = RequestDecoder()
+    /// How the body of the answer being sent is framed for the client.
+    private var clientFraming = OutgoingFraming.plain
+    /// The current request is HEAD: its answer has no body, whatever its headers say.
+    private var headRequest = false
+    /// A request pipelined behind the one in flight could not be read: answered once those before it are.
+    private var pipelinedFailure: HTTP1Error?
     private let tls: Bool
     private var context: ChannelHandlerContext?
     private var state = State.idle
@@ -50,13 +60,15 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     /// What the API description check noticed but let through (monitor mode, flagged properties), for the audit line.
     private var contractNote: String?
     /// An answer held back until it is complete: to strip undeclared properties, or replace a 5xx that leaks internals.
-    private var heldResponse: (head: HTTPResponseHead, body: ByteBuffer, schema: SchemaValidator?)?
+    private var heldResponse: HeldResponse?
     /// Held answers larger than this are passed on unchanged (and unchecked).
     static let maximumHeldResponse = 1 << 20
     /// The current request is sampled into the traffic log: what it needs, gathered as the exchange goes.
     private var traffic: (head: HTTPRequestHead, requestBody: [UInt8]?, responseHeaders: HTTPHeaders?, responseBody: [UInt8]?)?
     /// What the anomaly detectors learn about the current request beyond the audit record.
-    private var detection: (operation: String?, objectIDs: [String], username: String?, isLogin: Bool, pageSize: Int?) = (nil, [], nil, false, nil)
+    /// `routed` marks a request that reached a route (only those are observed); without an `operation`, its path's
+    /// skeleton names it, worked out only then (an API description usually names the operation first).
+    private var detection: (routed: Bool, operation: String?, objectIDs: [String], username: String?, isLogin: Bool, pageSize: Int?) = (false, nil, [], nil, false, nil)
     /// The current request has a body (a length above zero, or chunks).
     private var requestHasBody = false
     /// The client sent `Expect: 100-continue` and waits for a go-ahead before sending its body.
@@ -64,7 +76,9 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     /// Sampling without a random source: the share accumulates per request, and a request is recorded each time it reaches one.
     private var trafficShare = 0.0
     /// Parts of requests the client sent while an earlier one was still being answered (HTTP/1.1 pipelining).
-    private var pipelined: [HTTPServerRequestPart] = []
+    private var pipelined: [ClientRequestPart] = []
+    /// The current request's headers as they arrived, to pass on (set with each head).
+    private var requestHeaders = RawHeaders(head: ByteBuffer(), fields: [])
 
     /// The gateway is shutting down: the current answer is the connection's last.
     private var draining = false
@@ -80,10 +94,9 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     private let correlationPrefix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
     private var requestCount: UInt32 = 0
 
-    init(current: CurrentRuntime, readGate: ReadGate, tls: Bool) {
+    init(current: CurrentRuntime, tls: Bool) {
         self.current = current
         runtime = current.value
-        self.readGate = readGate
         self.tls = tls
     }
 
@@ -99,6 +112,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     private var watchdogAt: NIODeadline?
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
+    func read(context: ChannelHandlerContext) { reads.read(context) }
 
     func channelActive(context: ChannelHandlerContext) {
         clientAddress = context.channel.remoteAddress?.ipAddress ?? "-"
@@ -113,7 +127,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     }
 
     private func armWatchdog(_ eventLoop: any EventLoop) {
-        guard let next = [headDeadline, responseDeadline, bodyDeadline].compactMap({ $0 }).min() else { return }
+        func earlier(_ one: NIODeadline?, _ other: NIODeadline?) -> NIODeadline? { one.map { min($0, other ?? $0) } ?? other }
+        guard let next = earlier(earlier(headDeadline, responseDeadline), bodyDeadline) else { return }
         // A timer already set for no later than `next` will see it; only an earlier deadline needs a new one.
         if let armed = watchdogAt, armed <= next { return }
         watchdog?.cancel()
@@ -133,7 +148,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
                 }
             }
             if let deadline = self.bodyDeadline, deadline <= now {
-                return self.bodyTimedOut()
+                return self.abort(.requestTimeout, "request body not received in time")
             }
             if let deadline = self.responseDeadline, deadline <= now {
                 self.responseDeadline = nil
@@ -144,16 +159,37 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
-        // A request the client pipelined behind one still in flight waits its turn, and so does what follows it.
-        if !pipelined.isEmpty || (part.isHead && !isIdle) {
-            pipelined.append(part)
-            readGate.pause()
-            return
-        }
+        decoder.receive(unwrapInboundIn(data))
         reading = true
         defer { reading = false }
-        handle(part, context: context)
+        do {
+            while let part = try decoder.next(limits: runtime.configuration.limits) {
+                // A request the client pipelined behind one still in flight waits its turn, and so does what follows it.
+                if !pipelined.isEmpty || (part.isHead && !isIdle) {
+                    pipelined.append(part)
+                    reads.pause()
+                    continue
+                }
+                handle(part, context: context)
+            }
+        } catch {
+            unreadable(error, context: context)
+        }
+    }
+
+    /// Bytes that are not a well-formed request (or exceed a limit before a head is complete): nothing after them can be trusted.
+    private func unreadable(_ error: HTTP1Error, context: ChannelHandlerContext) {
+        if isIdle && pipelined.isEmpty {
+            record = (.now(), "-", "-", clientAddress, nil, nil)
+            answer(error.status, error.reason, correlation: nextCorrelationID(), keepAlive: false, decision: "reject")
+        } else if requestComplete || !pipelined.isEmpty {
+            // Behind the request in flight: answered in turn.
+            pipelinedFailure = error
+            reads.pause()
+        } else {
+            // In the body of the request in flight.
+            abort(error.status, error.reason)
+        }
     }
 
     private var isIdle: Bool {
@@ -164,10 +200,11 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         if case .answered = state { true } else { false }
     }
 
-    private func handle(_ part: HTTPServerRequestPart, context: ChannelHandlerContext) {
+    private func handle(_ part: ClientRequestPart, context: ChannelHandlerContext) {
         switch part {
-        case .head(let head):
+        case .head(let head, let headers):
             headDeadline = nil
+            requestHeaders = headers
             requestHasBody = head.hasBody
             if requestHasBody {
                 bodyDeadline = .now() + .nanoseconds(Int64(runtime.configuration.limits.bodyTimeout * 1e9))
@@ -177,11 +214,11 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         case .body(let buffer):
             // A later deadline needs no new timer: the armed one finds it not yet due and re-arms.
             if bodyDeadline != nil { bodyDeadline = .now() + .nanoseconds(Int64(runtime.configuration.limits.bodyTimeout * 1e9)) }
-            pass(.body(.byteBuffer(buffer)))
-        case .end(let trailers):
+            pass(.body(buffer))
+        case .end:
             bodyDeadline = nil
             requestComplete = true
-            pass(.end(trailers))
+            pass(.end)
             if case .answered = state {
                 // The gateway answered this request already; from here it waits for the next one.
                 state = .idle
@@ -193,7 +230,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     /// The exchange is over: the connection waits for its next request, or takes up one the client pipelined.
     private func becameIdle(_ context: ChannelHandlerContext) {
         awaitHead(context)
-        guard !pipelined.isEmpty else { return readGate.resume() }
+        guard !pipelined.isEmpty || pipelinedFailure != nil else { return reads.resume(context) }
         // Taken up on the next loop turn, not inside the call that ended the previous exchange.
         context.eventLoop.execute { self.takeUpPipelined() }
     }
@@ -204,12 +241,16 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             pipelined.removeFirst()
             handle(part, context: context)
         }
-        if case .forwarding(let connection) = state { connection.channel.flush() }
-        if pipelined.isEmpty { readGate.resume() }
+        if case .forwarding(let connection) = state { connection.handler.flush() }
+        if pipelined.isEmpty, isIdle, let failure = pipelinedFailure {
+            pipelinedFailure = nil
+            return unreadable(failure, context: context)
+        }
+        if pipelined.isEmpty && pipelinedFailure == nil { reads.resume(context) }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if case .forwarding(let connection) = state { connection.channel.flush() }
+        if case .forwarding(let connection) = state { connection.handler.flush() }
         context.fireChannelReadComplete()
     }
 
@@ -221,9 +262,6 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        // A request NIO's parser refused (conflicting lengths, folded or malformed headers) was answered
-        // with 400 by its protocol error handler; nothing on this connection can be trusted after it.
-        if error is HTTPParserError { runtime.metrics.observe(decision: "reject", status: 400, seconds: 0) }
         if !handshakeCompleted && (error is NIOSSLError || error is BoringSSLError) {
             // A failed handshake (most often a client certificate from the wrong CA, or none): there is no
             // request to answer, but the refusal is logged, with nginx's 495 "certificate error" as its status.
@@ -258,14 +296,15 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         runtime = current.value
         requestComplete = false
         responseStarted = false
+        headRequest = head.method == .HEAD
         bytesOut = 0
         let correlation = nextCorrelationID()
-        record = (.now(), head.method.rawValue, String(head.uri.prefix { $0 != "?" }), clientAddress, nil, nil)
+        record = (.now(), head.method.rawValue, head.uri.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(head.uri[..<$0]) } ?? head.uri, clientAddress, nil, nil)
         contract = nil
         contractNote = nil
         heldResponse = nil
         traffic = nil
-        detection = (nil, [], nil, false, nil)
+        detection = (false, nil, [], nil, false, nil)
         if let recorder = runtime.trafficRecorder {
             trafficShare += recorder.settings.sampleRate
             if trafficShare >= 1 {
@@ -280,7 +319,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             return answer(.forbidden, "forbidden", correlation: correlation, keepAlive: false, decision: "deny", reason: "blocked after an anomaly alert")
         }
         let limits = runtime.configuration.limits
-        if let rejection = RequestGuard.check(head, limits: limits) {
+        if let rejection = RequestGuard.checkRead(head, limits: limits) {
             // A request whose framing is in doubt leaves nothing on the connection worth reading.
             return answer(rejection.status, rejection.reason, correlation: correlation, keepAlive: false, decision: "reject")
         }
@@ -317,7 +356,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             }
             // A token not seen before: verify it off the event loop, holding the request until then.
             state = .authenticating([])
-            readGate.pause()
+            reads.pause()
             let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
             let gatekeeper = runtime.gatekeeper
             let eventLoop = context.eventLoop
@@ -339,7 +378,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             answer(status, message, correlation: correlation, keepAlive: head.isKeepAlive, extra: headers, decision: "deny", reason: reason)
         case .allow(let principal, let responseHeaders):
             record?.route = route.name
-            record?.identity = principal.map { "\($0.authenticator):\($0.subject)" }
+            record?.identity = principal.map { $0.authenticator + ":" + $0.subject }
             guard let upstream = runtime.configuration.upstreams[route.upstream] else {
                 return answer(.badGateway, "bad gateway", correlation: correlation, keepAlive: false, decision: "error")
             }
@@ -356,14 +395,14 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             }
             exchange = (route, upstream, correlation, head.isKeepAlive && !draining, responseHeaders, head.headers.first(name: "origin"), principal != nil,
                         head.version == .http1_0 ? .http1_0 : .http1_1)
-            var upstreamHead = ForwardedHeaders.upstreamRequest(head, path: path, basePath: upstream.basePath, client: clientAddress,
+            var upstreamHead = ForwardedHeaders.upstreamRequest(head, raw: requestHeaders, path: path, basePath: upstream.basePath, client: clientAddress,
                                                                 tls: tls, correlation: correlation, principal: principal)
             if expectsContinue {
                 // Every check has passed: the client may send its body. The upstream gets it without waiting for a go-ahead of its own.
-                upstreamHead.headers.remove(name: "expect")
-                context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+                upstreamHead.headers.drop("expect")
+                context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
             }
-            var waiting: [HTTPClientRequestPart] = []
+            var waiting: [UpstreamRequestPart] = []
             if case .authenticating(let parts) = state { waiting = parts }
             let checksBody = contract.map { $0.1.bodySchema != nil } ?? false
             // A login's username is read from its body for the credential-stuffing detector (small bodies only).
@@ -374,13 +413,13 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
                 var ended = false
                 for part in waiting {
                     switch part {
-                    case .body(.byteBuffer(var bytes)): body.writeBuffer(&bytes)
+                    case .body(var bytes): body.writeBuffer(&bytes)
                     case .end: ended = true
                     default: break
                     }
                 }
                 state = .validating(head: .head(upstreamHead), body: body, upstream: upstream)
-                if ended { finishValidation() } else { readGate.resume() }
+                if ended { finishValidation() } else { reads.resume(context) }
                 return
             }
             forward([.head(upstreamHead)] + waiting, to: upstream)
@@ -415,14 +454,14 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             }
             contractNote = "openapi (monitor): " + problem
         }
-        forward([head, .body(.byteBuffer(body)), .end(nil)], to: upstream)
+        forward([head, .body(body), .end], to: upstream)
     }
 
     /// Takes an upstream connection from the pool and sends it the request parts that are ready.
-    private func forward(_ parts: [HTTPClientRequestPart], to upstream: GatewayConfiguration.Upstream) {
+    private func forward(_ parts: [UpstreamRequestPart], to upstream: GatewayConfiguration.Upstream) {
         guard let context, let route = exchange?.route else { return }
         state = .connecting(parts)
-        readGate.pause()
+        reads.pause()
         let pool = self.pool ?? runtime.pools.pool(for: context.eventLoop)
         self.pool = pool
         pool.acquire(upstream, tls: runtime.upstreamTLS[route.upstream]).hop(to: context.eventLoop).whenComplete { result in
@@ -441,15 +480,15 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         connection.handler.sink = self
         if !context.channel.isWritable { connection.handler.pauseReads() }
         state = .forwarding(connection)
-        for part in parts { connection.channel.write(part, promise: nil) }
+        for part in parts { connection.handler.send(part) }
         // Within a read, channelReadComplete flushes once for the whole batch; after an asynchronous connect, flush now.
-        if !reading { connection.channel.flush() }
+        if !reading { connection.handler.flush() }
         responseDeadline = .now() + .milliseconds(Int64(upstream.responseTimeout * 1000))
         armWatchdog(context.eventLoop)
-        if connection.channel.isWritable { readGate.resume() }
+        if connection.channel.isWritable { reads.resume(context) }
     }
 
-    private func pass(_ part: HTTPClientRequestPart) {
+    private func pass(_ part: UpstreamRequestPart) {
         switch state {
         case .connecting(var parts):
             parts.append(part)
@@ -459,7 +498,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             state = .authenticating(parts)
         case .validating(let head, var body, let upstream):
             switch part {
-            case .body(.byteBuffer(var bytes)):
+            case .body(var bytes):
                 guard body.readableBytes + bytes.readableBytes <= runtime.configuration.limits.maxBodyBytes else {
                     return answer(.payloadTooLarge, "request body too large", correlation: exchange?.correlation ?? nextCorrelationID(), keepAlive: false, decision: "reject")
                 }
@@ -471,8 +510,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
                 break
             }
         case .forwarding(let connection):
-            connection.channel.write(part, promise: nil)
-            if !connection.channel.isWritable { readGate.pause() }
+            connection.handler.send(part)
+            if !connection.channel.isWritable { reads.pause() }
         case .idle, .answered:
             break
         }
@@ -480,32 +519,45 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
 
     // MARK: Response side
 
-    func upstreamReceived(_ part: HTTPClientResponsePart) {
-        guard let context, let exchange, case .forwarding(let connection) = state else { return }
+    func upstreamReceived(_ part: UpstreamResponsePart) {
+        guard let context, var exchange, case .forwarding(let connection) = state else { return }
         switch part {
         case .head(let head):
             responseDeadline = nil
             responseStarted = true
             responseStatus = Int(head.status.code)
-            // The client's connection outlives the upstream's: an upstream that closes after this response only
-            // makes its own connection unusable (NIO re-frames a close-delimited body as chunked for the client).
+            let bodiless = headRequest || responseStatus == 204 || responseStatus == 304
+            var framing = bodiless ? .none : head.headers.bodyFraming(withoutLength: .untilClose) ?? .untilClose
+            // The client's connection outlives the upstream's: a body that ends when the upstream closes is chunked
+            // for an HTTP/1.1 client. An HTTP/1.0 client has no chunks: its body ends when its connection closes.
+            if exchange.version.minor == 0 && framing == .chunked || framing == .untilClose && (exchange.version.minor == 0 || head.headers.contains("transfer-encoding")) {
+                exchange.keepAlive = false
+                self.exchange?.keepAlive = false
+                framing = .untilClose
+            }
             var response = ForwardedHeaders.clientResponse(head, version: exchange.version, route: exchange.route, tls: tls, correlation: exchange.correlation,
                                                           keepAlive: exchange.keepAlive)
-            for (name, value) in exchange.responseHeaders { response.headers.replaceOrAdd(name: name, value: value) }
-            CORS.apply(exchange.route.cors, origin: exchange.origin, to: &response.headers)
+            switch framing {
+            case .untilClose where exchange.keepAlive: response.add("Transfer-Encoding", "chunked")
+            case .untilClose: response.drop("transfer-encoding")
+            default: break
+            }
+            for (name, value) in exchange.responseHeaders { response.replace(name, value) }
+            CORS.apply(exchange.route.cors, origin: exchange.origin, to: &response)
             // An answer for an authenticated caller must not be kept by shared caches unless the upstream says how.
-            if exchange.authenticated && !response.headers.contains(name: "cache-control") { response.headers.add(name: "Cache-Control", value: "no-store") }
+            if exchange.authenticated && !response.contains("cache-control") { response.add("Cache-Control", "no-store") }
             if traffic != nil { traffic?.responseHeaders = response.headers }
             if let (contract, operation) = contract, contract.mode == .enforce || contract.responsePolicy == .flag {
-                let json = APIContract.isJSON(APIContract.mediaType(response.headers.first(name: "content-type") ?? ""))
+                let json = APIContract.isJSON(APIContract.mediaType(response.first("content-type") ?? ""))
                 let schema = json && contract.responsePolicy != .off ? contract.responseSchema(operation, status: responseStatus) : nil
                 // A 5xx is held (in enforce mode) to see whether it leaks internals; a JSON answer with a schema, to check its properties.
                 if schema != nil || (responseStatus >= 500 && contract.mode == .enforce) {
-                    heldResponse = (response, context.channel.allocator.buffer(capacity: 0), schema)
+                    heldResponse = HeldResponse(version: exchange.version, status: head.status, headers: response,
+                                                body: context.channel.allocator.buffer(capacity: 0), schema: schema)
                     return
                 }
             }
-            context.write(wrapOutboundOut(.head(response)), promise: nil)
+            writeHead(version: exchange.version, status: head.status, response, bodiless: bodiless, context: context)
         case .body(var buffer):
             if let maximum = runtime.trafficRecorder?.settings.maxBody, var sampled = traffic, (sampled.responseBody?.count ?? 0) + buffer.readableBytes <= maximum {
                 sampled.responseBody = (sampled.responseBody ?? []) + buffer.readableBytesView
@@ -516,26 +568,22 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
                     // Too large to hold: passed on as it is.
                     heldResponse = nil
                     contractNote = "openapi: answer too large to check"
-                    context.write(wrapOutboundOut(.head(held.head)), promise: nil)
-                    bytesOut += held.body.readableBytes
-                    context.write(wrapOutboundOut(.body(.byteBuffer(held.body))), promise: nil)
-                    bytesOut += buffer.readableBytes
-                    context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+                    writeHead(version: held.version, status: held.status, held.headers, bodiless: false, context: context)
+                    writeBody(held.body, context: context)
+                    writeBody(buffer, context: context)
                     return
                 }
                 held.body.writeBuffer(&buffer)
                 heldResponse = held
                 return
             }
-            bytesOut += buffer.readableBytes
-            context.write(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        case .end(let trailers):
+            writeBody(buffer, context: context)
+        case .end:
             if let held = heldResponse {
                 heldResponse = nil
-                let (head, body) = checkedAnswer(held, correlation: exchange.correlation)
-                bytesOut += body.readableBytes
-                context.write(wrapOutboundOut(.head(head)), promise: nil)
-                if body.readableBytes > 0 { context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil) }
+                let (headers, body) = checkedAnswer(held, correlation: exchange.correlation)
+                writeHead(version: held.version, status: held.status, headers, bodiless: false, context: context)
+                if body.readableBytes > 0 { writeBody(body, context: context) }
             }
             let keepAlive = exchange.keepAlive && requestComplete
             if requestComplete, let pool {
@@ -548,23 +596,38 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             state = .idle
             audit("allow", status: responseStatus, reason: nil, correlation: exchange.correlation)
             self.exchange = nil
-            let written = context.writeAndFlush(wrapOutboundOut(.end(trailers)))
+            let end = clientFraming.end(allocator: context.channel.allocator)
+            clientFraming = .plain
             if keepAlive {
+                if let end { context.write(wrapOutboundOut(end), promise: nil) }
+                context.flush()
                 becameIdle(context)
             } else {
-                written.whenComplete { _ in context.close(promise: nil) }
+                context.writeAndFlush(wrapOutboundOut(end ?? context.channel.allocator.buffer(capacity: 0))).whenComplete { _ in context.close(promise: nil) }
             }
         }
     }
 
+    /// Writes the head of an answer to the client (flushed with what follows it) and frames its body accordingly.
+    private func writeHead(version: HTTPVersion, status: HTTPResponseStatus, _ headers: HeaderRewrite, bodiless: Bool, context: ChannelHandlerContext) {
+        clientFraming = bodiless ? .plain : OutgoingFraming(headers)
+        context.write(wrapOutboundOut(MessageWriter.responseHead(version: version, status: status, headers: headers, allocator: context.channel.allocator)),
+                      promise: nil)
+    }
+
+    private func writeBody(_ data: ByteBuffer, context: ChannelHandlerContext) {
+        bytesOut += data.readableBytes
+        context.write(wrapOutboundOut(clientFraming.frame(data, allocator: context.channel.allocator)), promise: nil)
+    }
+
     /// A held answer, checked: a 5xx that shows internals becomes a generic error; undeclared properties are removed or noted.
-    private func checkedAnswer(_ held: (head: HTTPResponseHead, body: ByteBuffer, schema: SchemaValidator?), correlation: String) -> (HTTPResponseHead, ByteBuffer) {
-        guard let context, let (contract, _) = contract else { return (held.head, held.body) }
-        var head = held.head
+    private func checkedAnswer(_ held: HeldResponse, correlation: String) -> (HeaderRewrite, ByteBuffer) {
+        var headers = held.headers
         var body = held.body
+        guard let context, let (contract, _) = contract else { return (headers, body) }
         if responseStatus >= 500 && StackTraceDetector.looksLikeInternals(String(buffer: body)) {
             body = context.channel.allocator.buffer(string: #"{"error":"internal error","correlation_id":"\#(correlation)"}"#)
-            head.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
+            headers.replace("Content-Type", "application/json")
             contractNote = "openapi: a \(responseStatus) answer showing internals was replaced"
         } else if let schema = held.schema,
                   body.withUnsafeReadableBytes({ UndeclaredPropertyScanner.mayHaveUndeclared($0, schema: schema) }),
@@ -578,9 +641,9 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
                 }
             }
         }
-        head.headers.remove(name: "transfer-encoding")
-        head.headers.replaceOrAdd(name: "Content-Length", value: String(body.readableBytes))
-        return (head, body)
+        headers.drop("transfer-encoding")
+        headers.replace("Content-Length", String(body.readableBytes))
+        return (headers, body)
     }
 
     func upstreamReadComplete() {
@@ -590,11 +653,12 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     }
 
     func upstreamWritabilityChanged(_ writable: Bool) {
-        if writable { readGate.resume() } else { readGate.pause() }
+        if writable { reads.resume(context) } else { reads.pause() }
     }
 
-    /// The request body stopped arriving: 408 if nothing has been answered yet, else the connection is simply closed.
-    private func bodyTimedOut() {
+    /// The request body stopped arriving (408) or broke its framing (400): answered if nothing has been yet,
+    /// else the connection is simply closed.
+    private func abort(_ status: HTTPResponseStatus, _ reason: String) {
         bodyDeadline = nil
         responseDeadline = nil
         if case .forwarding(let connection) = state {
@@ -607,8 +671,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             context?.close(promise: nil)
             return
         }
-        answer(.requestTimeout, "request body not received in time", correlation: exchange?.correlation ?? nextCorrelationID(), keepAlive: false,
-               decision: "reject")
+        answer(status, reason, correlation: exchange?.correlation ?? nextCorrelationID(), keepAlive: false, decision: "reject")
     }
 
     func upstreamFailed(_ error: any Error) {
@@ -649,15 +712,16 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         audit(decision, status: Int(status.code), reason: reason ?? message, correlation: correlation)
         state = .answered
         exchange = nil
-        if pipelined.isEmpty { readGate.resume() }
+        if pipelined.isEmpty { reads.resume(context) }
         let escaped = message.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
         let body = status == .noContent ? "" : #"{"error":"\#(escaped)","correlation_id":"\#(correlation)"}"#
         var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", String(body.utf8.count)), ("X-Correlation-ID", correlation),
                                    ("X-Content-Type-Options", "nosniff"), ("Cache-Control", "no-store")] + extra)
         if !keepAlive { headers.add(name: "Connection", value: "close") }
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: status, headers: headers))), promise: nil)
-        if !body.isEmpty { context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil) }
-        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        var bytes = MessageWriter.responseHead(version: .http1_1, status: status, headers: HeaderRewrite(headers), allocator: context.channel.allocator,
+                                               capacity: 256 + body.utf8.count)
+        bytes.writeString(body)
+        let written = context.writeAndFlush(wrapOutboundOut(bytes))
         if keepAlive && requestComplete {
             state = .idle
             becameIdle(context)
@@ -675,13 +739,10 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     /// How the detectors name this request's operation and objects, before any API description is consulted.
     private func noteOperation(_ head: HTTPRequestHead, path: String, route: GatewayConfiguration.Route, parameters: [String: String]) {
         let method = head.method.rawValue
+        detection.routed = true
         if route.pattern.isTemplate {
             detection.operation = method + " " + route.name
             detection.objectIDs = route.pattern.parameters.compactMap { parameters[$0] }
-        } else {
-            let skeleton = PathSkeleton.of(path)
-            detection.operation = method + " " + skeleton.template
-            detection.objectIDs = skeleton.values
         }
         detection.isLogin = method == "POST" && LoginPaths.matches(path)
         if let username = Gatekeeper.basicUsername(head) { detection.username = username }
@@ -699,7 +760,15 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     /// Hands the finished request to the anomaly detectors, and their alerts to the audit log, metrics, webhook and blocklist.
     private func detect(_ record: (started: NIODeadline, method: String, path: String, client: String, identity: String?, route: String?), status: Int,
                         correlation: String) {
-        guard let alerts = runtime.alerts, let operation = detection.operation else { return }
+        guard let alerts = runtime.alerts, detection.routed else { return }
+        let operation: String
+        if let named = detection.operation {
+            operation = named
+        } else {
+            let skeleton = PathSkeleton.of(record.path)
+            operation = record.method + " " + skeleton.template
+            detection.objectIDs = skeleton.values
+        }
         let failed = status == 401 || (detection.isLogin && (400..<500).contains(status) && status != 429)
         let event = RequestEvent(time: Date().timeIntervalSince1970, client: record.client, identity: record.identity, operation: operation,
                                  objectIDs: detection.objectIDs, status: status, authenticationFailed: failed, username: detection.username,
@@ -739,10 +808,15 @@ extension HTTPRequestHead {
     var hasBody: Bool { headers.first(name: "content-length").map { $0 != "0" } ?? headers.contains(name: "transfer-encoding") }
 }
 
-extension HTTPServerRequestPart {
-    var isHead: Bool {
-        if case .head = self { true } else { false }
-    }
+
+/// An answer held back until it is complete, and what it is checked against.
+private struct HeldResponse {
+    var version: HTTPVersion
+    var status: HTTPResponseStatus
+    /// Its headers, already rewritten for the client.
+    var headers: HeaderRewrite
+    var body: ByteBuffer
+    var schema: SchemaValidator?
 }
 
 enum GatewayError: Error, Equatable {

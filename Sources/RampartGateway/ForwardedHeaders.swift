@@ -1,58 +1,44 @@
-import Foundation
 import NIOHTTP1
 
 /// Header rewriting at the proxy boundary: hop-by-hop headers removed, forwarding headers added,
 /// and the response headers the gateway owns (server banners out, security headers in).
 enum ForwardedHeaders {
-    /// RFC 9110 §7.6.1: connection-specific headers, never forwarded.
     /// Headers only the gateway may set: who the caller is.
     static let identityHeaders = ["x-authenticated-subject", "x-authenticated-roles", "x-authenticated-by"]
     /// Headers that name the upstream's software (the same ones the scanner's technology-banner check looks for).
     static let bannerHeaders = ["server", "x-powered-by", "x-aspnet-version", "x-aspnetmvc-version", "x-runtime", "x-generator"]
-    static let hopByHop: Set<String> = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "proxy-authorization", "proxy-authenticate"]
+    /// RFC 9110 §7.6.1: connection-specific headers, never forwarded.
+    static let hopByHop = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "proxy-authorization", "proxy-authenticate"]
+    /// What no request keeps on its way upstream: the forwarding headers are the gateway's to write.
+    static let requestDropped = HeaderNames(hopByHop + identityHeaders + ["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-correlation-id"])
+    /// What no answer keeps on its way to the client: the gateway owns CORS and the correlation id, and names no software.
+    static let responseDropped = HeaderNames(hopByHop + bannerHeaders + CORS.upstreamHeaders + ["x-correlation-id"])
 
-    /// Removes hop-by-hop headers and those the `Connection` header names. `Transfer-Encoding` stays:
-    /// NIO re-frames the (decoded) body with it.
-    static func stripHopByHop(_ headers: inout HTTPHeaders) {
-        // One pass to learn which are present (most messages carry at most `Connection`), then remove only those.
-        var present: [String] = []
-        for (name, value) in headers {
-            let lowered = name.lowercased()
-            if hopByHop.contains(lowered) { present.append(lowered) }
-            guard lowered == "connection" else { continue }
-            for token in value.split(separator: ",") {
-                let named = token.trimmingSpaces.lowercased()
-                if named != "transfer-encoding" && named != "close" && named != "keep-alive" { present.append(named) }
-            }
-        }
-        for name in present { headers.remove(name: name) }
-    }
-
-    /// The request head sent upstream: the normalized path, hop-by-hop headers removed, and who asked.
-    static func upstreamRequest(_ head: HTTPRequestHead, path: String, basePath: String, client: String?, tls: Bool, correlation: String,
-                                principal: Principal? = nil) -> HTTPRequestHead {
-        var headers = head.headers
-        stripHopByHop(&headers)
-        // Only the gateway says who the caller is: anything a client sent under these names is dropped.
-        for name in identityHeaders { headers.remove(name: name) }
+    /// The request head sent upstream: the normalized path, hop-by-hop headers removed (those the `Connection`
+    /// header names too), and who asked. `raw` is the head's headers as they arrived, which are passed on.
+    static func upstreamRequest(_ head: HTTPRequestHead, raw: RawHeaders, path: String, basePath: String, client: String?, tls: Bool, correlation: String,
+                                principal: Principal? = nil) -> UpstreamRequestHead {
+        var headers = HeaderRewrite(raw, dropping: requestDropped)
+        headers.drop(raw.connectionOptions().named)
+        // Only the gateway says who the caller is: anything a client sent under those names is dropped.
         if let principal {
-            headers.add(name: "X-Authenticated-Subject", value: principal.subject)
-            headers.add(name: "X-Authenticated-By", value: principal.authenticator)
-            if !principal.roles.isEmpty { headers.add(name: "X-Authenticated-Roles", value: principal.roles.sorted().joined(separator: ",")) }
+            headers.add("X-Authenticated-Subject", principal.subject)
+            headers.add("X-Authenticated-By", principal.authenticator)
+            if !principal.roles.isEmpty { headers.add("X-Authenticated-Roles", principal.roles.sorted().joined(separator: ",")) }
         }
         let host = head.headers.first(name: "host")
         if let client {
-            let chain = headers["x-forwarded-for"].joined(separator: ", ")
-            headers.replaceOrAdd(name: "X-Forwarded-For", value: chain.isEmpty ? client : chain + ", " + client)
+            let chain = head.headers["x-forwarded-for"].joined(separator: ", ")
+            headers.add("X-Forwarded-For", chain.isEmpty ? client : chain + ", " + client)
             var forwarded = "for=\(client.utf8.contains(UInt8(ascii: ":")) ? "\"[\(client)]\"" : client);proto=\(tls ? "https" : "http")"
             if let host { forwarded += ";host=\"\(host)\"" }
-            headers.add(name: "Forwarded", value: forwarded)
+            headers.add("Forwarded", forwarded)
         }
-        headers.replaceOrAdd(name: "X-Forwarded-Proto", value: tls ? "https" : "http")
-        if let host { headers.replaceOrAdd(name: "X-Forwarded-Host", value: host) }
-        headers.replaceOrAdd(name: "X-Correlation-ID", value: correlation)
+        headers.add("X-Forwarded-Proto", tls ? "https" : "http")
+        if let host { headers.add("X-Forwarded-Host", host) }
+        headers.add("X-Correlation-ID", correlation)
         let query = head.uri.firstIndex(of: "?").map { String(head.uri[$0...]) } ?? ""
-        return HTTPRequestHead(version: .http1_1, method: head.method, uri: basePath + encode(path) + query, headers: headers)
+        return UpstreamRequestHead(method: head.method, uri: basePath + encode(path) + query, headers: headers)
     }
 
     /// Percent-encodes a normalized path for the wire (its `/` are separators, nothing else is).
@@ -78,21 +64,32 @@ enum ForwardedHeaders {
         }
     }
 
-    /// The response head sent to the client, in the client's HTTP version (whatever the upstream spoke).
-    static func clientResponse(_ head: HTTPResponseHead, version: HTTPVersion, route: GatewayConfiguration.Route?, tls: Bool, correlation: String,
-                               keepAlive: Bool) -> HTTPResponseHead {
-        var headers = head.headers
-        stripHopByHop(&headers)
-        // HTTPHeaders matches names case-insensitively.
-        for name in bannerHeaders { headers.remove(name: name) }
-        for name in route?.removeHeaders ?? [] { headers.remove(name: name) }
-        if !headers.contains(name: "x-content-type-options") { headers.add(name: "X-Content-Type-Options", value: "nosniff") }
-        if tls && !headers.contains(name: "strict-transport-security") { headers.add(name: "Strict-Transport-Security", value: "max-age=31536000; includeSubDomains") }
-        for (name, value) in route?.addHeaders ?? [] { headers.replaceOrAdd(name: name, value: value) }
-        headers.replaceOrAdd(name: "X-Correlation-ID", value: correlation)
-        if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
-        return HTTPResponseHead(version: version, status: head.status, headers: headers)
+    /// The response headers sent to the client: the upstream's, without hop-by-hop headers and software banners,
+    /// with the security headers the upstream forgot and the route's own.
+    static func clientResponse(_ head: RawResponseHead, version: HTTPVersion, route: GatewayConfiguration.Route?, tls: Bool, correlation: String,
+                               keepAlive: Bool) -> HeaderRewrite {
+        var headers = HeaderRewrite(head.headers, dropping: responseDropped)
+        headers.drop(head.headers.connectionOptions().named)
+        if let route, !route.removeHeaders.isEmpty { headers.drop(route.removeHeaders) }
+        if !headers.contains("x-content-type-options") { headers.add("X-Content-Type-Options", "nosniff") }
+        if tls && !headers.contains("strict-transport-security") { headers.add("Strict-Transport-Security", "max-age=31536000; includeSubDomains") }
+        for (name, value) in route?.addHeaders ?? [] { headers.replace(name, value) }
+        headers.add("X-Correlation-ID", correlation)
+        if !keepAlive {
+            headers.add("Connection", "close")
+        } else if version.minor == 0 {
+            // HTTP/1.0 closes after each answer unless told otherwise.
+            headers.add("Connection", "keep-alive")
+        }
+        return headers
     }
+}
+
+/// A request as it is sent upstream.
+struct UpstreamRequestHead {
+    var method: HTTPMethod
+    var uri: String
+    var headers: HeaderRewrite
 }
 
 private extension String {

@@ -65,14 +65,9 @@ public final class GatewayServer: Sendable {
                             // The listener's TLS context is the current one, so a reload can rotate certificates.
                             let tlsContext = current.value.listenerTLS[index]
                             if let tlsContext { try pipeline.addHandler(NIOSSLServerHandler(context: tlsContext)) }
-                            // Outbound headers need no second validation: they come from NIO's decoders (which refuse
-                            // malformed ones) or from the configuration (validated on load).
-                            // Pipelined requests are queued by the gateway's own handler (NIO's pipelining handler would stop
-                            // and restart reading around every request: two system calls each).
-                            try pipeline.configureHTTPServerPipeline(withPipeliningAssistance: false, withErrorHandling: true, withOutboundHeaderValidation: false)
-                            let gate = ReadGate()
-                            try pipeline.addHandler(gate)
-                            try pipeline.addHandler(ClientConnectionHandler(current: current, readGate: gate, tls: tlsContext != nil))
+                            // One handler reads HTTP/1.1 off the bytes, checks, forwards and answers: no codec handlers, no
+                            // message passed between handlers per request part.
+                            try pipeline.addHandler(ClientConnectionHandler(current: current, tls: tlsContext != nil))
                             connections.opened(channel)
                         }
                     }
@@ -131,7 +126,8 @@ public final class GatewayServer: Sendable {
 }
 
 /// Everything built from one configuration.
-struct GatewayRuntime: Sendable {
+/// A class: it is fetched for every request, and a reference costs one retain where a copy would cost one per field.
+final class GatewayRuntime: Sendable {
     let configuration: GatewayConfiguration
     let router: Router
     let pools: UpstreamPools
@@ -147,6 +143,22 @@ struct GatewayRuntime: Sendable {
     let trafficRecorder: TrafficRecorder?
     /// Anomaly detection and what its alerts do; kept across reloads while its settings stay the same (so are its baselines).
     let alerts: AlertSink?
+
+    init(configuration: GatewayConfiguration, router: Router, pools: UpstreamPools, gatekeeper: Gatekeeper, auditLog: AuditLog?, metrics: GatewayMetrics,
+         listenerTLS: [NIOSSLContext?], upstreamTLS: [String: NIOSSLContext], contracts: [Int: APIContract], trafficRecorder: TrafficRecorder?,
+         alerts: AlertSink?) {
+        self.configuration = configuration
+        self.router = router
+        self.pools = pools
+        self.gatekeeper = gatekeeper
+        self.auditLog = auditLog
+        self.metrics = metrics
+        self.listenerTLS = listenerTLS
+        self.upstreamTLS = upstreamTLS
+        self.contracts = contracts
+        self.trafficRecorder = trafficRecorder
+        self.alerts = alerts
+    }
 
     /// Builds a runtime; `previous` lends what must survive a reload (metrics, pools, rate-limit state, an unchanged audit log).
     /// With `checkOnly`, the audit log is only checked to be writable, not opened (a check creates no file).

@@ -29,36 +29,50 @@ public struct Rejection: Error, Equatable, Sendable {
 }
 
 /// Refuses request heads that proxies and upstreams could read differently (request smuggling),
-/// and heads over the size limits. NIO's parser already rejects much of this; the gateway checks
-/// again so its guarantees do not depend on a parser's leniency.
+/// and heads over the size limits.
 public enum RequestGuard {
+    /// Every check, for a head from anywhere.
     public static func check(_ head: HTTPRequestHead, limits: RequestLimits) -> Rejection? {
+        for (name, value) in head.headers {
+            guard isToken(name) else { return Rejection(.badRequest, "invalid header name") }
+            guard !value.utf8.contains(where: { $0 == 0 || $0 == 0x0A || $0 == 0x0D }) else { return Rejection(.badRequest, "CR, LF or NUL in a header value") }
+        }
+        return checkRead(head, limits: limits)
+    }
+
+    /// The checks left for a head the gateway's `RequestDecoder` read, which already refused invalid header
+    /// names and control characters in values (and every other malformed line).
+    static func checkRead(_ head: HTTPRequestHead, limits: RequestLimits) -> Rejection? {
         guard head.version.major == 1, head.version.minor <= 1 else { return Rejection(.httpVersionNotSupported, "only HTTP/1.0 and 1.1") }
         guard head.uri.utf8.count <= limits.maxURILength else { return Rejection(.uriTooLong, "request target longer than \(limits.maxURILength) bytes") }
         guard limits.allowedMethods.contains(head.method.rawValue) else { return Rejection(.methodNotAllowed, "method \(head.method.rawValue) is not allowed") }
         guard head.headers.count <= limits.maxHeaderCount else { return Rejection(.requestHeaderFieldsTooLarge, "more than \(limits.maxHeaderCount) headers") }
         var bytes = 0
+        var hosts = 0
+        var emptyHost = false
         for (name, value) in head.headers {
             bytes += name.utf8.count + value.utf8.count + 4
-            guard isToken(name) else { return Rejection(.badRequest, "invalid header name") }
-            guard !value.utf8.contains(where: { $0 == 0 || $0 == 0x0A || $0 == 0x0D }) else { return Rejection(.badRequest, "CR, LF or NUL in a header value") }
+            if HeaderRewrite.sameName(name, "host") {
+                hosts += 1
+                emptyHost = emptyHost || value.isEmpty || value.utf8.contains(UInt8(ascii: ","))
+            } else if HeaderRewrite.sameName(name, "expect"), value.lowercased() != "100-continue" {
+                // RFC 9110: 100-continue is the only expectation there is (the gateway answers it itself).
+                return Rejection(.expectationFailed, "unsupported expectation")
+            }
         }
         guard bytes <= limits.maxHeaderBytes else { return Rejection(.requestHeaderFieldsTooLarge, "headers larger than \(limits.maxHeaderBytes) bytes") }
-        if head.version.minor == 1 {
-            let hosts = head.headers[canonicalForm: "host"]
-            guard hosts.count == 1, !hosts[0].isEmpty else { return Rejection(.badRequest, "HTTP/1.1 needs exactly one Host header") }
-        }
-        // RFC 9110: 100-continue is the only expectation there is (the gateway answers it itself).
-        if let expectation = head.headers.first(name: "expect"), expectation.lowercased() != "100-continue" {
-            return Rejection(.expectationFailed, "unsupported expectation")
-        }
+        if head.version.minor == 1 && (hosts != 1 || emptyHost) { return Rejection(.badRequest, "HTTP/1.1 needs exactly one Host header") }
         return checkFraming(head.headers, limits: limits)
     }
 
     /// One unambiguous way to find the end of the body: a single plain Content-Length, or `Transfer-Encoding: chunked` alone.
     static func checkFraming(_ headers: HTTPHeaders, limits: RequestLimits) -> Rejection? {
-        let lengths = headers["Content-Length"]
-        let encodings = headers["Transfer-Encoding"]
+        var lengths: [String] = []
+        var encodings: [String] = []
+        for (name, value) in headers {
+            if HeaderRewrite.sameName(name, "content-length") { lengths.append(value) }
+            if HeaderRewrite.sameName(name, "transfer-encoding") { encodings.append(value) }
+        }
         if !lengths.isEmpty && !encodings.isEmpty { return Rejection(.badRequest, "both Content-Length and Transfer-Encoding") }
         if !encodings.isEmpty {
             guard encodings.count == 1, encodings[0].trimmingSpaces.lowercased() == "chunked" else {
@@ -76,18 +90,28 @@ public enum RequestGuard {
 
     /// RFC 9110 token characters.
     static func isToken(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.allSatisfy { byte in
-            (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || "!#$%&'*+-.^_`|~".utf8.contains(byte)
-        }
+        !name.isEmpty && name.utf8.allSatisfy(HeadParser.isTokenByte)
     }
 }
 
 extension StringProtocol {
     /// Without leading and trailing spaces and tabs (header value whitespace), without Foundation's slow path.
     var trimmingSpaces: SubSequence {
-        var text = self[...]
-        while text.first == " " || text.first == "\t" { text.removeFirst() }
-        while text.last == " " || text.last == "\t" { text.removeLast() }
-        return text
+        // On the bytes (no Character handling: this runs on every bearer token); native strings are contiguous.
+        let bytes = utf8
+        let trimmed: (start: Int, end: Int)? = bytes.withContiguousStorageIfAvailable { buffer in
+            var start = 0
+            var end = buffer.count
+            while start < end, buffer[start] == 0x20 || buffer[start] == 0x09 { start += 1 }
+            while end > start, buffer[end - 1] == 0x20 || buffer[end - 1] == 0x09 { end -= 1 }
+            return (start, end)
+        }
+        guard let trimmed else {
+            var text = self[...]
+            while text.first == " " || text.first == "\t" { text.removeFirst() }
+            while text.last == " " || text.last == "\t" { text.removeLast() }
+            return text
+        }
+        return self[bytes.index(bytes.startIndex, offsetBy: trimmed.start)..<bytes.index(bytes.startIndex, offsetBy: trimmed.end)]
     }
 }

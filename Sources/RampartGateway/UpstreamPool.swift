@@ -6,23 +6,27 @@ import NIOSSL
 
 /// Receives one upstream response, part by part, on the event loop both connections share.
 protocol UpstreamResponseSink: AnyObject {
-    func upstreamReceived(_ part: HTTPClientResponsePart)
+    func upstreamReceived(_ part: UpstreamResponsePart)
     func upstreamFailed(_ error: any Error)
     func upstreamWritabilityChanged(_ writable: Bool)
     /// The end of one batch of reads from the upstream: what was passed on can be flushed.
     func upstreamReadComplete()
 }
 
-/// Forwards what an upstream connection receives to whoever is using it, and holds back reads while that
-/// client cannot take more (back-pressure that belongs to the exchange, so it never outlives it in the pool).
+/// Speaks HTTP/1.1 on one upstream connection: writes the requests it is given and hands what comes back,
+/// decoded, to whoever is using the connection; holds back reads while that client cannot take more
+/// (back-pressure that belongs to the exchange, so it never outlives it in the pool).
 final class UpstreamHandler: ChannelDuplexHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundIn = HTTPClientRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
     weak var sink: (any UpstreamResponseSink)?
     /// Whether the connection may be reused after this response.
     private(set) var reusable = true
     private var context: ChannelHandlerContext?
     private var reads = HeldReads()
+    private var decoder = ResponseDecoder()
+    private var requestFraming = OutgoingFraming.plain
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
@@ -30,10 +34,51 @@ final class UpstreamHandler: ChannelDuplexHandler {
     func pauseReads() { reads.pause() }
     func resumeReads() { reads.resume(context) }
 
+    /// Writes one part of a request (flushed by `flush`).
+    func send(_ part: UpstreamRequestPart) {
+        guard let context else { return }
+        let allocator = context.channel.allocator
+        switch part {
+        case .head(let head):
+            decoder.answersHead = head.method == .HEAD
+            requestFraming = OutgoingFraming(head.headers)
+            context.write(wrapOutboundOut(MessageWriter.requestHead(head, allocator: allocator)), promise: nil)
+        case .body(let data):
+            context.write(wrapOutboundOut(requestFraming.frame(data, allocator: allocator)), promise: nil)
+        case .end:
+            if let end = requestFraming.end(allocator: allocator) { context.write(wrapOutboundOut(end), promise: nil) }
+        }
+    }
+
+    func flush() { context?.flush() }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let part = unwrapInboundIn(data)
-        if case .head(let head) = part, !head.isKeepAlive { reusable = false }
-        sink?.upstreamReceived(part)
+        guard sink != nil else {
+            // Bytes on a connection nobody is using (an idle one in the pool): it is not fit to reuse.
+            reusable = false
+            return context.close(promise: nil)
+        }
+        decoder.receive(unwrapInboundIn(data))
+        do {
+            while let part = try decoder.next() {
+                switch part {
+                case .head(let head):
+                    if !head.headers.isKeepAlive(head.version) { reusable = false }
+                case .end:
+                    // Bytes after the answer's end belong to no request: the connection cannot be trusted again.
+                    if decoder.hasLeftover { reusable = false }
+                    sink?.upstreamReceived(part)
+                    return
+                case .body:
+                    break
+                }
+                sink?.upstreamReceived(part)
+            }
+        } catch {
+            reusable = false
+            sink?.upstreamFailed(error)
+            context.close(promise: nil)
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -54,10 +99,26 @@ final class UpstreamHandler: ChannelDuplexHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         reusable = false
+        // An answer framed by the close itself is complete now; anything else was cut short.
+        if let end = decoder.closed() { sink?.upstreamReceived(end) }
         sink?.upstreamFailed(ChannelError.eof)
         sink = nil
         context.fireChannelInactive()
     }
+}
+
+/// An answer from upstream: its head, the pieces of its body, its end.
+enum UpstreamResponsePart {
+    case head(RawResponseHead)
+    case body(ByteBuffer)
+    case end
+}
+
+/// A request on its way upstream: its head, the pieces of its body, its end.
+enum UpstreamRequestPart {
+    case head(UpstreamRequestHead)
+    case body(ByteBuffer)
+    case end
 }
 
 /// An open upstream connection and its handler.
@@ -96,7 +157,6 @@ final class UpstreamPool: @unchecked Sendable {
                         let serverName = host.contains(":") || host.allSatisfy({ $0.isNumber || $0 == "." }) ? nil : host
                         try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverName))
                     }
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
             }

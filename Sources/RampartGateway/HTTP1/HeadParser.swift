@@ -1,0 +1,134 @@
+import Glibc
+import NIOCore
+import NIOHTTP1
+
+/// A message the gateway cannot read, with the status to answer (for a client) and why.
+struct HTTP1Error: Error, Equatable {
+    var status: HTTPResponseStatus
+    var reason: String
+
+    init(_ status: HTTPResponseStatus = .badRequest, _ reason: String) {
+        self.status = status
+        self.reason = reason
+    }
+}
+
+/// Finds and splits HTTP/1.1 message heads on bytes, strictly: lines end in CRLF and nothing else, header
+/// names are tokens right up to the colon, no obsolete line folding, no control characters. Anything a
+/// lenient parser might read another way is an error, because the upstream behind the gateway may be one.
+struct HeadParser {
+    /// How far the current buffer has been searched for the blank line that ends a head, so a head that
+    /// arrives a byte at a time is not searched from its start each time.
+    private var searched = 0
+
+    /// The length of the complete head at the start of `buffer` (blank line included), or nil while it is incomplete.
+    /// Throws when more than `maximum` bytes arrive without one.
+    mutating func headLength(in buffer: ByteBuffer, maximum: Int, status: HTTPResponseStatus) throws(HTTP1Error) -> Int? {
+        let found: Int? = buffer.withUnsafeReadableBytes { bytes in
+            guard let base = bytes.baseAddress else { return nil }
+            // Each LF from where the last search stopped may end the blank line (memchr skips the bytes between).
+            var index = max(searched, 3)
+            while index < bytes.count, let hit = memchr(base + index, 0x0A, bytes.count - index) {
+                let lf = base.distance(to: UnsafeRawPointer(hit))
+                if lf >= 3 && bytes[lf - 3] == 0x0D && bytes[lf - 2] == 0x0A && bytes[lf - 1] == 0x0D { return lf + 1 }
+                index = lf + 1
+            }
+            searched = bytes.count
+            return nil
+        }
+        if let found {
+            searched = 0
+            guard found <= maximum else { throw HTTP1Error(status, "head larger than \(maximum) bytes") }
+            return found
+        }
+        if buffer.readableBytes > maximum { throw HTTP1Error(status, "head larger than \(maximum) bytes") }
+        return nil
+    }
+
+    /// Where one header's name and value are, as offsets into its head; `lineEnd` is just after its CRLF.
+    struct Field {
+        var nameStart: Int
+        var nameEnd: Int
+        var valueStart: Int
+        var valueEnd: Int
+        var lineEnd: Int
+    }
+
+    /// The lines of a head (without the blank line that ends it): the first line and each header, checked.
+    static func lines(_ head: UnsafeRawBufferPointer) throws(HTTP1Error) -> (firstLine: Range<Int>, fields: [Field]) {
+        // The head ends in CRLF CRLF (found by `headLength`); every line before it must end in CRLF too, and
+        // hold no other CR or LF.
+        var firstLine: Range<Int>?
+        var fields: [Field] = []
+        fields.reserveCapacity(16)
+        let end = head.count - 2
+        var start = 0
+        while start < end {
+            guard let base = head.baseAddress, let hit = memchr(base + start, 0x0A, end - start) else {
+                throw HTTP1Error(.badRequest, "CR without LF in the head")
+            }
+            let lf = base.distance(to: UnsafeRawPointer(hit))
+            guard lf > start, head[lf - 1] == 0x0D else { throw HTTP1Error(.badRequest, "LF without CR in the head") }
+            if memchr(base + start, 0x0D, lf - 1 - start) != nil { throw HTTP1Error(.badRequest, "CR without LF in the head") }
+            if firstLine == nil {
+                firstLine = start..<(lf - 1)
+            } else {
+                var field = try header(UnsafeRawBufferPointer(rebasing: head[start..<(lf - 1)]))
+                field.nameStart += start
+                field.nameEnd += start
+                field.valueStart += start
+                field.valueEnd += start
+                field.lineEnd += start
+                fields.append(field)
+            }
+            start = lf + 1
+        }
+        guard let firstLine else { throw HTTP1Error(.badRequest, "empty head") }
+        return (firstLine, fields)
+    }
+
+    /// One `name: value` line, checked: where its name and value are in it.
+    static func header(_ line: UnsafeRawBufferPointer) throws(HTTP1Error) -> Field {
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
+            if let first = line.first, first == 0x20 || first == 0x09 { throw HTTP1Error(.badRequest, "obsolete line folding") }
+            throw HTTP1Error(.badRequest, "header line without a colon")
+        }
+        guard colon > 0 else { throw HTTP1Error(.badRequest, "header line without a name") }
+        let tokenBytes = Self.tokenBytes
+        for index in 0..<colon where !tokenBytes[Int(line[index])] {
+            let byte = line[index]
+            throw HTTP1Error(.badRequest, byte == 0x20 || byte == 0x09 ? (index == 0 ? "obsolete line folding" : "whitespace before a header's colon")
+                                                                      : "invalid header name")
+        }
+        var valueStart = colon + 1
+        var valueEnd = line.count
+        while valueStart < valueEnd, line[valueStart] == 0x20 || line[valueStart] == 0x09 { valueStart += 1 }
+        while valueEnd > valueStart, line[valueEnd - 1] == 0x20 || line[valueEnd - 1] == 0x09 { valueEnd -= 1 }
+        // Field values may hold visible characters, spaces, tabs and obs-text; never other controls.
+        let controlBytes = Self.controlBytes
+        for index in valueStart..<valueEnd where controlBytes[Int(line[index])] {
+            throw HTTP1Error(.badRequest, "control character in a header value")
+        }
+        return Field(nameStart: 0, nameEnd: colon, valueStart: valueStart, valueEnd: valueEnd, lineEnd: line.count + 2)
+    }
+
+    private static let controlBytes: [Bool] = (0...255).map { $0 < 0x20 && $0 != 0x09 || $0 == 0x7F }
+
+    /// RFC 9110 token characters.
+    static func isTokenByte(_ byte: UInt8) -> Bool { tokenBytes[Int(byte)] }
+
+    private static let tokenBytes: [Bool] = (0...255).map { byte in
+        (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || "!#$%&'*+-.^_`|~".utf8.contains(UInt8(byte))
+    }
+
+    /// `HTTP/x.y`.
+    static func version(_ bytes: UnsafeRawBufferPointer) -> HTTPVersion? {
+        guard bytes.count == 8, bytes.starts(with: "HTTP/".utf8), bytes[6] == UInt8(ascii: "."),
+              let major = digit(bytes[5]), let minor = digit(bytes[7]) else { return nil }
+        return HTTPVersion(major: major, minor: minor)
+    }
+
+    private static func digit(_ byte: UInt8) -> Int? {
+        (0x30...0x39).contains(byte) ? Int(byte - 0x30) : nil
+    }
+}

@@ -1,0 +1,181 @@
+import NIOCore
+import NIOHTTP1
+
+/// The headers of a message being passed on, rewritten without copying them: names to drop and headers to
+/// append are collected, then applied in the one pass that writes the head. (Editing `HTTPHeaders` in place
+/// costs a scan and often a copy per removed name, and a proxy removes a dozen names from every message.)
+struct HeaderRewrite {
+    enum Source {
+        case text(HTTPHeaders)
+        case raw(RawHeaders)
+    }
+
+    let source: Source
+    /// Names of the source headers to leave out: a fixed set shared by every message, and this message's own.
+    private let standard: HeaderNames
+    private var dropped: [String] = []
+    private(set) var appended: [(String, String)] = []
+
+    init(_ source: HTTPHeaders, dropping standard: HeaderNames = .none) {
+        self.source = .text(source)
+        self.standard = standard
+        appended.reserveCapacity(8)
+    }
+
+    init(_ source: RawHeaders, dropping standard: HeaderNames = .none) {
+        self.source = .raw(source)
+        self.standard = standard
+        appended.reserveCapacity(8)
+    }
+
+    /// Leaves out every source header called `name`, and any appended one.
+    mutating func drop(_ name: String) {
+        dropped.append(name)
+        if !appended.isEmpty { appended.removeAll { Self.sameName($0.0, name) } }
+    }
+
+    mutating func drop(_ names: [String]) {
+        for name in names { drop(name) }
+    }
+
+    mutating func add(_ name: String, _ value: String) {
+        appended.append((name, value))
+    }
+
+    /// `name` with this value only.
+    mutating func replace(_ name: String, _ value: String) {
+        drop(name)
+        appended.append((name, value))
+    }
+
+    /// Calls `body` with the name and value of each source header that is kept, until it returns false.
+    private func forEachKept(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool) {
+        switch source {
+        case .raw(let headers):
+            headers.forEach { name, value in kept(name) ? body(name, value) : true }
+        case .text(let headers):
+            for (name, value) in headers {
+                var name = name
+                var value = value
+                let goOn = name.withUTF8 { name in
+                    value.withUTF8 { value in kept(UnsafeRawBufferPointer(name)) ? body(UnsafeRawBufferPointer(name), UnsafeRawBufferPointer(value)) : true }
+                }
+                if !goOn { return }
+            }
+        }
+    }
+
+    private func kept(_ name: UnsafeRawBufferPointer) -> Bool {
+        !standard.contains(name) && !dropped.contains { Self.sameName(name, $0) }
+    }
+
+    /// Whether the rewritten headers have one called `name`.
+    func contains(_ name: String) -> Bool {
+        if appended.contains(where: { Self.sameName($0.0, name) }) { return true }
+        var found = false
+        forEachKept { fieldName, _ in
+            found = Self.sameName(fieldName, name)
+            return !found
+        }
+        return found
+    }
+
+    /// The first value of `name` among the rewritten headers.
+    func first(_ name: String) -> String? {
+        var found: String?
+        forEachKept { fieldName, value in
+            if Self.sameName(fieldName, name) { found = String(decoding: value, as: UTF8.self) }
+            return found == nil
+        }
+        return found ?? appended.first { Self.sameName($0.0, name) }?.1
+    }
+
+    /// The rewritten headers, in order: the kept source headers, then the appended ones.
+    var headers: HTTPHeaders {
+        var headers = HTTPHeaders()
+        forEachKept { name, value in
+            headers.add(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
+            return true
+        }
+        for (name, value) in appended { headers.add(name: name, value: value) }
+        return headers
+    }
+
+    /// Writes the header lines and the blank line that ends the head.
+    func write(into buffer: inout ByteBuffer) {
+        switch source {
+        case .raw(let headers):
+            // The kept lines are copied as they arrived, each run of neighbouring kept lines in one copy.
+            headers.head.withUnsafeReadableBytes { bytes in
+                var run = 0..<0
+                for field in headers.fields {
+                    guard kept(UnsafeRawBufferPointer(rebasing: bytes[field.nameStart..<field.nameEnd])) else { continue }
+                    if run.upperBound == field.nameStart {
+                        run = run.lowerBound..<field.lineEnd
+                    } else {
+                        if !run.isEmpty { buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[run])) }
+                        run = field.nameStart..<field.lineEnd
+                    }
+                }
+                if !run.isEmpty { buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[run])) }
+            }
+        case .text:
+            forEachKept { name, value in
+                buffer.writeBytes(name)
+                buffer.writeStaticString(": ")
+                buffer.writeBytes(value)
+                buffer.writeStaticString("\r\n")
+                return true
+            }
+        }
+        for (name, value) in appended {
+            buffer.writeString(name)
+            buffer.writeStaticString(": ")
+            buffer.writeString(value)
+            buffer.writeStaticString("\r\n")
+        }
+        buffer.writeStaticString("\r\n")
+    }
+
+    /// Whether two header names are the same, ignoring ASCII case; compared on bytes (no lower-cased copies).
+    static func sameName(_ name: String, _ other: String) -> Bool {
+        guard name.utf8.count == other.utf8.count else { return false }
+        var name = name
+        return name.withUTF8 { sameName(UnsafeRawBufferPointer($0), other) }
+    }
+
+    static func sameName(_ name: UnsafeRawBufferPointer, _ other: String) -> Bool {
+        guard name.count == other.utf8.count else { return false }
+        var other = other
+        return other.withUTF8 { other in
+            for index in 0..<name.count where lower(name[index]) != lower(other[index]) { return false }
+            return true
+        }
+    }
+
+    static func lower(_ byte: UInt8) -> UInt8 {
+        byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
+    }
+}
+
+/// A fixed set of header names, looked up by length first (most names have a length none of the set has),
+/// then by their bytes, ignoring ASCII case.
+struct HeaderNames: Sendable {
+    private let names: [[UInt8]]
+    /// Bit n is set when a name of the set has n bytes (names of 64 bytes or more set no bit and are always compared).
+    private let lengths: UInt64
+
+    static let none = HeaderNames([])
+
+    init(_ names: [String]) {
+        self.names = names.map { Array($0.lowercased().utf8) }
+        lengths = names.reduce(0) { $1.utf8.count < 64 ? $0 | 1 << UInt64($1.utf8.count) : $0 }
+    }
+
+    func contains(_ name: UnsafeRawBufferPointer) -> Bool {
+        if name.count < 64 && lengths & 1 << UInt64(name.count) == 0 { return false }
+        return names.contains { candidate in
+            candidate.count == name.count && zip(candidate, name).allSatisfy { $0 == HeaderRewrite.lower($1) }
+        }
+    }
+}

@@ -1,0 +1,97 @@
+import NIOCore
+import NIOHTTP1
+
+/// The headers of a message as they arrived: the bytes of its head and where each name and value is in them.
+/// Passing an answer on reads its headers once and copies the kept ones byte for byte; no text is made of
+/// them unless something asks.
+struct RawHeaders {
+    /// The head, from its first line to the blank line that ends it.
+    let head: ByteBuffer
+    let fields: [HeadParser.Field]
+
+    /// Calls `body` with each header's name and value, until it returns false.
+    func forEach(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) -> Bool) {
+        head.withUnsafeReadableBytes { bytes in
+            for field in fields {
+                guard body(UnsafeRawBufferPointer(rebasing: bytes[field.nameStart..<field.nameEnd]),
+                           UnsafeRawBufferPointer(rebasing: bytes[field.valueStart..<field.valueEnd])) else { return }
+            }
+        }
+    }
+
+    func contains(_ name: String) -> Bool {
+        var found = false
+        forEach { fieldName, _ in
+            found = HeaderRewrite.sameName(fieldName, name)
+            return !found
+        }
+        return found
+    }
+
+    /// What the `Connection` headers say: `close`, `keep-alive`, and the other headers they name (which are
+    /// hop-by-hop too; `Transfer-Encoding` is not counted, bodies are re-framed with it). Read on bytes.
+    func connectionOptions() -> (close: Bool, keepAlive: Bool, named: [String]) {
+        var options = (close: false, keepAlive: false, named: [String]())
+        forEach { name, value in
+            guard HeaderRewrite.sameName(name, "connection") else { return true }
+            for token in value.split(separator: UInt8(ascii: ",")) {
+                let token = UnsafeRawBufferPointer(rebasing: token).trimmingSpaces
+                if HeaderRewrite.sameName(token, "close") {
+                    options.close = true
+                } else if HeaderRewrite.sameName(token, "keep-alive") {
+                    options.keepAlive = true
+                } else if !token.isEmpty && !HeaderRewrite.sameName(token, "transfer-encoding") {
+                    options.named.append(String(decoding: token, as: UTF8.self).lowercased())
+                }
+            }
+            return true
+        }
+        return options
+    }
+
+    /// Whether the connection stays open after this message (RFC 9112 §9.3).
+    func isKeepAlive(_ version: HTTPVersion) -> Bool {
+        let options = connectionOptions()
+        return version.minor >= 1 ? !options.close : options.keepAlive && !options.close
+    }
+
+    /// How the body after this head ends; nil for a `Content-Length` that is repeated or not a number.
+    func bodyFraming(withoutLength: BodyFraming) -> BodyFraming? {
+        var length: Int?
+        var encoding: String?
+        var malformed = false
+        forEach { name, value in
+            if HeaderRewrite.sameName(name, "transfer-encoding") {
+                encoding = String(decoding: value, as: UTF8.self)
+            } else if HeaderRewrite.sameName(name, "content-length") {
+                guard length == nil, !value.isEmpty, value.count < 19, value.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+                    malformed = true
+                    return false
+                }
+                length = value.reduce(0) { $0 * 10 + Int($1 - 0x30) }
+            }
+            return true
+        }
+        if let encoding { return encoding.split(separator: ",").last?.trimmingSpaces.lowercased() == "chunked" ? .chunked : .untilClose }
+        if malformed { return nil }
+        return length.map { $0 == 0 ? .none : .length($0) } ?? withoutLength
+    }
+}
+
+/// A response head as it arrived from the upstream.
+struct RawResponseHead {
+    var version: HTTPVersion
+    var status: HTTPResponseStatus
+    var headers: RawHeaders
+}
+
+extension UnsafeRawBufferPointer {
+    /// Without leading and trailing spaces and tabs.
+    var trimmingSpaces: UnsafeRawBufferPointer {
+        var start = 0
+        var end = count
+        while start < end, self[start] == 0x20 || self[start] == 0x09 { start += 1 }
+        while end > start, self[end - 1] == 0x20 || self[end - 1] == 0x09 { end -= 1 }
+        return UnsafeRawBufferPointer(rebasing: self[start..<end])
+    }
+}

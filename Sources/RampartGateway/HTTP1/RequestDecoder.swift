@@ -1,0 +1,104 @@
+import NIOCore
+import NIOHTTP1
+
+/// Turns the bytes a client sends into requests: a head, the pieces of its body, its end; again for each
+/// request on the connection. Heads over the limits, smuggling shapes and malformed framing are errors,
+/// after which nothing more on the connection is read.
+struct RequestDecoder {
+    private var buffer: ByteBuffer?
+    private var parser = HeadParser()
+    private var body: BodyDecoder?
+    private var failed = false
+
+    /// Adds bytes read from the client.
+    mutating func receive(_ bytes: ByteBuffer) {
+        buffer.append(read: bytes)
+    }
+
+    /// The next part of a request, or nil until more bytes arrive.
+    mutating func next(limits: RequestLimits) throws(HTTP1Error) -> ClientRequestPart? {
+        guard !failed, buffer != nil else { return nil }
+        do {
+            if body != nil {
+                switch try body!.next(&buffer!) {
+                case .data(let piece): return .body(piece)
+                case .end:
+                    body = nil
+                    return .end
+                case nil: return nil
+                }
+            }
+            return try head(limits: limits)
+        } catch {
+            failed = true
+            buffer = nil
+            throw error
+        }
+    }
+
+    private mutating func head(limits: RequestLimits) throws(HTTP1Error) -> ClientRequestPart? {
+        // RFC 9112 §2.2: blank lines before a request line are ignored (some clients send one after a body).
+        while buffer!.readableBytes >= 2, buffer!.getInteger(at: buffer!.readerIndex, as: UInt16.self) == 0x0D0A { buffer!.moveReaderIndex(forwardBy: 2) }
+        // The request line and the headers may each be as long as their limit (414 and 431 tell which is over it).
+        let maximum = limits.maxURILength + limits.maxHeaderBytes + 64
+        let length: Int
+        do {
+            guard let found = try parser.headLength(in: buffer!, maximum: maximum, status: .requestHeaderFieldsTooLarge) else { return nil }
+            length = found
+        } catch {
+            throw requestLineTooLong(limits) ?? error
+        }
+        let bytes = buffer!.readSlice(length: length)!
+        let (head, fields) = try bytes.withUnsafeReadableBytes { bytes throws(HTTP1Error) in try Self.parse(bytes) }
+        // The framing checks leave one way to read the body: a single `chunked`, or one plain length, or none.
+        if let rejection = RequestGuard.checkFraming(head.headers, limits: limits) { throw HTTP1Error(rejection.status, rejection.reason) }
+        let bodyLength = head.headers.first(name: "content-length").flatMap { Int($0.trimmingSpaces) } ?? 0
+        let framing: BodyFraming = head.headers.contains(name: "transfer-encoding") ? .chunked : bodyLength > 0 ? .length(bodyLength) : .none
+        body = BodyDecoder(framing, maximum: limits.maxBodyBytes)
+        return .head(head, RawHeaders(head: bytes, fields: fields))
+    }
+
+    /// 414 rather than 431 when it is the request line that never ends.
+    private func requestLineTooLong(_ limits: RequestLimits) -> HTTP1Error? {
+        let lineEnd: Int? = buffer!.withUnsafeReadableBytes { $0.firstIndex(of: 0x0A) }
+        guard (lineEnd ?? buffer!.readableBytes) > limits.maxURILength + 16 else { return nil }
+        return HTTP1Error(.uriTooLong, "request target longer than \(limits.maxURILength) bytes")
+    }
+
+    /// `METHOD SP target SP HTTP/x.y` and the headers (as text, and where they are in the head).
+    static func parse(_ bytes: UnsafeRawBufferPointer) throws(HTTP1Error) -> (HTTPRequestHead, [HeadParser.Field]) {
+        let (firstLine, fields) = try HeadParser.lines(bytes)
+        let line = UnsafeRawBufferPointer(rebasing: bytes[firstLine])
+        guard let firstSpace = line.firstIndex(of: 0x20), firstSpace > 0,
+              let lastSpace = line.lastIndex(of: 0x20), lastSpace > firstSpace + 1 else {
+            throw HTTP1Error(.badRequest, "malformed request line")
+        }
+        guard line[0..<firstSpace].allSatisfy(HeadParser.isTokenByte) else { throw HTTP1Error(.badRequest, "malformed method") }
+        // The target is visible ASCII only: spaces, controls and raw non-ASCII bytes must be percent-encoded.
+        for index in firstSpace + 1..<lastSpace where line[index] <= 0x20 || line[index] >= 0x7F {
+            throw HTTP1Error(.badRequest, "malformed request target")
+        }
+        guard let version = HeadParser.version(UnsafeRawBufferPointer(rebasing: line[(lastSpace + 1)...])) else {
+            throw HTTP1Error(.badRequest, "malformed HTTP version")
+        }
+        let method = String(decoding: UnsafeRawBufferPointer(rebasing: line[0..<firstSpace]), as: UTF8.self)
+        let target = String(decoding: UnsafeRawBufferPointer(rebasing: line[(firstSpace + 1)..<lastSpace]), as: UTF8.self)
+        let headers = fields.map { field in
+            (String(decoding: UnsafeRawBufferPointer(rebasing: bytes[field.nameStart..<field.nameEnd]), as: UTF8.self),
+             String(decoding: UnsafeRawBufferPointer(rebasing: bytes[field.valueStart..<field.valueEnd]), as: UTF8.self))
+        }
+        return (HTTPRequestHead(version: version, method: HTTPMethod(rawValue: method), uri: target, headers: HTTPHeaders(headers)), fields)
+    }
+}
+
+/// A part of a client's request: its head (as text for the policies, and as it arrived for passing it on),
+/// the pieces of its body, its end.
+enum ClientRequestPart {
+    case head(HTTPRequestHead, RawHeaders)
+    case body(ByteBuffer)
+    case end
+
+    var isHead: Bool {
+        if case .head = self { true } else { false }
+    }
+}

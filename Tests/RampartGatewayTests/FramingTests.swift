@@ -1,0 +1,162 @@
+import Foundation
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
+@testable import RampartGateway
+import RampartSpec
+import Testing
+
+/// An upstream that answers with exactly the bytes a test gives it, to show how the gateway frames what
+/// real servers send: chunks, bodies that end at the close, bytes after the answer.
+private final class RawUpstream: Sendable {
+    let channel: any Channel
+    /// The raw requests received, in order.
+    let requests = NIOLockedValueBox<[String]>([])
+    var port: Int { channel.localAddress!.port! }
+
+    private final class Connection: ChannelInboundHandler, @unchecked Sendable {
+        typealias InboundIn = ByteBuffer
+        let upstream: RawUpstream
+        let answer: @Sendable (String) -> (String, close: Bool)
+        var received = ""
+        init(_ upstream: RawUpstream, _ answer: @escaping @Sendable (String) -> (String, close: Bool)) {
+            self.upstream = upstream
+            self.answer = answer
+        }
+
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+            received += String(buffer: unwrapInboundIn(data))
+            while let end = Self.requestEnd(received) {
+                let request = String(received[..<end])
+                received = String(received[end...])
+                upstream.requests.withLockedValue { $0.append(request) }
+                let (text, close) = answer(request)
+                let written = context.writeAndFlush(NIOAny(ByteBuffer(string: text)))
+                if close { written.whenComplete { _ in context.close(promise: nil) } }
+            }
+        }
+
+        /// Where the first complete request in `text` ends (bodies by Content-Length or a last chunk).
+        static func requestEnd(_ text: String) -> String.Index? {
+            guard let head = text.range(of: "\r\n\r\n") else { return nil }
+            let headers = text[..<head.lowerBound].lowercased()
+            if headers.contains("transfer-encoding: chunked") { return text.range(of: "0\r\n\r\n", range: head.upperBound..<text.endIndex)?.upperBound }
+            if let line = headers.split(separator: "\r\n").first(where: { $0.hasPrefix("content-length:") }),
+               let length = Int(line.dropFirst(15).trimmingCharacters(in: .whitespaces)) {
+                return text.utf8.count - text.utf8.distance(from: text.startIndex, to: head.upperBound) >= length
+                    ? text.utf8.index(head.upperBound, offsetBy: length) : nil
+            }
+            return head.upperBound
+        }
+    }
+
+    private init(channel: any Channel) { self.channel = channel }
+
+    static func start(_ answer: @escaping @Sendable (String) -> (String, close: Bool)) async throws -> RawUpstream {
+        let box = NIOLockedValueBox<RawUpstream?>(nil)
+        let channel = try await ServerBootstrap(group: gatewayTestLoops)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Connection(box.withLockedValue { $0! }, answer)) }
+            }
+            .bind(host: "127.0.0.1", port: 0).get()
+        let upstream = RawUpstream(channel: channel)
+        box.withLockedValue { $0 = upstream }
+        return upstream
+    }
+
+    func stop() async { try? await channel.close() }
+}
+
+private func gateway(_ upstream: RawUpstream) async throws -> GatewayServer {
+    let text = """
+    gateway:
+      listeners: [{address: "127.0.0.1:0"}]
+      limits: {header_timeout: 60}
+      upstreams: {api: {url: "http://127.0.0.1:\(upstream.port)"}}
+      routes:
+        - {path: /, upstream: api}
+    """
+    return try await GatewayServer.start(GatewayConfiguration.parse(SpecDocument(text: text, file: "gateway.yml").root), group: gatewayTestLoops)
+}
+
+/// The body of a chunked message, decoded.
+private func dechunk(_ text: Substring) -> String {
+    var rest = text
+    var body = ""
+    while let line = rest.range(of: "\r\n"), let size = Int(rest[..<line.lowerBound].split(separator: ";")[0], radix: 16), size > 0 {
+        let start = line.upperBound
+        let end = rest.utf8.index(start, offsetBy: size)
+        body += rest[start..<end]
+        rest = rest[rest.utf8.index(end, offsetBy: 2)...]
+    }
+    return body
+}
+
+@Test func chunkedBodiesAreDecodedCheckedAndChunkedAgain() async throws {
+    let upstream = try await RawUpstream.start { _ in ("HTTP/1.1 201 Created\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n2\r\nde\r\n0\r\n\r\n", false) }
+    let server = try await gateway(upstream)
+    let answer = try await raw(server.addresses[0].port!, "POST /up HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                                   + "4;note=x\r\nwiki\r\n5\r\npedia\r\n0\r\nX-Trailer: dropped\r\n\r\n")
+    let request = try #require(upstream.requests.withLockedValue { $0.first })
+    #expect(request.lowercased().contains("transfer-encoding: chunked\r\n"))
+    #expect(dechunk(request[request.range(of: "\r\n\r\n")!.upperBound...]) == "wikipedia", "\(request)")
+    #expect(!request.contains("X-Trailer"), "trailers are not passed on")
+    #expect(answer.hasPrefix("HTTP/1.1 201 Created\r\n") && answer.lowercased().contains("transfer-encoding: chunked\r\n"), "\(answer)")
+    #expect(dechunk(answer[answer.range(of: "\r\n\r\n")!.upperBound...]) == "abcde", "\(answer)")
+    await server.stop()
+    await upstream.stop()
+}
+
+@Test func aBodyThatEndsWithTheUpstreamsConnectionIsChunkedForHTTP11AndClosedForHTTP10() async throws {
+    let upstream = try await RawUpstream.start { request in ("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nstreamed " + request.prefix(8), true) }
+    let server = try await gateway(upstream)
+    let port = server.addresses[0].port!
+    // Two requests on one HTTP/1.1 connection: the first answer is chunked, so the connection carries the second,
+    // whose client asked to close anyway: its body ends with the connection.
+    let answers = try await raw(port, "GET /one HTTP/1.1\r\nHost: a\r\n\r\nGET /two HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+    let parts = Array(answers.components(separatedBy: "HTTP/1.1 200 OK\r\n").dropFirst())
+    try #require(parts.count == 2, "\(answers)")
+    #expect(parts[0].lowercased().contains("transfer-encoding: chunked\r\n"), "\(parts[0])")
+    #expect(dechunk(parts[0][parts[0].range(of: "\r\n\r\n")!.upperBound...]) == "streamed GET /one", "\(parts[0])")
+    #expect(parts[1].lowercased().contains("connection: close") && parts[1].hasSuffix("\r\n\r\nstreamed GET /two"), "\(parts[1])")
+    // HTTP/1.0 has no chunks: the body ends when the gateway closes the connection.
+    let old = try await raw(port, "GET /one HTTP/1.0\r\n\r\n")
+    #expect(old.hasPrefix("HTTP/1.0 200 OK\r\n") && !old.lowercased().contains("transfer-encoding") && old.lowercased().contains("connection: close"), "\(old)")
+    #expect(old.hasSuffix("\r\n\r\nstreamed GET /one"), "\(old)")
+    await server.stop()
+    await upstream.stop()
+}
+
+@Test func answersToHeadHaveNoBodyAndTheConnectionGoesOn() async throws {
+    let upstream = try await RawUpstream.start { request in
+        request.hasPrefix("HEAD /length") ? ("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n", false)
+            : request.hasPrefix("HEAD") ? ("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", false)
+            : ("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nafter", false)
+    }
+    let server = try await gateway(upstream)
+    let answers = try await raw(server.addresses[0].port!, "HEAD /length HTTP/1.1\r\nHost: a\r\n\r\nHEAD /chunked HTTP/1.1\r\nHost: a\r\n\r\n"
+                                    + "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+    #expect(answers.components(separatedBy: "HTTP/1.1 200 OK").count == 4, "\(answers)")
+    #expect(!answers.contains("\r\n0\r\n"), "no last chunk after a chunked answer to HEAD: \(answers)")
+    #expect(answers.hasSuffix("\r\n\r\nafter"), "\(answers)")
+    await server.stop()
+    await upstream.stop()
+}
+
+@Test func anUpstreamConnectionThatSentMoreThanItsAnswerIsNotReused() async throws {
+    // A desynchronised upstream: a second, unasked-for answer right behind the first.
+    let upstream = try await RawUpstream.start { request in
+        request.hasPrefix("GET /first") ? ("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nokHTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nforged", false)
+                                        : ("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nreal", false)
+    }
+    let server = try await gateway(upstream)
+    let port = server.addresses[0].port!
+    let first = try await raw(port, "GET /first HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+    #expect(first.hasSuffix("\r\n\r\nok"), "\(first)")
+    for _ in 0..<3 {
+        let next = try await raw(port, "GET /next HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+        #expect(next.hasSuffix("\r\n\r\nreal"), "never the forged answer: \(next)")
+    }
+    await server.stop()
+    await upstream.stop()
+}
