@@ -114,14 +114,18 @@ public final class Gatekeeper: Sendable {
         let now = Double(NIODeadline.now().uptimeNanoseconds) / 1e9
         var headers: [(String, String)] = []
         for (index, rule) in route.rateLimits.enumerated() {
-            let parts = rule.key.map { key -> String in
-                switch key {
-                case "ip": "ip=" + client
-                case "route": "route=" + route.name
-                default: "sub=" + (principal.map { $0.authenticator + ":" + $0.subject } ?? "-")
+            // `route#index|ip=…|sub=…`, appended in place (this runs for every request).
+            var key = route.name
+            key += "#"
+            key += String(index)
+            for part in rule.key {
+                switch part {
+                case "ip": key += "|ip="; key += client
+                case "route": key += "|route="; key += route.name
+                default: key += "|sub="; if let principal { key += principal.authenticator; key += ":"; key += principal.subject } else { key += "-" }
                 }
             }
-            let decision = limiter.take("\(route.name)#\(index)|" + parts.joined(separator: "|"), rule.limit, now: now)
+            let decision = limiter.take(key, rule.limit, now: now)
             let limitHeaders = [("RateLimit-Limit", String(rule.limit.burst)), ("RateLimit-Remaining", String(decision.remaining)),
                                 ("RateLimit-Reset", String(Int(decision.reset.rounded(.up))))]
             guard decision.allowed else {
@@ -145,8 +149,9 @@ public final class Gatekeeper: Sendable {
 
     /// The `Authorization` header's value after `scheme` (lower case, with its space), compared without lower-casing the token.
     private static func credential(_ head: HTTPRequestHead, scheme: String) -> Substring? {
+        // On bytes: a token is hundreds of characters, and this runs for every request.
         guard let value = head.headers.first(name: "authorization"), value.utf8.count > scheme.utf8.count,
-              value.prefix(scheme.count).lowercased() == scheme else { return nil }
-        return value.dropFirst(scheme.count).trimmingSpaces
+              zip(value.utf8, scheme.utf8).allSatisfy({ HeaderRewrite.lower($0) == $1 }) else { return nil }
+        return Substring(value.utf8.dropFirst(scheme.utf8.count)).trimmingSpaces
     }
 }

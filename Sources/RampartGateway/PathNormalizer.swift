@@ -27,8 +27,9 @@ public enum PathNormalizer {
     /// The normalized path (query removed): percent-decoded, `;parameters` dropped from every segment,
     /// empty and `.` segments removed, `..` resolved. Case is kept; `routingKey` folds it.
     public static func normalize(_ target: String) throws(Refusal) -> String {
-        let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
+        let path = target.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(target[..<$0]) } ?? target
         guard path.hasPrefix("/") else { throw .notOriginForm }
+        if isAlreadyNormal(path) { return path }
         var segments: [String] = []
         for rawSegment in path.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true) {
             // Matrix parameters (`;jsessionid=…`) are dropped before decoding, as servlet containers do.
@@ -44,6 +45,27 @@ public enum PathNormalizer {
         }
         let trailingSlash = path.count > 1 && path.hasSuffix("/") && !segments.isEmpty
         return "/" + segments.joined(separator: "/") + (trailingSlash ? "/" : "")
+    }
+
+    /// Whether a path is its own normal form: only unreserved characters and `/`, no empty segment and no
+    /// segment starting with `.` (so no `.` or `..`). Most requests are; they skip the decoding.
+    static func isAlreadyNormal(_ path: String) -> Bool {
+        var previous = UInt8(ascii: "/")
+        var first = true
+        for byte in path.utf8 {
+            defer { previous = byte; first = false }
+            if first { continue }
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+                 UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                continue
+            case UInt8(ascii: "."), UInt8(ascii: "/"):
+                if previous == UInt8(ascii: "/") { return false }
+            default:
+                return false
+            }
+        }
+        return true
     }
 
     /// The key routes and authorization rules are matched on: the normalized path, lower-cased,

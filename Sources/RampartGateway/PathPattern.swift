@@ -4,7 +4,7 @@ public struct PathPattern: Sendable, Equatable {
     enum Segment: Sendable, Equatable { case literal(String), parameter(String) }
     let segments: [Segment]
     public let caseSensitive: Bool
-    public var isTemplate: Bool { segments.contains { if case .parameter = $0 { true } else { false } } }
+    public let isTemplate: Bool
     public var parameters: [String] { segments.compactMap { if case .parameter(let name) = $0 { name } else { nil } } }
 
     public init?(_ path: String, caseSensitive: Bool = false) {
@@ -21,10 +21,12 @@ public struct PathPattern: Sendable, Equatable {
         }
         self.segments = segments
         self.caseSensitive = caseSensitive
+        isTemplate = segments.contains { if case .parameter = $0 { true } else { false } }
     }
 
     /// The captured parameters when `path` (already normalized by `PathNormalizer`) matches, else nil.
     public func match(_ path: String) -> [String: String]? {
+        if !isTemplate, path.utf8.allSatisfy({ $0 < 0x80 }) { return matchesPrefix(path) ? [:] : nil }
         let parts = path.split(separator: "/").map { caseSensitive ? String($0) : $0.lowercased() }
         let original = path.split(separator: "/").map(String.init)
         if isTemplate ? parts.count != segments.count : parts.count < segments.count { return nil }
@@ -36,6 +38,20 @@ public struct PathPattern: Sendable, Equatable {
             }
         }
         return captured
+    }
+
+    /// A prefix pattern against an ASCII path, compared on bytes without splitting the path.
+    private func matchesPrefix(_ path: String) -> Bool {
+        var rest = path.utf8[...]
+        for case .literal(let text) in segments {
+            while rest.first == UInt8(ascii: "/") { rest = rest.dropFirst() }
+            let end = rest.firstIndex(of: UInt8(ascii: "/")) ?? rest.endIndex
+            let segment = rest[..<end]
+            guard segment.count == text.utf8.count,
+                  zip(segment, text.utf8).allSatisfy({ (caseSensitive || $0 < 0x41 || $0 > 0x5A ? $0 : $0 | 0x20) == $1 }) else { return false }
+            rest = rest[end...]
+        }
+        return true
     }
 }
 

@@ -29,7 +29,7 @@ public final class JWTAuthenticator: Sendable {
 
     /// The principal of a token verified before and not yet expired (no signature work).
     public func cached(_ token: String, now: Date = Date()) -> Principal? {
-        let digest = SHA256.hash(data: Data(token.utf8))
+        let digest = Self.digest(token)
         return cache.withLockedValue { cache in
             guard let entry = cache[digest] else { return nil }
             if entry.expires + settings.leeway < now.timeIntervalSince1970 { cache[digest] = nil; return nil }
@@ -69,12 +69,18 @@ public final class JWTAuthenticator: Sendable {
             guard audience.contains(where: settings.audience.contains) else { return .failure(.init("wrong audience")) }
         }
         let principal = Self.principal(payload, authenticator: name)
-        let digest = SHA256.hash(data: Data(token.utf8))
+        let digest = Self.digest(token)
         cache.withLockedValue { cache in
             if cache.count >= Self.maxCached { cache = cache.filter { $0.value.expires + settings.leeway >= clock } }
             if cache.count < Self.maxCached { cache[digest] = (principal, expires) }
         }
         return .success(principal)
+    }
+
+    /// What the cache knows a token by: its hash, so no token is kept in memory.
+    static func digest(_ token: String) -> SHA256.Digest {
+        var token = token
+        return token.withUTF8 { SHA256.hash(data: UnsafeRawBufferPointer($0)) }
     }
 
     /// HS256/384/512 over `header.payload`, compared in constant time.
