@@ -91,6 +91,7 @@ private func configuration(_ routes: String, listener: String = "127.0.0.1:0") t
     let text = """
     gateway:
       listeners: [{address: "\(listener)"}]
+      limits: {header_timeout: 60}
       upstreams:
     \(routes)
     """
