@@ -14,6 +14,8 @@ struct HeaderRewrite {
     /// Names of the source headers to leave out: a fixed set shared by every message, and this message's own.
     private let standard: HeaderNames
     private var dropped: [String] = []
+    /// Bit n is set when a name in `dropped` has n bytes, so most headers are kept without comparing names.
+    private var droppedLengths: UInt64 = 0
     private(set) var appended: [(String, String)] = []
 
     init(_ source: HTTPHeaders, dropping standard: HeaderNames = .none) {
@@ -31,6 +33,7 @@ struct HeaderRewrite {
     /// Leaves out every source header called `name`, and any appended one.
     mutating func drop(_ name: String) {
         dropped.append(name)
+        droppedLengths |= name.utf8.count < 64 ? 1 << UInt64(name.utf8.count) : 1
         if !appended.isEmpty { appended.removeAll { Self.sameName($0.0, name) } }
     }
 
@@ -66,7 +69,10 @@ struct HeaderRewrite {
     }
 
     private func kept(_ name: UnsafeRawBufferPointer) -> Bool {
-        !standard.contains(name) && !dropped.contains { Self.sameName(name, $0) }
+        if standard.contains(name) { return false }
+        // Names of 64 bytes or more are always compared (they set bit 0, which no name sets otherwise).
+        let bit: UInt64 = name.count < 64 ? 1 << UInt64(name.count) : 1
+        return droppedLengths & bit == 0 || !dropped.contains { Self.sameName(name, $0) }
     }
 
     /// Whether the rewritten headers have one called `name`.
