@@ -99,7 +99,9 @@ public struct GatewayConfiguration: Sendable {
         public var roles: [String]
     }
 
-    public struct Route: Sendable {
+    /// A class: every request takes its route along, and a reference costs one retain where a copy costs one per
+    /// field. Its properties are set only while the configuration is read; from then on it is not changed.
+    public final class Route: @unchecked Sendable {
         public var name: String
         public var pattern: PathPattern
         public var host: String?
@@ -117,6 +119,21 @@ public struct GatewayConfiguration: Sendable {
         public var openAPI: OpenAPISettings?
         /// The route's place in the configuration (what the runtime keys its compiled contract by).
         public var index = 0
+
+        init(name: String, pattern: PathPattern, host: String?, methods: Set<String>?, upstream: String, authenticate: [String],
+             authorize: Authorization?, rateLimits: [RateLimitRule], cors: CORSPolicy?, addHeaders: [(name: String, value: String)], removeHeaders: [String]) {
+            self.name = name
+            self.pattern = pattern
+            self.host = host
+            self.methods = methods
+            self.upstream = upstream
+            self.authenticate = authenticate
+            self.authorize = authorize
+            self.rateLimits = rateLimits
+            self.cors = cors
+            self.addHeaders = addHeaders
+            self.removeHeaders = removeHeaders
+        }
     }
 
     /// `openapi:` on a route (docs/gateway.md, "OpenAPI enforcement").
@@ -191,7 +208,7 @@ public struct GatewayConfiguration: Sendable {
         for (name, cursor) in gateway["authenticators"]?.entries ?? [] { configuration.authenticators[name] = try authenticator(cursor) }
         guard let routes = gateway["routes"], !routes.items.isEmpty else { throw (gateway["routes"] ?? gateway).error("'gateway.routes' must list at least one route") }
         for item in routes.items {
-            var route = try route(item, configuration)
+            let route = try route(item, configuration)
             route.index = configuration.routes.count
             configuration.routes.append(route)
         }
@@ -386,7 +403,7 @@ public struct GatewayConfiguration: Sendable {
         }
         let upstream = try cursor.requiredString("upstream")
         guard configuration.upstreams[upstream] != nil else { throw cursor["upstream"]!.error("no upstream named '\(upstream)' (defined: \(configuration.upstreams.keys.sorted().joined(separator: ", ")))") }
-        var route = Route(name: cursor["name"]?.node.string ?? path, pattern: pattern, host: cursor["host"]?.node.string?.lowercased(), methods: nil,
+        let route = Route(name: cursor["name"]?.node.string ?? path, pattern: pattern, host: cursor["host"]?.node.string?.lowercased(), methods: nil,
                           upstream: upstream, authenticate: [], authorize: nil, rateLimits: [], cors: nil, addHeaders: [], removeHeaders: [])
         if let methods = cursor["methods"] { route.methods = Set(try strings(methods, "'methods'").map { $0.uppercased() }) }
         if let authenticate = cursor["authenticate"] {
