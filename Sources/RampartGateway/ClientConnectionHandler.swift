@@ -573,7 +573,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
                     writeBody(buffer, context: context)
                     return
                 }
-                held.body.writeBuffer(&buffer)
+                // The first piece is kept as it is (most answers come whole); later ones are appended.
+                if held.body.readableBytes == 0 { held.body = buffer } else { held.body.writeBuffer(&buffer) }
                 heldResponse = held
                 return
             }
