@@ -6,11 +6,13 @@
 # Prints the peers' table, then Rampart's rows: requests/s, p50/p99, proxy CPU per request, peak RSS, errors and
 # the ratios to the matching HAProxy variant; then SwiftNIO's own floor (a byte relay, and NIO's HTTP codecs with no
 # gateway work) measured the same way; then Rampart's peak memory with 1,000 open connections.
-#   bash Benchmarks/gateway/run.sh        # DUR=10 CONNS=50 (as the peers' defaults)
+#   bash Benchmarks/gateway/run.sh        # DUR=10 CONNS=50 (as the peers' defaults), REPS=3 (medians of 3 runs each)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DUR=${DUR:-10}
 CONNS=${CONNS:-50}
+# Every variant, the peers' and Rampart's, runs REPS times; tables show the median run (this 2-core machine is noisy).
+REPS=${REPS:-3}
 GW=${GW:-$(mktemp -d /tmp/rampart-gateway-bench.XXXXXX)}
 export GW DUR CONNS
 PEERS=../shared/bench/gateway-peers
@@ -22,7 +24,7 @@ rampart="$(swift build -c release --show-bin-path)/rampart"
 swift build -c release --package-path Benchmarks/gateway/nio-floor >/dev/null
 floor="$(swift build -c release --package-path Benchmarks/gateway/nio-floor --show-bin-path)/NIOFloor"
 
-REPS=1 VARIANTS="direct haproxy_proxy haproxy_ratelimit_high haproxy_jwt_rs256 haproxy_jwt_es256 haproxy_gateway_full" bash "$PEERS/bench.sh" \
+REPS=$REPS VARIANTS="direct haproxy_proxy haproxy_ratelimit_high haproxy_jwt_rs256 haproxy_jwt_es256 haproxy_gateway_full" bash "$PEERS/bench.sh" \
     | sed -n '/^## Results/,/^raw wrk/p' | tee "$GW/peers.md"
 
 # The backend again (the peers' script stops everything it started).
@@ -96,39 +98,49 @@ start_gateway() {
 }
 stop_gateway() { kill $gw_pid; wait $gw_pid 2>/dev/null || true; gw_pid=""; }
 
-# measure ROW PID PORT PEER [wrk header args]: one warm-up, then the measured wrk run and the proxy's CPU and memory.
+# measure ROW PID PORT PEER [wrk header args]: REPS times a warm-up and a measured wrk run with the proxy's CPU, then
+# one row with the median run (by requests/s) and the peak memory.
 measure() {
-    local row=$1 pid=$2 port=$3 peer=$4
+    local row=$1 pid=$2 port=$3 peer=$4 runs=() ticks_before ticks_after rss
     shift 4
-    wrk -t1 -c"$CONNS" -d2s "$@" http://127.0.0.1:$port/api/items > /dev/null
-    local ticks_before ticks_after rss
-    ticks_before=$(awk '{print $14 + $15}' /proc/$pid/stat)
-    wrk -t1 -c"$CONNS" -d"${DUR}s" --latency "$@" http://127.0.0.1:$port/api/items > "$GW/wrk-$row.txt"
-    ticks_after=$(awk '{print $14 + $15}' /proc/$pid/stat)
+    for rep in $(seq "$REPS"); do
+        wrk -t1 -c"$CONNS" -d2s "$@" http://127.0.0.1:$port/api/items > /dev/null
+        ticks_before=$(awk '{print $14 + $15}' /proc/$pid/stat)
+        wrk -t1 -c"$CONNS" -d"${DUR}s" --latency "$@" http://127.0.0.1:$port/api/items > "$GW/wrk-$row.$rep.txt"
+        ticks_after=$(awk '{print $14 + $15}' /proc/$pid/stat)
+        runs+=("$GW/wrk-$row.$rep.txt:$((ticks_after - ticks_before))")
+    done
     rss=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
-    python3 - "$GW/wrk-$row.txt" "$row" "$((ticks_after - ticks_before))" "$(getconf CLK_TCK)" "$rss" "$GW/peers.md" "$peer" <<'PY'
-import re, sys
-text, name, ticks, hz, rss, peers, peer = open(sys.argv[1]).read(), sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5]), sys.argv[6], sys.argv[7]
-rate = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
+    python3 - "$row" "$(getconf CLK_TCK)" "$rss" "$GW/peers.md" "$peer" "$GW/wrk-$row.txt" "${runs[@]}" <<'PY'
+import re, shutil, sys
+name, hz, rss, peers, peer, median_copy = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
+def run(spec):
+    path, ticks = spec.rsplit(":", 1)
+    text = open(path).read()
+    return path, text, float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)), int(ticks)
+runs = sorted((run(spec) for spec in sys.argv[7:]), key=lambda r: r[2])
+path, text, rate, ticks = runs[len(runs) // 2]
+shutil.copy(path, median_copy)
 total = int(re.search(r"(\d+) requests in", text).group(1))
 def ms(label):
     value, unit = re.search(label + r"%\s+([\d.]+)(us|ms|s)", text).groups()
     return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
-non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
-errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", text)
+non2xx = sum(int(m) for r in runs for m in re.findall(r"Non-2xx or 3xx responses:\s+(\d+)", r[1]))
+errors = sum(int(n) for r in runs for m in re.findall(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", r[1]) for n in m)
 # The peers' summary row: | variant | req/s median | spread | vs direct | vs haproxy_proxy | p50 (..) | p99 (..) | ...
 row = next((line.split("|") for line in open(peers) if line.startswith(f"| {peer} |")), None)
 peer_rate = float(row[2].replace(",", "")) if row else None
 peer_p99 = float(row[7].split()[0]) if row else None
 ratio = lambda a, b: f"{a / b:.2f}×" if b else "-"
-print(f"| {name} | {rate:,.0f} | {ms('50'):.2f} | {ms('99'):.2f} | {ticks / hz / total * 1e6:.1f} | {rss / 1024:.0f} | "
-      f"{non2xx.group(1) if non2xx else 0} | {sum(map(int, errors.groups())) if errors else 0} | {ratio(rate, peer_rate)} (vs {peer}) | {ratio(ms('99'), peer_p99)} |")
+spread = f"{runs[0][2]:,.0f}..{runs[-1][2]:,.0f}"
+print(f"| {name} | {rate:,.0f} | {spread} | {ms('50'):.2f} | {ms('99'):.2f} | {ticks / hz / total * 1e6:.1f} | {rss / 1024:.0f} | "
+      f"{non2xx} | {errors} | {ratio(rate, peer_rate)} (vs {peer}) | {ratio(ms('99'), peer_p99)} |")
 PY
 }
 
 echo
-echo "| rampart variant | req/s | p50 ms | p99 ms | proxy CPU µs/req | peak RSS MB | non-2xx | socket errors | req/s vs HAProxy | p99 vs HAProxy |"
-echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+echo "| rampart variant | req/s median | min..max | p50 ms | p99 ms | proxy CPU µs/req | peak RSS MB | non-2xx | socket errors | req/s vs HAProxy | p99 vs HAProxy |"
+echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
 for variant in plain ratelimit jwt_rs256 jwt_es256 full guarded; do
     start_gateway $variant
     auth=()
