@@ -202,7 +202,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
 
     private func handle(_ part: ClientRequestPart, context: ChannelHandlerContext) {
         switch part {
-        case .head(let head, let headers):
+        case .head(let (head, headers)):
             headDeadline = nil
             requestHeaders = headers
             requestHasBody = head.hasBody

@@ -107,19 +107,8 @@ final class UpstreamHandler: ChannelDuplexHandler {
     }
 }
 
-/// An answer from upstream: its head, the pieces of its body, its end.
-enum UpstreamResponsePart {
-    case head(RawResponseHead)
-    case body(ByteBuffer)
-    case end
-}
-
-/// A request on its way upstream: its head, the pieces of its body, its end.
-enum UpstreamRequestPart {
-    case head(UpstreamRequestHead)
-    case body(ByteBuffer)
-    case end
-}
+typealias UpstreamResponsePart = MessagePart<RawResponseHead>
+typealias UpstreamRequestPart = MessagePart<UpstreamRequestHead>
 
 /// An open upstream connection and its handler.
 struct UpstreamConnection {

@@ -1,5 +1,27 @@
 import NIOCore
 
+/// A message in parts, as the gateway reads and writes them: its head, the pieces of its body, its end.
+enum MessagePart<Head> {
+    case head(Head)
+    case body(ByteBuffer)
+    case end
+
+    var isHead: Bool {
+        if case .head = self { true } else { false }
+    }
+
+    /// The next part of the body being read, if there is one (a finished body is forgotten); nil when more bytes are needed.
+    static func nextOfBody(_ body: inout BodyDecoder?, in buffer: inout ByteBuffer) throws(HTTP1Error) -> MessagePart? {
+        switch try body!.next(&buffer) {
+        case .data(let piece): return .body(piece)
+        case .end:
+            body = nil
+            return .end
+        case nil: return nil
+        }
+    }
+}
+
 /// How a message's body ends.
 enum BodyFraming: Equatable {
     case none

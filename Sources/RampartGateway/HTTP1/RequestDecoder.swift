@@ -19,15 +19,7 @@ struct RequestDecoder {
     mutating func next(limits: RequestLimits) throws(HTTP1Error) -> ClientRequestPart? {
         guard !failed, buffer != nil else { return nil }
         do {
-            if body != nil {
-                switch try body!.next(&buffer!) {
-                case .data(let piece): return .body(piece)
-                case .end:
-                    body = nil
-                    return .end
-                case nil: return nil
-                }
-            }
+            if body != nil { return try .nextOfBody(&body, in: &buffer!) }
             return try head(limits: limits)
         } catch {
             failed = true
@@ -55,7 +47,7 @@ struct RequestDecoder {
         let bodyLength = head.headers.first(name: "content-length").flatMap { Int($0.trimmingSpaces) } ?? 0
         let framing: BodyFraming = head.headers.contains(name: "transfer-encoding") ? .chunked : bodyLength > 0 ? .length(bodyLength) : .none
         body = BodyDecoder(framing, maximum: limits.maxBodyBytes)
-        return .head(head, RawHeaders(head: bytes, fields: fields))
+        return .head((head, RawHeaders(head: bytes, fields: fields)))
     }
 
     /// 414 rather than 431 when it is the request line that never ends.
@@ -91,14 +83,5 @@ struct RequestDecoder {
     }
 }
 
-/// A part of a client's request: its head (as text for the policies, and as it arrived for passing it on),
-/// the pieces of its body, its end.
-enum ClientRequestPart {
-    case head(HTTPRequestHead, RawHeaders)
-    case body(ByteBuffer)
-    case end
-
-    var isHead: Bool {
-        if case .head = self { true } else { false }
-    }
-}
+/// A part of a client's request; its head comes as text for the policies and as it arrived for passing it on.
+typealias ClientRequestPart = MessagePart<(HTTPRequestHead, RawHeaders)>

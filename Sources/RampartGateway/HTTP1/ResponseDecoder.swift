@@ -23,15 +23,7 @@ struct ResponseDecoder {
     /// The next part of a response, or nil until more bytes arrive.
     mutating func next() throws(HTTP1Error) -> UpstreamResponsePart? {
         guard buffer != nil else { return nil }
-        if body != nil {
-            switch try body!.next(&buffer!) {
-            case .data(let piece): return .body(piece)
-            case .end:
-                body = nil
-                return .end
-            case nil: return nil
-            }
-        }
+        if body != nil { return try .nextOfBody(&body, in: &buffer!) }
         while true {
             guard let length = try parser.headLength(in: buffer!, maximum: Self.maximumHead, status: .badGateway) else { return nil }
             let head = try Self.parse(buffer!.readSlice(length: length)!)
