@@ -97,7 +97,8 @@ struct EnumerationDetector: Detector {
         guard let id = event.objectIDs.last, event.status < 500 else { return }
         let key = event.actor + "\u{1F}" + event.operation
         let window = Int((event.time / settings.window).rounded(.down))
-        var entry = touched[key] ?? (SlidingSet(), window)
+        // Taken out and put back, so its set is changed in place rather than copied (the dictionary would share it).
+        var entry = touched.removeValue(forKey: key) ?? (SlidingSet(), window)
         if entry.window != window {
             // The actor's first request of a new window: what it touched in the last one is a sample of the usual.
             learn(entry.ids.count(at: event.time, window: settings.window), operation: event.operation, smoothing: settings.smoothing)
@@ -134,7 +135,7 @@ struct AuthenticationFailureDetector: Detector {
 
     mutating func observe(_ event: RequestEvent, settings: DetectionSettings, alerts: inout [Alert]) {
         guard event.authenticationFailed else { return }
-        var client = byClient[event.client] ?? SlidingCount()
+        var client = byClient.removeValue(forKey: event.client) ?? SlidingCount()
         client.add(event.time, settings: settings)
         if client.count >= settings.failuresPerClient && event.time >= client.quietUntil {
             client.quietUntil = event.time + settings.window
@@ -144,7 +145,7 @@ struct AuthenticationFailureDetector: Detector {
         }
         byClient[event.client] = client
         guard let username = event.username?.lowercased() else { return }
-        var target = byUsername[username] ?? SlidingCount()
+        var target = byUsername.removeValue(forKey: username) ?? SlidingCount()
         target.add(event.time, settings: settings)
         if target.count >= settings.failuresPerUsername && event.time >= target.quietUntil {
             target.quietUntil = event.time + settings.window
@@ -153,7 +154,7 @@ struct AuthenticationFailureDetector: Detector {
                                 count: target.count, threshold: settings.failuresPerUsername, baseline: nil, settings: settings))
         }
         byUsername[username] = target
-        var tried = usernames[event.client] ?? SlidingSet()
+        var tried = usernames.removeValue(forKey: event.client) ?? SlidingSet()
         let distinct = tried.add(username, at: event.time, window: settings.window, cap: 4 * settings.usernamesPerClient)
         if distinct >= settings.usernamesPerClient && event.time >= tried.quietUntil {
             tried.quietUntil = event.time + settings.window
@@ -180,13 +181,14 @@ struct SpikeDetector: Detector {
 
     mutating func observe(_ event: RequestEvent, settings: DetectionSettings, alerts: inout [Alert]) {
         let isError = event.status >= 500 || event.status == 400 || event.status == 422
-        var operation = operations[event.operation] ?? (SlidingCount(), SlidingCount())
+        // Taken out and put back, so their rings are changed in place rather than copied (the dictionary would share them).
+        var operation = operations.removeValue(forKey: event.operation) ?? (SlidingCount(), SlidingCount())
         Self.count(&operation, "operation " + event.operation, event, settings: settings, isError: isError,
                    measured: operation.volume.windows >= settings.warmupWindows, alerts: &alerts)
         operations[event.operation] = operation
         if let identity = event.identity {
             // An identity is measured from its first window (a new token sending hundreds of requests a minute is news).
-            var counts = identities[identity] ?? (SlidingCount(), SlidingCount())
+            var counts = identities.removeValue(forKey: identity) ?? (SlidingCount(), SlidingCount())
             Self.count(&counts, "identity " + identity, event, settings: settings, isError: isError, measured: true, alerts: &alerts)
             identities[identity] = counts
         }
