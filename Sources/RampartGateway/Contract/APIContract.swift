@@ -205,7 +205,6 @@ final class APIContract: Sendable {
         return type.utf8.contains { $0 >= 65 && $0 <= 90 } ? type.lowercased() : type
     }
 
-
     /// `application/json` matches `application/json`, `application/*` and `*/*`.
     static func mediaType(_ type: String, matches declared: String) -> Bool {
         if declared == "*/*" || declared == type { return true }
