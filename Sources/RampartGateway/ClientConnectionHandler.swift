@@ -36,8 +36,6 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
     private var decoder = RequestDecoder()
     /// How the body of the answer being sent is framed for the client.
     private var clientFraming = OutgoingFraming.plain
-    /// The current request is HEAD: its answer has no body, whatever its headers say.
-    private var headRequest = false
     /// A request pipelined behind the one in flight could not be read: answered once those before it are.
     private var pipelinedFailure: HTTP1Error?
     private let tls: Bool
@@ -207,13 +205,13 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
             requestHeaders = headers
             requestHasBody = head.hasBody
             if requestHasBody {
-                bodyDeadline = .now() + .nanoseconds(Int64(runtime.configuration.limits.bodyTimeout * 1e9))
+                bodyDeadline = nextBodyDeadline
                 armWatchdog(context.eventLoop)
             }
             begin(head, context: context)
         case .body(let buffer):
             // A later deadline needs no new timer: the armed one finds it not yet due and re-arms.
-            if bodyDeadline != nil { bodyDeadline = .now() + .nanoseconds(Int64(runtime.configuration.limits.bodyTimeout * 1e9)) }
+            if bodyDeadline != nil { bodyDeadline = nextBodyDeadline }
             pass(.body(buffer))
         case .end:
             bodyDeadline = nil
@@ -226,6 +224,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
             }
         }
     }
+
+    /// When the next piece of a request body must have arrived, counted from now.
+    private var nextBodyDeadline: NIODeadline { .now() + .nanoseconds(Int64(runtime.configuration.limits.bodyTimeout * 1e9)) }
 
     /// The exchange is over: the connection waits for its next request, or takes up one the client pipelined.
     private func becameIdle(_ context: ChannelHandlerContext) {
@@ -296,7 +297,6 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
         runtime = current.value
         requestComplete = false
         responseStarted = false
-        headRequest = head.method == .HEAD
         bytesOut = 0
         let correlation = nextCorrelationID()
         record = (.now(), head.method.rawValue, head.uri.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(head.uri[..<$0]) } ?? head.uri, clientAddress, nil, nil)
@@ -526,8 +526,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
             responseDeadline = nil
             responseStarted = true
             responseStatus = Int(head.status.code)
-            let bodiless = headRequest || responseStatus == 204 || responseStatus == 304
-            var framing = bodiless ? .none : head.headers.bodyFraming(withoutLength: .untilClose) ?? .untilClose
+            var framing = head.framing
+            let bodiless = framing == .none
             // The client's connection outlives the upstream's: a body that ends when the upstream closes is chunked
             // for an HTTP/1.1 client. An HTTP/1.0 client has no chunks: its body ends when its connection closes.
             if exchange.version.minor == 0 && framing == .chunked || framing == .untilClose && (exchange.version.minor == 0 || head.headers.contains("transfer-encoding")) {

@@ -69,7 +69,7 @@ enum ForwardedHeaders {
     static func clientResponse(_ head: RawResponseHead, version: HTTPVersion, route: GatewayConfiguration.Route?, tls: Bool, correlation: String,
                                keepAlive: Bool) -> HeaderRewrite {
         var headers = HeaderRewrite(head.headers, dropping: responseDropped)
-        headers.drop(head.headers.connectionOptions().named)
+        headers.drop(head.connection.named)
         if let route, !route.removeHeaders.isEmpty { headers.drop(route.removeHeaders) }
         if !headers.contains("x-content-type-options") { headers.add("X-Content-Type-Options", "nosniff") }
         if tls && !headers.contains("strict-transport-security") { headers.add("Strict-Transport-Security", "max-age=31536000; includeSubDomains") }

@@ -63,7 +63,7 @@ final class UpstreamHandler: ChannelDuplexHandler {
             while let part = try decoder.next() {
                 switch part {
                 case .head(let head):
-                    if !head.headers.isKeepAlive(head.version) { reusable = false }
+                    if !head.isKeepAlive { reusable = false }
                 case .end:
                     // Bytes after the answer's end belong to no request: the connection cannot be trusted again.
                     if decoder.hasLeftover { reusable = false }

@@ -49,12 +49,6 @@ struct RawHeaders {
         return options
     }
 
-    /// Whether the connection stays open after this message (RFC 9112 §9.3).
-    func isKeepAlive(_ version: HTTPVersion) -> Bool {
-        let options = connectionOptions()
-        return version.minor >= 1 ? !options.close : options.keepAlive && !options.close
-    }
-
     /// How the body after this head ends; nil for a `Content-Length` that is repeated or not a number.
     func bodyFraming(withoutLength: BodyFraming) -> BodyFraming? {
         var length: Int?
@@ -83,6 +77,13 @@ struct RawResponseHead {
     var version: HTTPVersion
     var status: HTTPResponseStatus
     var headers: RawHeaders
+    /// How its body ends, as the decoder read it (`.none` for answers to HEAD, 204 and 304, whatever their headers say).
+    var framing = BodyFraming.none
+    /// What its `Connection` headers say, read once by the decoder.
+    var connection: (close: Bool, keepAlive: Bool, named: [String]) = (false, false, [])
+
+    /// Whether the upstream keeps the connection open after this answer (RFC 9112 §9.3).
+    var isKeepAlive: Bool { version.minor >= 1 ? !connection.close : connection.keepAlive && !connection.close }
 }
 
 extension UnsafeRawBufferPointer {

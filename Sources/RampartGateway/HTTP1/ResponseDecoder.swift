@@ -26,20 +26,18 @@ struct ResponseDecoder {
         if body != nil { return try .nextOfBody(&body, in: &buffer!) }
         while true {
             guard let length = try parser.headLength(in: buffer!, maximum: Self.maximumHead, status: .badGateway) else { return nil }
-            let head = try Self.parse(buffer!.readSlice(length: length)!)
+            var head = try Self.parse(buffer!.readSlice(length: length)!)
             let status = head.status.code
             if status >= 100 && status < 200 {
                 guard status != 101 else { throw HTTP1Error(.badGateway, "upstream switched protocols") }
                 continue
             }
-            let framing: BodyFraming
-            if answersHead || status == 204 || status == 304 {
-                framing = .none
-            } else {
-                guard let found = head.headers.bodyFraming(withoutLength: .untilClose) else { throw HTTP1Error(.badGateway, "malformed Content-Length from upstream") }
-                framing = found
+            if !answersHead && status != 204 && status != 304 {
+                guard let framing = head.headers.bodyFraming(withoutLength: .untilClose) else { throw HTTP1Error(.badGateway, "malformed Content-Length from upstream") }
+                head.framing = framing
             }
-            body = BodyDecoder(framing)
+            head.connection = head.headers.connectionOptions()
+            body = BodyDecoder(head.framing)
             return .head(head)
         }
     }
