@@ -102,7 +102,10 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            ]
+            ],
+            // The per-request path mutates handler state dozens of times; release builds skip the run-time exclusivity
+            // check on each (about 1 µs a request, Benchmarks/README.md). Debug builds, and so the tests, keep it.
+            swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]
         ),
         // zlib, for gzip-compressed traffic files.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
