@@ -19,9 +19,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
         /// A token is being verified; the body parts received meanwhile.
         case authenticating([UpstreamRequestPart])
         /// The JSON body is being read whole, to be checked against the route's API description before it goes on.
-        case validating(head: UpstreamRequestPart, body: ByteBuffer, upstream: GatewayConfiguration.Upstream)
-        /// Waiting for an upstream connection; the parts received meanwhile.
-        case connecting([UpstreamRequestPart])
+        case validating(head: UpstreamRequestHead, body: ByteBuffer, upstream: GatewayConfiguration.Upstream)
+        /// Waiting for a new upstream connection; the parts received meanwhile follow the head.
+        case connecting(UpstreamRequestHead, [UpstreamRequestPart])
         case forwarding(UpstreamConnection)
         /// The request was answered by the gateway itself; the rest of its body is dropped.
         case answered
@@ -40,16 +40,17 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
     private var pipelinedFailure: HTTP1Error?
     private let tls: Bool
     private var context: ChannelHandlerContext?
+    /// The channel's allocator is NIO's default one; holding our own spares a channel lookup per buffer.
+    private let allocator = ByteBufferAllocator()
     private var state = State.idle
-    private var exchange: (route: GatewayConfiguration.Route, upstream: GatewayConfiguration.Upstream, correlation: String, keepAlive: Bool,
-                           responseHeaders: [(String, String)], origin: String?, authenticated: Bool, version: HTTPVersion)?
+    private var exchange: Exchange?
     /// The upstream connections of this connection's event loop (the same pool across reloads).
     private var pool: UpstreamPool?
     private var requestComplete = false
     private var responseStarted = false
     private var responseStatus = 0
     /// The request being handled, for the audit log.
-    private var record: (started: NIODeadline, method: String, path: String, client: String, identity: String?, route: String?)?
+    private var record: AuditRecord?
     private var bytesOut = 0
     /// True while this handler is inside `channelRead`: the read-complete flush will follow.
     private var reading = false
@@ -69,6 +70,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
     private var detection: (routed: Bool, operation: String?, objectIDs: [String], username: String?, isLogin: Bool, pageSize: Int?) = (false, nil, [], nil, false, nil)
     /// The current request has a body (a length above zero, or chunks).
     private var requestHasBody = false
+    /// The current request's body is chunked.
+    private var requestChunked = false
     /// The client sent `Expect: 100-continue` and waits for a go-ahead before sending its body.
     private var expectsContinue = false
     /// Sampling without a random source: the share accumulates per request, and a request is recorded each time it reaches one.
@@ -88,6 +91,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
     /// The client's address as text, read once per connection.
     private var clientAddress = "-"
     private var clientAddressBytes: [UInt8] = []
+    /// The client as the forwarding headers name it (read after the connection is active).
+    private lazy var forwardedClient = ForwardedClient(address: clientAddress, tls: tls)
     /// Correlation ids: a random prefix per connection and a counter, so no request waits on the system's random source.
     private let correlationPrefix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
     private var requestCount: UInt32 = 0
@@ -178,7 +183,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
     /// Bytes that are not a well-formed request (or exceed a limit before a head is complete): nothing after them can be trusted.
     private func unreadable(_ error: HTTP1Error, context: ChannelHandlerContext) {
         if isIdle && pipelined.isEmpty {
-            record = (.now(), "-", "-", clientAddress, nil, nil)
+            record = AuditRecord(method: "-", path: "-", client: clientAddress)
             answer(error.status, error.reason, correlation: nextCorrelationID(), keepAlive: false, decision: "reject")
         } else if requestComplete || !pipelined.isEmpty {
             // Behind the request in flight: answered in turn.
@@ -203,7 +208,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
         case .head(let (head, headers)):
             headDeadline = nil
             requestHeaders = headers
-            requestHasBody = head.hasBody
+            requestHasBody = decoder.framing != .none
+            requestChunked = decoder.framing == .chunked
             if requestHasBody {
                 bodyDeadline = nextBodyDeadline
                 armWatchdog(context.eventLoop)
@@ -266,7 +272,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
         if !handshakeCompleted && (error is NIOSSLError || error is BoringSSLError) {
             // A failed handshake (most often a client certificate from the wrong CA, or none): there is no
             // request to answer, but the refusal is logged, with nginx's 495 "certificate error" as its status.
-            record = (.now(), "-", "-", clientAddress, nil, nil)
+            record = AuditRecord(method: "-", path: "-", client: clientAddress)
             audit("reject", status: 495, reason: "TLS handshake failed: \(error)", correlation: nextCorrelationID())
         }
         context.close(promise: nil)
@@ -299,7 +305,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
         responseStarted = false
         bytesOut = 0
         let correlation = nextCorrelationID()
-        record = (.now(), head.method.rawValue, head.uri.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(head.uri[..<$0]) } ?? head.uri, clientAddress, nil, nil)
+        record = AuditRecord(method: head.method.rawValue, path: head.uri.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(head.uri[..<$0]) } ?? head.uri,
+                             client: clientAddress)
         contract = nil
         contractNote = nil
         heldResponse = nil
@@ -393,14 +400,16 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
                 }
                 contractNote = "openapi (monitor): " + refusal.message
             }
-            exchange = (route, upstream, correlation, head.isKeepAlive && !draining, responseHeaders, head.headers.first(name: "origin"), principal != nil,
-                        head.version == .http1_0 ? .http1_0 : .http1_1)
-            var upstreamHead = ForwardedHeaders.upstreamRequest(head, raw: requestHeaders, path: path, basePath: upstream.basePath, client: clientAddress,
+            exchange = Exchange(route: route, upstream: upstream, correlation: correlation, keepAlive: head.isKeepAlive && !draining,
+                                responseHeaders: responseHeaders, origin: head.headers.first(name: "origin"), authenticated: principal != nil,
+                                version: head.version == .http1_0 ? .http1_0 : .http1_1)
+            var upstreamHead = ForwardedHeaders.upstreamRequest(head, raw: requestHeaders, path: path, basePath: upstream.basePath, client: forwardedClient,
                                                                 tls: tls, correlation: correlation, principal: principal)
+            upstreamHead.framing = requestChunked ? .chunked : .plain
             if expectsContinue {
                 // Every check has passed: the client may send its body. The upstream gets it without waiting for a go-ahead of its own.
                 upstreamHead.headers.drop("expect")
-                context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
+                context.writeAndFlush(wrapOutboundOut(allocator.buffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
             }
             var waiting: [UpstreamRequestPart] = []
             if case .authenticating(let parts) = state { waiting = parts }
@@ -409,7 +418,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
             let readsUsername = detection.isLogin && (head.headers.first(name: "content-length").flatMap(Int.init) ?? Int.max) <= Self.maximumLoginBody
             if (checksBody || readsUsername) && requestHasBody {
                 // The body is read whole (bounded by limits.max_body_bytes) and checked before anything reaches the upstream.
-                var body = context.channel.allocator.buffer(capacity: 0)
+                var body = allocator.buffer(capacity: 0)
                 var ended = false
                 for part in waiting {
                     switch part {
@@ -418,11 +427,11 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
                     default: break
                     }
                 }
-                state = .validating(head: .head(upstreamHead), body: body, upstream: upstream)
+                state = .validating(head: upstreamHead, body: body, upstream: upstream)
                 if ended { finishValidation() } else { reads.resume(context) }
                 return
             }
-            forward([.head(upstreamHead)] + waiting, to: upstream)
+            forward(upstreamHead, then: waiting, to: upstream)
         }
     }
 
@@ -439,7 +448,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
                 detection.operation = operation.label
                 detection.objectIDs = parameters.isEmpty ? [] : operation.segments.filter { $0.literal == nil }.compactMap { parameters[$0.name] }
             }
-            return contract.check(operation, pathParameters: parameters, head: head).map { ($0.0, $0.1, []) }
+            return contract.check(operation, pathParameters: parameters, head: head, hasBody: requestHasBody).map { ($0.0, $0.1, []) }
         }
     }
 
@@ -454,33 +463,35 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
             }
             contractNote = "openapi (monitor): " + problem
         }
-        forward([head, .body(body), .end], to: upstream)
+        forward(head, then: [.body(body), .end], to: upstream)
     }
 
-    /// Takes an upstream connection from the pool and sends it the request parts that are ready.
-    private func forward(_ parts: [UpstreamRequestPart], to upstream: GatewayConfiguration.Upstream) {
+    /// Sends the request head, and the parts that are ready after it, on an idle upstream connection from the pool,
+    /// or on a new one once it is open.
+    private func forward(_ head: UpstreamRequestHead, then rest: [UpstreamRequestPart], to upstream: GatewayConfiguration.Upstream) {
         guard let context, let route = exchange?.route else { return }
-        state = .connecting(parts)
-        reads.pause()
         let pool = self.pool ?? runtime.pools.pool(for: context.eventLoop)
         self.pool = pool
-        pool.acquire(upstream, tls: runtime.upstreamTLS[route.upstream]).hop(to: context.eventLoop).whenComplete { result in
+        if let connection = pool.idleConnection(to: upstream) { return connected(connection, head: head, rest: rest, upstream: upstream) }
+        state = .connecting(head, rest)
+        reads.pause()
+        pool.connect(upstream, tls: runtime.upstreamTLS[route.upstream]).hop(to: context.eventLoop).whenComplete { result in
             switch result {
-            case .success(let connection): self.connected(connection, upstream: upstream)
+            case .success(let connection):
+                guard case .connecting(let head, let rest) = self.state else { return connection.channel.close(promise: nil) }
+                self.connected(connection, head: head, rest: rest, upstream: upstream)
             case .failure: self.upstreamFailed(GatewayError.unreachable)
             }
         }
     }
 
-    private func connected(_ connection: UpstreamConnection, upstream: GatewayConfiguration.Upstream) {
-        guard case .connecting(let parts) = state, let context else {
-            connection.channel.close(promise: nil)
-            return
-        }
+    private func connected(_ connection: UpstreamConnection, head: UpstreamRequestHead, rest: [UpstreamRequestPart], upstream: GatewayConfiguration.Upstream) {
+        guard let context else { return connection.channel.close(promise: nil) }
         connection.handler.sink = self
         if !context.channel.isWritable { connection.handler.pauseReads() }
         state = .forwarding(connection)
-        for part in parts { connection.handler.send(part) }
+        connection.handler.send(head)
+        for part in rest { connection.handler.send(part) }
         // Within a read, channelReadComplete flushes once for the whole batch; after an asynchronous connect, flush now.
         if !reading { connection.handler.flush() }
         responseDeadline = .now() + .milliseconds(Int64(upstream.responseTimeout * 1000))
@@ -490,9 +501,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
 
     private func pass(_ part: UpstreamRequestPart) {
         switch state {
-        case .connecting(var parts):
-            parts.append(part)
-            state = .connecting(parts)
+        case .connecting(let head, var rest):
+            rest.append(part)
+            state = .connecting(head, rest)
         case .authenticating(var parts):
             parts.append(part)
             state = .authenticating(parts)
@@ -520,19 +531,17 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
     // MARK: Response side
 
     func upstreamReceived(_ part: UpstreamResponsePart) {
-        guard let context, var exchange, case .forwarding(let connection) = state else { return }
+        guard let context, let exchange, case .forwarding(let connection) = state else { return }
         switch part {
         case .head(let head):
             responseDeadline = nil
             responseStarted = true
             responseStatus = Int(head.status.code)
             var framing = head.framing
-            let bodiless = framing == .none
             // The client's connection outlives the upstream's: a body that ends when the upstream closes is chunked
             // for an HTTP/1.1 client. An HTTP/1.0 client has no chunks: its body ends when its connection closes.
             if exchange.version.minor == 0 && framing == .chunked || framing == .untilClose && (exchange.version.minor == 0 || head.headers.contains("transfer-encoding")) {
                 exchange.keepAlive = false
-                self.exchange?.keepAlive = false
                 framing = .untilClose
             }
             var response = ForwardedHeaders.clientResponse(head, version: exchange.version, route: exchange.route, tls: tls, correlation: exchange.correlation,
@@ -547,17 +556,20 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
             // An answer for an authenticated caller must not be kept by shared caches unless the upstream says how.
             if exchange.authenticated && !response.contains("cache-control") { response.add("Cache-Control", "no-store") }
             if traffic != nil { traffic?.responseHeaders = response.headers }
+            // What the client is sent: chunks for a chunked body, and for one that ends at the upstream's close on a kept-alive connection.
+            let clientFraming: OutgoingFraming = framing == .chunked || framing == .untilClose && exchange.keepAlive ? .chunked : .plain
             if let (contract, operation) = contract, contract.mode == .enforce || contract.responsePolicy == .flag {
                 let json = APIContract.isJSON(APIContract.mediaType(response.first("content-type") ?? ""))
                 let schema = json && contract.responsePolicy != .off ? contract.responseSchema(operation, status: responseStatus) : nil
                 // A 5xx is held (in enforce mode) to see whether it leaks internals; a JSON answer with a schema, to check its properties.
                 if schema != nil || (responseStatus >= 500 && contract.mode == .enforce) {
-                    heldResponse = HeldResponse(version: exchange.version, status: head.status, headers: response,
-                                                body: context.channel.allocator.buffer(capacity: 0), schema: schema)
+                    heldResponse = HeldResponse(version: exchange.version, status: head.status, headers: response, framing: clientFraming,
+                                                body: allocator.buffer(capacity: 0), schema: schema)
                     return
                 }
             }
-            writeHead(version: exchange.version, status: head.status, response, bodiless: bodiless, context: context)
+            let length: Int? = if case .length(let length) = framing { length } else { nil }
+            writeHead(version: exchange.version, status: head.status, response, framing: clientFraming, bodyLength: length, context: context)
         case .body(var buffer):
             if let maximum = runtime.trafficRecorder?.settings.maxBody, var sampled = traffic, (sampled.responseBody?.count ?? 0) + buffer.readableBytes <= maximum {
                 sampled.responseBody = (sampled.responseBody ?? []) + buffer.readableBytesView
@@ -568,7 +580,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
                     // Too large to hold: passed on as it is.
                     heldResponse = nil
                     contractNote = "openapi: answer too large to check"
-                    writeHead(version: held.version, status: held.status, held.headers, bodiless: false, context: context)
+                    writeHead(version: held.version, status: held.status, held.headers, framing: held.framing, bodyLength: nil, context: context)
                     writeBody(held.body, context: context)
                     writeBody(buffer, context: context)
                     return
@@ -583,7 +595,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
             if let held = heldResponse {
                 heldResponse = nil
                 let (headers, body) = checkedAnswer(held, correlation: exchange.correlation)
-                writeHead(version: held.version, status: held.status, headers, bodiless: false, context: context)
+                writeHead(version: held.version, status: held.status, headers, framing: .plain, bodyLength: body.readableBytes, context: context)
                 if body.readableBytes > 0 { writeBody(body, context: context) }
             }
             let keepAlive = exchange.keepAlive && requestComplete
@@ -597,37 +609,58 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
             state = .idle
             audit("allow", status: responseStatus, reason: nil, correlation: exchange.correlation)
             self.exchange = nil
-            let end = clientFraming.end(allocator: context.channel.allocator)
+            let end = clientFraming.end(allocator: allocator)
             clientFraming = .plain
+            if let waiting = headAwaitingBody {
+                // Only a body shorter than its Content-Length leaves it here (the decoder does not let one end so).
+                headAwaitingBody = nil
+                context.write(wrapOutboundOut(waiting.bytes), promise: nil)
+            }
             if keepAlive {
                 if let end { context.write(wrapOutboundOut(end), promise: nil) }
                 context.flush()
                 becameIdle(context)
             } else {
-                context.writeAndFlush(wrapOutboundOut(end ?? context.channel.allocator.buffer(capacity: 0))).whenComplete { _ in context.close(promise: nil) }
+                context.writeAndFlush(wrapOutboundOut(end ?? allocator.buffer(capacity: 0))).whenComplete { _ in context.close(promise: nil) }
             }
         }
     }
 
     /// Writes the head of an answer to the client (flushed with what follows it) and frames its body accordingly.
-    private func writeHead(version: HTTPVersion, status: HTTPResponseStatus, _ headers: HeaderRewrite, bodiless: Bool, context: ChannelHandlerContext) {
-        clientFraming = bodiless ? .plain : OutgoingFraming(headers)
-        context.write(wrapOutboundOut(MessageWriter.responseHead(version: version, status: status, headers: headers, allocator: context.channel.allocator)),
-                      promise: nil)
+    /// A head whose body is short and of known length waits for it, so that both go out in one write.
+    private func writeHead(version: HTTPVersion, status: HTTPResponseStatus, _ headers: HeaderRewrite, framing: OutgoingFraming, bodyLength: Int?,
+                           context: ChannelHandlerContext) {
+        clientFraming = framing
+        let joined = framing == .plain ? bodyLength.flatMap { (1...Self.bodyWrittenWithHead).contains($0) ? $0 : nil } : nil
+        let bytes = MessageWriter.responseHead(version: version, status: status, headers: headers, allocator: allocator, extra: joined ?? 0)
+        if let joined { headAwaitingBody = (bytes, joined) } else { context.write(wrapOutboundOut(bytes), promise: nil) }
     }
+
+    /// A response head held back for its body, and how many body bytes it still waits for.
+    private var headAwaitingBody: (bytes: ByteBuffer, missing: Int)?
+    /// Bodies up to this size are written with their head.
+    static let bodyWrittenWithHead = 16 * 1024
 
     private func writeBody(_ data: ByteBuffer, context: ChannelHandlerContext) {
         bytesOut += data.readableBytes
-        context.write(wrapOutboundOut(clientFraming.frame(data, allocator: context.channel.allocator)), promise: nil)
+        if var waiting = headAwaitingBody {
+            headAwaitingBody = nil
+            var data = data
+            waiting.missing -= data.readableBytes
+            waiting.bytes.writeBuffer(&data)
+            if waiting.missing > 0 { return headAwaitingBody = waiting }
+            return context.write(wrapOutboundOut(waiting.bytes), promise: nil)
+        }
+        context.write(wrapOutboundOut(clientFraming.frame(data, allocator: allocator)), promise: nil)
     }
 
     /// A held answer, checked: a 5xx that shows internals becomes a generic error; undeclared properties are removed or noted.
     private func checkedAnswer(_ held: HeldResponse, correlation: String) -> (HeaderRewrite, ByteBuffer) {
         var headers = held.headers
         var body = held.body
-        guard let context, let (contract, _) = contract else { return (headers, body) }
+        guard let (contract, _) = contract else { return (headers, body) }
         if responseStatus >= 500 && StackTraceDetector.looksLikeInternals(String(buffer: body)) {
-            body = context.channel.allocator.buffer(string: #"{"error":"internal error","correlation_id":"\#(correlation)"}"#)
+            body = allocator.buffer(string: #"{"error":"internal error","correlation_id":"\#(correlation)"}"#)
             headers.replace("Content-Type", "application/json")
             contractNote = "openapi: a \(responseStatus) answer showing internals was replaced"
         } else if let schema = held.schema,
@@ -638,7 +671,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
             if found.count > 0 {
                 contractNote = "openapi: \(found.count) undeclared response propert\(found.count == 1 ? "y" : "ies") \(strip ? "removed" : "seen"), first \(found.first ?? "")"
                 if strip, let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .withoutEscapingSlashes]) {
-                    body = context.channel.allocator.buffer(bytes: data)
+                    body = allocator.buffer(bytes: data)
                 }
             }
         }
@@ -719,8 +752,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
         var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", String(body.utf8.count)), ("X-Correlation-ID", correlation),
                                    ("X-Content-Type-Options", "nosniff"), ("Cache-Control", "no-store")] + extra)
         if !keepAlive { headers.add(name: "Connection", value: "close") }
-        var bytes = MessageWriter.responseHead(version: .http1_1, status: status, headers: HeaderRewrite(headers), allocator: context.channel.allocator,
-                                               capacity: 256 + body.utf8.count)
+        var bytes = MessageWriter.responseHead(version: .http1_1, status: status, headers: HeaderRewrite(headers), allocator: allocator,
+                                               extra: body.utf8.count)
         bytes.writeString(body)
         let written = context.writeAndFlush(wrapOutboundOut(bytes))
         if keepAlive && requestComplete {
@@ -759,7 +792,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
     }
 
     /// Hands the finished request to the anomaly detectors, and their alerts to the audit log, metrics, webhook and blocklist.
-    private func detect(_ record: (started: NIODeadline, method: String, path: String, client: String, identity: String?, route: String?), status: Int,
+    private func detect(_ record: AuditRecord, status: Int,
                         correlation: String) {
         guard let alerts = runtime.alerts, detection.routed else { return }
         let operation: String
@@ -804,11 +837,51 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
     }
 }
 
-extension HTTPRequestHead {
-    /// Whether a body follows the head (a length above zero, or chunks).
-    var hasBody: Bool { headers.first(name: "content-length").map { $0 != "0" } ?? headers.contains(name: "transfer-encoding") }
+
+/// The request in flight, as its audit line will tell it.
+private final class AuditRecord {
+    let started = NIODeadline.now()
+    let method: String
+    /// The path as received, then normalized.
+    var path: String
+    let client: String
+    var identity: String?
+    /// The name of the route it took.
+    var route: String?
+
+    init(method: String, path: String, client: String) {
+        self.method = method
+        self.path = path
+        self.client = client
+    }
 }
 
+/// A request let through to its upstream, until its answer has been passed on.
+private final class Exchange {
+    let route: GatewayConfiguration.Route
+    let upstream: GatewayConfiguration.Upstream
+    let correlation: String
+    var keepAlive: Bool
+    /// Headers the policies add to the answer (rate-limit state, for one).
+    let responseHeaders: [(String, String)]
+    /// The client's `Origin`, for CORS.
+    let origin: String?
+    let authenticated: Bool
+    /// The client's HTTP version (1.0 or 1.1), which the answer is written in.
+    let version: HTTPVersion
+
+    init(route: GatewayConfiguration.Route, upstream: GatewayConfiguration.Upstream, correlation: String, keepAlive: Bool, responseHeaders: [(String, String)],
+         origin: String?, authenticated: Bool, version: HTTPVersion) {
+        self.route = route
+        self.upstream = upstream
+        self.correlation = correlation
+        self.keepAlive = keepAlive
+        self.responseHeaders = responseHeaders
+        self.origin = origin
+        self.authenticated = authenticated
+        self.version = version
+    }
+}
 
 /// An answer held back until it is complete, and what it is checked against.
 private struct HeldResponse {
@@ -816,6 +889,8 @@ private struct HeldResponse {
     var status: HTTPResponseStatus
     /// Its headers, already rewritten for the client.
     var headers: HeaderRewrite
+    /// How its body is framed for the client, if it is passed on as it is.
+    var framing: OutgoingFraming
     var body: ByteBuffer
     var schema: SchemaValidator?
 }

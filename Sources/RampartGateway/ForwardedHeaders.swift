@@ -16,7 +16,7 @@ enum ForwardedHeaders {
 
     /// The request head sent upstream: the normalized path, hop-by-hop headers removed (those the `Connection`
     /// header names too), and who asked. `raw` is the head's headers as they arrived, which are passed on.
-    static func upstreamRequest(_ head: HTTPRequestHead, raw: RawHeaders, path: String, basePath: String, client: String?, tls: Bool, correlation: String,
+    static func upstreamRequest(_ head: HTTPRequestHead, raw: RawHeaders, path: String, basePath: String, client: ForwardedClient?, tls: Bool, correlation: String,
                                 principal: Principal? = nil) -> UpstreamRequestHead {
         var headers = HeaderRewrite(raw, dropping: requestDropped)
         headers.drop(raw.connectionOptions().named)
@@ -28,18 +28,21 @@ enum ForwardedHeaders {
         }
         let host = head.headers.first(name: "host")
         if let client {
-            let chain = head.headers["x-forwarded-for"].joined(separator: ", ")
-            headers.add("X-Forwarded-For", chain.isEmpty ? client : chain + ", " + client)
-            var forwarded = "for=\(client.utf8.contains(UInt8(ascii: ":")) ? "\"[\(client)]\"" : client);proto=\(tls ? "https" : "http")"
-            if let host { forwarded += ";host=\"\(host)\"" }
-            headers.add("Forwarded", forwarded)
+            let chain = head.headers.contains(name: "x-forwarded-for") ? head.headers["x-forwarded-for"].joined(separator: ", ") : ""
+            headers.add("X-Forwarded-For", chain.isEmpty ? client.address : chain + ", " + client.address)
+            headers.add("Forwarded", host.map { client.element + ";host=\"" + $0 + "\"" } ?? client.element)
         }
         headers.add("X-Forwarded-Proto", tls ? "https" : "http")
         if let host { headers.add("X-Forwarded-Host", host) }
         headers.add("X-Correlation-ID", correlation)
-        let query = head.uri.firstIndex(of: "?").map { String(head.uri[$0...]) } ?? ""
-        return UpstreamRequestHead(method: head.method, uri: basePath + encode(path) + query, headers: headers)
+        let target = encode(path)
+        guard let query = head.uri.utf8.firstIndex(of: UInt8(ascii: "?")) else {
+            return UpstreamRequestHead(method: head.method, uri: basePath.isEmpty ? target : basePath + target, headers: headers)
+        }
+        return UpstreamRequestHead(method: head.method, uri: basePath + target + head.uri[query...], headers: headers)
     }
+
+
 
     /// Percent-encodes a normalized path for the wire (its `/` are separators, nothing else is).
     static func encode(_ path: String) -> String {
@@ -85,11 +88,25 @@ enum ForwardedHeaders {
     }
 }
 
+/// Who a connection comes from, as the forwarding headers say it (worked out once per connection).
+struct ForwardedClient {
+    let address: String
+    /// The start of its `Forwarded` element (RFC 7239: an IPv6 address is quoted and bracketed).
+    let element: String
+
+    init(address: String, tls: Bool) {
+        self.address = address
+        element = "for=" + (address.utf8.contains(UInt8(ascii: ":")) ? "\"[" + address + "]\"" : address) + (tls ? ";proto=https" : ";proto=http")
+    }
+}
+
 /// A request as it is sent upstream.
 struct UpstreamRequestHead {
     var method: HTTPMethod
     var uri: String
     var headers: HeaderRewrite
+    /// How its body is sent: chunked when the client's was (the headers say so then), else as it is.
+    var framing = OutgoingFraming.plain
 }
 
 private extension String {

@@ -38,18 +38,30 @@ public struct GatewayConfiguration: Sendable {
         public var requireClientCertificate: Bool
     }
 
-    public struct Upstream: Sendable {
-        public var url: URL
+    /// A class, not a struct: every request refers to its upstream, and a reference costs one count where a copy
+    /// costs one per field.
+    public final class Upstream: Sendable {
+        public let url: URL
         /// The URL's path without a trailing `/`, prefixed to every forwarded path (computed once, not per request).
-        public var basePath: String
-        public var connectTimeout: Double
-        public var responseTimeout: Double
+        public let basePath: String
+        public let connectTimeout: Double
+        public let responseTimeout: Double
         /// Idle keep-alive connections kept per event-loop thread.
-        public var maxIdleConnections: Int
+        public let maxIdleConnections: Int
         /// CA bundle for an https upstream's certificate (default: the system's roots).
-        public var caFile: String?
+        public let caFile: String?
         /// Idle connections are pooled by URL, so a reload that points a name elsewhere never reuses the old ones.
-        var poolKey: String { url.absoluteString }
+        let poolKey: String
+
+        init(url: URL, basePath: String, connectTimeout: Double, responseTimeout: Double, maxIdleConnections: Int, caFile: String?) {
+            self.url = url
+            self.basePath = basePath
+            self.connectTimeout = connectTimeout
+            self.responseTimeout = responseTimeout
+            self.maxIdleConnections = maxIdleConnections
+            self.caFile = caFile
+            poolKey = url.absoluteString
+        }
     }
 
     public enum Authenticator: Sendable {

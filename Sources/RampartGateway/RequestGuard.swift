@@ -37,11 +37,11 @@ public enum RequestGuard {
             guard isToken(name) else { return Rejection(.badRequest, "invalid header name") }
             guard !value.utf8.contains(where: { $0 == 0 || $0 == 0x0A || $0 == 0x0D }) else { return Rejection(.badRequest, "CR, LF or NUL in a header value") }
         }
-        return checkRead(head, limits: limits)
+        return checkRead(head, limits: limits) ?? checkFraming(head.headers, limits: limits)
     }
 
     /// The checks left for a head the gateway's `RequestDecoder` read, which already refused invalid header
-    /// names and control characters in values (and every other malformed line).
+    /// names, control characters in values and every other malformed line, and checked the framing.
     static func checkRead(_ head: HTTPRequestHead, limits: RequestLimits) -> Rejection? {
         guard head.version.major == 1, head.version.minor <= 1 else { return Rejection(.httpVersionNotSupported, "only HTTP/1.0 and 1.1") }
         guard head.uri.utf8.count <= limits.maxURILength else { return Rejection(.uriTooLong, "request target longer than \(limits.maxURILength) bytes") }
@@ -62,25 +62,26 @@ public enum RequestGuard {
         }
         guard bytes <= limits.maxHeaderBytes else { return Rejection(.requestHeaderFieldsTooLarge, "headers larger than \(limits.maxHeaderBytes) bytes") }
         if head.version.minor == 1 && (hosts != 1 || emptyHost) { return Rejection(.badRequest, "HTTP/1.1 needs exactly one Host header") }
-        return checkFraming(head.headers, limits: limits)
+        return nil
     }
 
     /// One unambiguous way to find the end of the body: a single plain Content-Length, or `Transfer-Encoding: chunked` alone.
     static func checkFraming(_ headers: HTTPHeaders, limits: RequestLimits) -> Rejection? {
-        var lengths: [String] = []
-        var encodings: [String] = []
+        // The first value of each, and how many there are.
+        var lengths: (first: String?, count: Int) = (nil, 0)
+        var encodings: (first: String?, count: Int) = (nil, 0)
         for (name, value) in headers {
-            if HeaderRewrite.sameName(name, "content-length") { lengths.append(value) }
-            if HeaderRewrite.sameName(name, "transfer-encoding") { encodings.append(value) }
+            if HeaderRewrite.sameName(name, "content-length") { lengths = (lengths.first ?? value, lengths.count + 1) }
+            if HeaderRewrite.sameName(name, "transfer-encoding") { encodings = (encodings.first ?? value, encodings.count + 1) }
         }
-        if !lengths.isEmpty && !encodings.isEmpty { return Rejection(.badRequest, "both Content-Length and Transfer-Encoding") }
-        if !encodings.isEmpty {
-            guard encodings.count == 1, encodings[0].trimmingSpaces.lowercased() == "chunked" else {
+        if let encoding = encodings.first {
+            guard lengths.count == 0 else { return Rejection(.badRequest, "both Content-Length and Transfer-Encoding") }
+            guard encodings.count == 1, encoding.trimmingSpaces.lowercased() == "chunked" else {
                 return Rejection(.badRequest, "Transfer-Encoding other than a single 'chunked'")
             }
         }
-        if !lengths.isEmpty {
-            guard lengths.count == 1, let length = Int(lengths[0].trimmingSpaces), lengths[0].trimmingSpaces.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+        if let text = lengths.first?.trimmingSpaces {
+            guard lengths.count == 1, let length = Int(text), text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
                 return Rejection(.badRequest, "repeated or malformed Content-Length")
             }
             guard length <= limits.maxBodyBytes else { return Rejection(.payloadTooLarge, "body larger than \(limits.maxBodyBytes) bytes") }

@@ -24,6 +24,7 @@ final class UpstreamHandler: ChannelDuplexHandler {
     /// Whether the connection may be reused after this response.
     private(set) var reusable = true
     private var context: ChannelHandlerContext?
+    private let allocator = ByteBufferAllocator()
     private var reads = HeldReads()
     private var decoder = ResponseDecoder()
     private var requestFraming = OutgoingFraming.plain
@@ -34,15 +35,20 @@ final class UpstreamHandler: ChannelDuplexHandler {
     func pauseReads() { reads.pause() }
     func resumeReads() { reads.resume(context) }
 
+    /// Writes a request head (flushed by `flush`).
+    func send(_ head: UpstreamRequestHead) {
+        guard let context else { return }
+        decoder.answersHead = head.method == .HEAD
+        requestFraming = head.framing
+        context.write(wrapOutboundOut(MessageWriter.requestHead(head, allocator: allocator)), promise: nil)
+    }
+
     /// Writes one part of a request (flushed by `flush`).
     func send(_ part: UpstreamRequestPart) {
         guard let context else { return }
-        let allocator = context.channel.allocator
         switch part {
         case .head(let head):
-            decoder.answersHead = head.method == .HEAD
-            requestFraming = OutgoingFraming(head.headers)
-            context.write(wrapOutboundOut(MessageWriter.requestHead(head, allocator: allocator)), promise: nil)
+            send(head)
         case .body(let data):
             context.write(wrapOutboundOut(requestFraming.frame(data, allocator: allocator)), promise: nil)
         case .end:
@@ -118,7 +124,7 @@ struct UpstreamConnection {
 
 /// Idle keep-alive connections to each upstream, one pool per event loop so that a client connection
 /// and its upstream connection always share a loop (no thread hops, no locks on the hot path).
-/// Confined to its event loop: every method checks it is called there.
+/// Confined to its event loop: debug builds check every call is made there.
 final class UpstreamPool: @unchecked Sendable {
     let eventLoop: any EventLoop
     private var idle: [String: [UpstreamConnection]] = [:]
@@ -127,12 +133,18 @@ final class UpstreamPool: @unchecked Sendable {
         self.eventLoop = eventLoop
     }
 
-    /// An idle connection to `upstream`, or a new one.
-    func acquire(_ upstream: GatewayConfiguration.Upstream, tls: NIOSSLContext?) -> EventLoopFuture<UpstreamConnection> {
-        eventLoop.preconditionInEventLoop()
+    /// An idle connection to `upstream` that is still open, if there is one.
+    func idleConnection(to upstream: GatewayConfiguration.Upstream) -> UpstreamConnection? {
+        eventLoop.assertInEventLoop()
         while let connection = idle[upstream.poolKey]?.popLast() {
-            if connection.channel.isActive { return eventLoop.makeSucceededFuture(connection) }
+            if connection.channel.isActive { return connection }
         }
+        return nil
+    }
+
+    /// A new connection to `upstream`.
+    func connect(_ upstream: GatewayConfiguration.Upstream, tls: NIOSSLContext?) -> EventLoopFuture<UpstreamConnection> {
+        eventLoop.assertInEventLoop()
         let handler = UpstreamHandler()
         let host = upstream.url.host ?? "127.0.0.1"
         let port = upstream.url.port ?? (upstream.url.scheme == "https" ? 443 : 80)
@@ -155,7 +167,7 @@ final class UpstreamPool: @unchecked Sendable {
 
     /// Returns a connection after a complete exchange; one that cannot be reused is closed.
     func release(_ upstream: GatewayConfiguration.Upstream, _ connection: UpstreamConnection) {
-        eventLoop.preconditionInEventLoop()
+        eventLoop.assertInEventLoop()
         connection.handler.sink = nil
         connection.handler.resumeReads()
         guard connection.handler.reusable, connection.channel.isActive, (idle[upstream.poolKey]?.count ?? 0) < upstream.maxIdleConnections else {

@@ -115,7 +115,7 @@ final class APIContract: Sendable {
     }
 
     /// Checks everything but the body; the first problem, as a status and a message safe to send back.
-    func check(_ operation: Operation, pathParameters: [String: String], head: HTTPRequestHead) -> (HTTPResponseStatus, String)? {
+    func check(_ operation: Operation, pathParameters: [String: String], head: HTTPRequestHead, hasBody: Bool) -> (HTTPResponseStatus, String)? {
         // Parsed only when something reads them.
         let query = head.uri.utf8.contains(UInt8(ascii: "?")) ? Self.query(head.uri) : []
         lazy var cookies = Self.cookies(head.headers)
@@ -143,7 +143,7 @@ final class APIContract: Sendable {
                 return (.badRequest, "the query parameter \(SchemaValidator.name(unknown.name)) is not accepted by \(operation.label)")
             }
         }
-        if head.hasBody {
+        if hasBody {
             guard !operation.bodyTypes.isEmpty else { return (.badRequest, "\(operation.label) takes no request body") }
             let type = head.headers.first(name: "content-type").map(Self.mediaType) ?? ""
             guard operation.bodyTypes.contains(where: { Self.mediaType(type, matches: $0) }) else {

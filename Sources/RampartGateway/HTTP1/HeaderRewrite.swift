@@ -107,8 +107,17 @@ struct HeaderRewrite {
         return headers
     }
 
+    /// The most bytes `write` can write.
+    var maximumByteCount: Int {
+        let source = switch source {
+        case .raw(let headers): headers.head.readableBytes
+        case .text(let headers): headers.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
+        }
+        return appended.reduce(source + 2) { $0 + $1.0.utf8.count + $1.1.utf8.count + 4 }
+    }
+
     /// Writes the header lines and the blank line that ends the head.
-    func write(into buffer: inout ByteBuffer) {
+    func write(into writer: inout HeadBytesWriter) {
         switch source {
         case .raw(let headers):
             // The kept lines are copied as they arrived, each run of neighbouring kept lines in one copy.
@@ -119,28 +128,28 @@ struct HeaderRewrite {
                     if run.upperBound == field.nameStart {
                         run = run.lowerBound..<field.lineEnd
                     } else {
-                        if !run.isEmpty { buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[run])) }
+                        if !run.isEmpty { writer.append(UnsafeRawBufferPointer(rebasing: bytes[run])) }
                         run = field.nameStart..<field.lineEnd
                     }
                 }
-                if !run.isEmpty { buffer.writeBytes(UnsafeRawBufferPointer(rebasing: bytes[run])) }
+                if !run.isEmpty { writer.append(UnsafeRawBufferPointer(rebasing: bytes[run])) }
             }
         case .text:
             forEachKept { name, value in
-                buffer.writeBytes(name)
-                buffer.writeStaticString(": ")
-                buffer.writeBytes(value)
-                buffer.writeStaticString("\r\n")
+                writer.append(name)
+                writer.append(": ")
+                writer.append(value)
+                writer.append("\r\n")
                 return true
             }
         }
         for (name, value) in appended {
-            buffer.writeString(name)
-            buffer.writeStaticString(": ")
-            buffer.writeString(value)
-            buffer.writeStaticString("\r\n")
+            writer.append(name)
+            writer.append(": ")
+            writer.append(value)
+            writer.append("\r\n")
         }
-        buffer.writeStaticString("\r\n")
+        writer.append("\r\n")
     }
 
     /// Whether two header names are the same, ignoring ASCII case; compared on bytes (no lower-cased copies).
@@ -165,23 +174,33 @@ struct HeaderRewrite {
 }
 
 /// A fixed set of header names, looked up by length first (most names have a length none of the set has),
-/// then by their bytes, ignoring ASCII case.
+/// then by their bytes, ignoring ASCII case. The names are kept lower-cased in one byte array (an array per
+/// name would cost a reference count per name compared).
 struct HeaderNames: Sendable {
-    private let names: [[UInt8]]
+    private let bytes: [UInt8]
+    private let ranges: [Range<Int>]
     /// Bit n is set when a name of the set has n bytes (names of 64 bytes or more set no bit and are always compared).
     private let lengths: UInt64
 
     static let none = HeaderNames([])
 
     init(_ names: [String]) {
-        self.names = names.map { Array($0.lowercased().utf8) }
+        var bytes: [UInt8] = []
+        ranges = names.map { name in
+            let start = bytes.count
+            bytes += name.lowercased().utf8
+            return start..<bytes.count
+        }
+        self.bytes = bytes
         lengths = names.reduce(0) { $1.utf8.count < 64 ? $0 | 1 << UInt64($1.utf8.count) : $0 }
     }
 
     func contains(_ name: UnsafeRawBufferPointer) -> Bool {
         if name.count < 64 && lengths & 1 << UInt64(name.count) == 0 { return false }
-        return names.contains { candidate in
-            candidate.count == name.count && zip(candidate, name).allSatisfy { $0 == HeaderRewrite.lower($1) }
+        return bytes.withUnsafeBufferPointer { bytes in
+            ranges.contains { range in
+                range.count == name.count && (0..<name.count).allSatisfy { bytes[range.lowerBound + $0] == HeaderRewrite.lower(name[$0]) }
+            }
         }
     }
 }

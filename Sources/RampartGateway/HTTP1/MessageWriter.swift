@@ -5,25 +5,37 @@ import NIOHTTP1
 /// bodies on as plain data), any other body goes out as it is.
 enum MessageWriter {
     static func requestHead(_ head: UpstreamRequestHead, allocator: ByteBufferAllocator) -> ByteBuffer {
-        // Room for a bearer token and the forwarding headers without growing.
-        var buffer = allocator.buffer(capacity: 1024)
-        buffer.writeString(head.method.rawValue)
-        buffer.writeInteger(UInt8(ascii: " "))
-        buffer.writeString(head.uri)
-        buffer.writeStaticString(" HTTP/1.1\r\n")
-        head.headers.write(into: &buffer)
+        let method = head.method.rawValue
+        let maximum = method.utf8.count + head.uri.utf8.count + 12 + head.headers.maximumByteCount
+        var buffer = allocator.buffer(capacity: maximum)
+        buffer.writeHead(maximum: maximum) { writer in
+            writer.append(method)
+            writer.append(UInt8(ascii: " "))
+            writer.append(head.uri)
+            writer.append(" HTTP/1.1\r\n")
+            head.headers.write(into: &writer)
+        }
         return buffer
     }
 
+    /// A response head; `extra` more bytes of room are left after it (for a body written next).
     static func responseHead(version: HTTPVersion, status: HTTPResponseStatus, headers: HeaderRewrite, allocator: ByteBufferAllocator,
-                             capacity: Int = 512) -> ByteBuffer {
-        var buffer = allocator.buffer(capacity: capacity)
-        buffer.writeStaticString(version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
-        buffer.writeString(String(status.code))
-        buffer.writeInteger(UInt8(ascii: " "))
-        buffer.writeString(status.reasonPhrase)
-        buffer.writeStaticString("\r\n")
-        headers.write(into: &buffer)
+                             extra: Int = 0) -> ByteBuffer {
+        let reason = status.reasonPhrase
+        let maximum = 15 + reason.utf8.count + headers.maximumByteCount
+        var buffer = allocator.buffer(capacity: maximum + extra)
+        buffer.writeHead(maximum: maximum) { writer in
+            writer.append(version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
+            // Statuses have three digits (the decoder and the gateway's own answers make no others).
+            let code = Int(status.code) % 1000
+            writer.append(UInt8(truncatingIfNeeded: 0x30 + code / 100))
+            writer.append(UInt8(truncatingIfNeeded: 0x30 + code / 10 % 10))
+            writer.append(UInt8(truncatingIfNeeded: 0x30 + code % 10))
+            writer.append(UInt8(ascii: " "))
+            writer.append(reason)
+            writer.append("\r\n")
+            headers.write(into: &writer)
+        }
         return buffer
     }
 
@@ -39,15 +51,57 @@ enum MessageWriter {
     static let lastChunk: StaticString = "0\r\n\r\n"
 }
 
+/// Fills room reserved once in a buffer with plain copies: a message head is dozens of small pieces, and a
+/// `ByteBuffer` write per piece costs an exclusivity and a uniqueness check each.
+struct HeadBytesWriter {
+    private let base: UnsafeMutableRawPointer
+    private let capacity: Int
+    private(set) var count = 0
+
+    fileprivate init(_ room: UnsafeMutableRawBufferPointer) {
+        base = room.baseAddress!
+        capacity = room.count
+    }
+
+    mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        precondition(count + bytes.count <= capacity, "head larger than its room")
+        if let source = bytes.baseAddress { (base + count).copyMemory(from: source, byteCount: bytes.count) }
+        count += bytes.count
+    }
+
+    mutating func append(_ text: String) {
+        // Native strings lend their bytes in place (a `var` copy for `withUTF8` would cost a reference count).
+        if text.utf8.withContiguousStorageIfAvailable({ append(UnsafeRawBufferPointer($0)) }) == nil {
+            for byte in text.utf8 { append(byte) }
+        }
+    }
+
+    mutating func append(_ text: StaticString) {
+        append(UnsafeRawBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    mutating func append(_ byte: UInt8) {
+        precondition(count < capacity, "head larger than its room")
+        base.storeBytes(of: byte, toByteOffset: count, as: UInt8.self)
+        count += 1
+    }
+}
+
+extension ByteBuffer {
+    /// Writes a head of at most `maximum` bytes through one reservation of room.
+    mutating func writeHead(maximum: Int, _ body: (inout HeadBytesWriter) -> Void) {
+        writeWithUnsafeMutableBytes(minimumWritableBytes: maximum) { room in
+            var writer = HeadBytesWriter(room)
+            body(&writer)
+            return writer.count
+        }
+    }
+}
+
 /// How the gateway frames one body it sends: as it is, or chunked.
 enum OutgoingFraming {
     case plain
     case chunked
-
-    init(_ headers: HeaderRewrite) {
-        let encoding = headers.first("transfer-encoding")?.split(separator: ",").last?.trimmingSpaces.lowercased()
-        self = encoding == "chunked" ? .chunked : .plain
-    }
 
     /// The bytes to write for a piece of the body.
     func frame(_ data: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {

@@ -34,8 +34,12 @@ struct RawHeaders {
         var options = (close: false, keepAlive: false, named: [String]())
         forEach { name, value in
             guard HeaderRewrite.sameName(name, "connection") else { return true }
-            for token in value.split(separator: UInt8(ascii: ",")) {
-                let token = UnsafeRawBufferPointer(rebasing: token).trimmingSpaces
+            var start = 0
+            while start <= value.count {
+                // The comma-separated tokens, walked without an array of them.
+                let end = value[start...].firstIndex(of: UInt8(ascii: ",")) ?? value.count
+                let token = UnsafeRawBufferPointer(rebasing: value[start..<end]).trimmingSpaces
+                start = end + 1
                 if HeaderRewrite.sameName(token, "close") {
                     options.close = true
                 } else if HeaderRewrite.sameName(token, "keep-alive") {

@@ -9,6 +9,8 @@ struct RequestDecoder {
     private var parser = HeadParser()
     private var body: BodyDecoder?
     private var failed = false
+    /// How the body of the last request head returned is framed.
+    private(set) var framing = BodyFraming.none
 
     /// Adds bytes read from the client.
     mutating func receive(_ bytes: ByteBuffer) {
@@ -45,7 +47,7 @@ struct RequestDecoder {
         // The framing checks leave one way to read the body: a single `chunked`, or one plain length, or none.
         if let rejection = RequestGuard.checkFraming(head.headers, limits: limits) { throw HTTP1Error(rejection.status, rejection.reason) }
         let bodyLength = head.headers.first(name: "content-length").flatMap { Int($0.trimmingSpaces) } ?? 0
-        let framing: BodyFraming = head.headers.contains(name: "transfer-encoding") ? .chunked : bodyLength > 0 ? .length(bodyLength) : .none
+        framing = head.headers.contains(name: "transfer-encoding") ? .chunked : bodyLength > 0 ? .length(bodyLength) : .none
         body = BodyDecoder(framing, maximum: limits.maxBodyBytes)
         return .head((head, RawHeaders(head: bytes, fields: fields)))
     }
