@@ -94,7 +94,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
     /// The client as the forwarding headers name it (read after the connection is active).
     private lazy var forwardedClient = ForwardedClient(address: clientAddress, tls: tls)
     /// Correlation ids: a random prefix per connection and a counter, so no request waits on the system's random source.
-    private let correlationPrefix = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+    private let correlationPrefix = String(UInt32.random(in: 0...UInt32.max), radix: 16) + "-"
     private var requestCount: UInt32 = 0
 
     init(current: CurrentRuntime, tls: Bool) {
@@ -558,24 +558,24 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
             if traffic != nil { traffic?.responseHeaders = response.headers }
             // What the client is sent: chunks for a chunked body, and for one that ends at the upstream's close on a kept-alive connection.
             let clientFraming: OutgoingFraming = framing == .chunked || framing == .untilClose && exchange.keepAlive ? .chunked : .plain
+            let length: Int? = if case .length(let length) = framing { length } else { nil }
             if let (contract, operation) = contract, contract.mode == .enforce || contract.responsePolicy == .flag {
                 let json = APIContract.isJSON(APIContract.mediaType(response.first("content-type") ?? ""))
                 let schema = json && contract.responsePolicy != .off ? contract.responseSchema(operation, status: responseStatus) : nil
                 // A 5xx is held (in enforce mode) to see whether it leaks internals; a JSON answer with a schema, to check its properties.
                 if schema != nil || (responseStatus >= 500 && contract.mode == .enforce) {
                     heldResponse = HeldResponse(version: exchange.version, status: head.status, headers: response, framing: clientFraming,
-                                                body: allocator.buffer(capacity: 0), schema: schema)
+                                                announcedLength: length, body: allocator.buffer(capacity: 0), schema: schema)
                     return
                 }
             }
-            let length: Int? = if case .length(let length) = framing { length } else { nil }
             writeHead(version: exchange.version, status: head.status, response, framing: clientFraming, bodyLength: length, context: context)
         case .body(var buffer):
             if let maximum = runtime.trafficRecorder?.settings.maxBody, var sampled = traffic, (sampled.responseBody?.count ?? 0) + buffer.readableBytes <= maximum {
                 sampled.responseBody = (sampled.responseBody ?? []) + buffer.readableBytesView
                 traffic = sampled
             }
-            if var held = heldResponse {
+            if let held = heldResponse {
                 guard held.body.readableBytes + buffer.readableBytes <= Self.maximumHeldResponse else {
                     // Too large to hold: passed on as it is.
                     heldResponse = nil
@@ -587,7 +587,6 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
                 }
                 // The first piece is kept as it is (most answers come whole); later ones are appended.
                 if held.body.readableBytes == 0 { held.body = buffer } else { held.body.writeBuffer(&buffer) }
-                heldResponse = held
                 return
             }
             writeBody(buffer, context: context)
@@ -657,27 +656,30 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
     /// A held answer, checked: a 5xx that shows internals becomes a generic error; undeclared properties are removed or noted.
     private func checkedAnswer(_ held: HeldResponse, correlation: String) -> (HeaderRewrite, ByteBuffer) {
         var headers = held.headers
-        var body = held.body
-        guard let (contract, _) = contract else { return (headers, body) }
-        if responseStatus >= 500 && StackTraceDetector.looksLikeInternals(String(buffer: body)) {
-            body = allocator.buffer(string: #"{"error":"internal error","correlation_id":"\#(correlation)"}"#)
-            headers.replace("Content-Type", "application/json")
-            contractNote = "openapi: a \(responseStatus) answer showing internals was replaced"
-        } else if let schema = held.schema,
-                  body.withUnsafeReadableBytes({ UndeclaredPropertyScanner.mayHaveUndeclared($0, schema: schema) }),
-                  var value = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView), options: [.fragmentsAllowed]) {
-            let strip = contract.responsePolicy == .strip
-            let found = ResponseFilter.filter(&value, schema: schema, strip: strip)
-            if found.count > 0 {
-                contractNote = "openapi: \(found.count) undeclared response propert\(found.count == 1 ? "y" : "ies") \(strip ? "removed" : "seen"), first \(found.first ?? "")"
-                if strip, let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .withoutEscapingSlashes]) {
-                    body = allocator.buffer(bytes: data)
-                }
-            }
-        }
+        let replaced = contract.flatMap { replacement(for: held, contract: $0.0, headers: &headers, correlation: correlation) }
+        // An answer passed on as it came, with the length it announced, keeps its headers.
+        if replaced == nil, held.announcedLength == held.body.readableBytes { return (headers, held.body) }
+        let body = replaced ?? held.body
         headers.drop("transfer-encoding")
         headers.replace("Content-Length", String(body.readableBytes))
         return (headers, body)
+    }
+
+    /// The body to send instead of a held answer's, when it must change.
+    private func replacement(for held: HeldResponse, contract: APIContract, headers: inout HeaderRewrite, correlation: String) -> ByteBuffer? {
+        if responseStatus >= 500 && StackTraceDetector.looksLikeInternals(String(buffer: held.body)) {
+            headers.replace("Content-Type", "application/json")
+            contractNote = "openapi: a \(responseStatus) answer showing internals was replaced"
+            return allocator.buffer(string: #"{"error":"internal error","correlation_id":"\#(correlation)"}"#)
+        }
+        guard let schema = held.schema, held.body.withUnsafeReadableBytes({ UndeclaredPropertyScanner.mayHaveUndeclared($0, schema: schema) }),
+              var value = try? JSONSerialization.jsonObject(with: Data(held.body.readableBytesView), options: [.fragmentsAllowed]) else { return nil }
+        let strip = contract.responsePolicy == .strip
+        let found = ResponseFilter.filter(&value, schema: schema, strip: strip)
+        guard found.count > 0 else { return nil }
+        contractNote = "openapi: \(found.count) undeclared response propert\(found.count == 1 ? "y" : "ies") \(strip ? "removed" : "seen"), first \(found.first ?? "")"
+        guard strip, let data = try? JSONSerialization.data(withJSONObject: value, options: [.fragmentsAllowed, .withoutEscapingSlashes]) else { return nil }
+        return allocator.buffer(bytes: data)
     }
 
     func upstreamReadComplete() {
@@ -833,7 +835,22 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
 
     private func nextCorrelationID() -> String {
         requestCount &+= 1
-        return correlationPrefix + "-" + String(requestCount, radix: 16)
+        return correlationPrefix + Self.hex(requestCount)
+    }
+
+    /// `value` in lower-case hex (the standard library's radix formatting is generic, and slow for this).
+    static func hex(_ value: UInt32) -> String {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 8) { digits in
+            var rest = value
+            var start = 8
+            repeat {
+                start -= 1
+                let digit = UInt8(truncatingIfNeeded: rest & 0xF)
+                digits[start] = digit < 10 ? 0x30 + digit : 0x57 + digit
+                rest >>= 4
+            } while rest != 0
+            return String(decoding: UnsafeBufferPointer(rebasing: digits[start...]), as: UTF8.self)
+        }
     }
 }
 
@@ -883,16 +900,29 @@ private final class Exchange {
     }
 }
 
-/// An answer held back until it is complete, and what it is checked against.
-private struct HeldResponse {
-    var version: HTTPVersion
-    var status: HTTPResponseStatus
+/// An answer held back until it is complete, and what it is checked against (a class: its body grows in place).
+private final class HeldResponse {
+    let version: HTTPVersion
+    let status: HTTPResponseStatus
     /// Its headers, already rewritten for the client.
-    var headers: HeaderRewrite
+    let headers: HeaderRewrite
     /// How its body is framed for the client, if it is passed on as it is.
-    var framing: OutgoingFraming
+    let framing: OutgoingFraming
+    /// The upstream's `Content-Length`, if it sent one.
+    let announcedLength: Int?
     var body: ByteBuffer
-    var schema: SchemaValidator?
+    let schema: SchemaValidator?
+
+    init(version: HTTPVersion, status: HTTPResponseStatus, headers: HeaderRewrite, framing: OutgoingFraming, announcedLength: Int?, body: ByteBuffer,
+         schema: SchemaValidator?) {
+        self.version = version
+        self.status = status
+        self.headers = headers
+        self.framing = framing
+        self.announcedLength = announcedLength
+        self.body = body
+        self.schema = schema
+    }
 }
 
 enum GatewayError: Error, Equatable {

@@ -30,7 +30,7 @@ enum ForwardedHeaders {
         if let client {
             let chain = head.headers.contains(name: "x-forwarded-for") ? head.headers["x-forwarded-for"].joined(separator: ", ") : ""
             headers.add("X-Forwarded-For", chain.isEmpty ? client.address : chain + ", " + client.address)
-            headers.add("Forwarded", host.map { client.element + ";host=\"" + $0 + "\"" } ?? client.element)
+            headers.add("Forwarded", client.forwarded(host: host))
         }
         headers.add("X-Forwarded-Proto", tls ? "https" : "http")
         if let host { headers.add("X-Forwarded-Host", host) }
@@ -88,15 +88,24 @@ enum ForwardedHeaders {
     }
 }
 
-/// Who a connection comes from, as the forwarding headers say it (worked out once per connection).
-struct ForwardedClient {
+/// Who a connection comes from, as the forwarding headers say it: worked out once per connection, and its
+/// `Forwarded` value again only when a request names another host than the one before.
+final class ForwardedClient {
     let address: String
     /// The start of its `Forwarded` element (RFC 7239: an IPv6 address is quoted and bracketed).
-    let element: String
+    private let element: String
+    private var last: (host: String?, value: String)?
 
     init(address: String, tls: Bool) {
         self.address = address
         element = "for=" + (address.utf8.contains(UInt8(ascii: ":")) ? "\"[" + address + "]\"" : address) + (tls ? ";proto=https" : ";proto=http")
+    }
+
+    func forwarded(host: String?) -> String {
+        if let last, last.host == host { return last.value }
+        let value = host.map { element + ";host=\"" + $0 + "\"" } ?? element
+        last = (host, value)
+        return value
     }
 }
 

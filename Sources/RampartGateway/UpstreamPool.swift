@@ -127,7 +127,13 @@ struct UpstreamConnection {
 /// Confined to its event loop: debug builds check every call is made there.
 final class UpstreamPool: @unchecked Sendable {
     let eventLoop: any EventLoop
-    private var idle: [String: [UpstreamConnection]] = [:]
+    /// A class per upstream, so taking and returning a connection changes its array in place (a dictionary's
+    /// array changed through the dictionary was copied).
+    private final class IdleConnections {
+        var connections: [UpstreamConnection] = []
+    }
+
+    private var idle: [String: IdleConnections] = [:]
 
     init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
@@ -136,7 +142,8 @@ final class UpstreamPool: @unchecked Sendable {
     /// An idle connection to `upstream` that is still open, if there is one.
     func idleConnection(to upstream: GatewayConfiguration.Upstream) -> UpstreamConnection? {
         eventLoop.assertInEventLoop()
-        while let connection = idle[upstream.poolKey]?.popLast() {
+        guard let list = idle[upstream.poolKey] else { return nil }
+        while let connection = list.connections.popLast() {
             if connection.channel.isActive { return connection }
         }
         return nil
@@ -170,16 +177,18 @@ final class UpstreamPool: @unchecked Sendable {
         eventLoop.assertInEventLoop()
         connection.handler.sink = nil
         connection.handler.resumeReads()
-        guard connection.handler.reusable, connection.channel.isActive, (idle[upstream.poolKey]?.count ?? 0) < upstream.maxIdleConnections else {
+        let list = idle[upstream.poolKey] ?? IdleConnections()
+        guard connection.handler.reusable, connection.channel.isActive, list.connections.count < upstream.maxIdleConnections else {
             connection.channel.close(promise: nil)
             return
         }
-        idle[upstream.poolKey, default: []].append(connection)
+        if list.connections.isEmpty { idle[upstream.poolKey] = list }
+        list.connections.append(connection)
     }
 
     func closeAll() {
         eventLoop.preconditionInEventLoop()
-        for connection in idle.values.joined() { connection.channel.close(promise: nil) }
+        for connection in idle.values.flatMap(\.connections) { connection.channel.close(promise: nil) }
         idle = [:]
     }
 }

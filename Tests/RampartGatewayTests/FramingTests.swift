@@ -31,10 +31,24 @@ private final class RawUpstream: Sendable {
                 received = String(received[end...])
                 upstream.requests.withLockedValue { $0.append(request) }
                 let (text, close) = answer(request)
-                let written = context.writeAndFlush(NIOAny(ByteBuffer(string: text)))
-                if close { written.whenComplete { _ in context.close(promise: nil) } }
+                write(text.split(separator: Self.pause, omittingEmptySubsequences: false)[...], close: close, context: context)
             }
         }
+
+        /// Writes the pieces of an answer 50 ms apart, so the gateway reads them separately.
+        private func write(_ pieces: ArraySlice<Substring>, close: Bool, context: ChannelHandlerContext) {
+            guard let piece = pieces.first else { return }
+            let written = context.writeAndFlush(NIOAny(ByteBuffer(string: String(piece))))
+            if pieces.count == 1 {
+                if close { written.whenComplete { _ in context.close(promise: nil) } }
+                return
+            }
+            let next = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            context.eventLoop.scheduleTask(in: .milliseconds(50)) { next.value.0.write(pieces.dropFirst(), close: close, context: next.value.1) }
+        }
+
+        /// In an answer, where the upstream pauses before writing the rest.
+        static let pause: Character = "\u{1}"
 
         /// Where the first complete request in `text` ends (bodies by Content-Length or a last chunk).
         static func requestEnd(_ text: String) -> String.Index? {
@@ -139,6 +153,26 @@ private func dechunk(_ text: Substring) -> String {
     #expect(answers.components(separatedBy: "HTTP/1.1 200 OK").count == 4, "\(answers)")
     #expect(!answers.contains("\r\n0\r\n"), "no last chunk after a chunked answer to HEAD: \(answers)")
     #expect(answers.hasSuffix("\r\n\r\nafter"), "\(answers)")
+    await server.stop()
+    await upstream.stop()
+}
+
+@Test func bodiesArrivingInPiecesArePassedOnWhole() async throws {
+    // A short body is written together with its head, which waits for all of it; a long one is streamed as it comes.
+    let long = String(repeating: "x", count: 40_000)
+    let upstream = try await RawUpstream.start { request in
+        request.hasPrefix("GET /short")
+            ? ("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n01234\u{1}567\u{1}89", false)
+            : ("HTTP/1.1 200 OK\r\nContent-Length: \(long.utf8.count + 3)\r\n\r\n\(long.prefix(20_000))\u{1}\(long.dropFirst(20_000))\u{1}end", false)
+    }
+    let server = try await gateway(upstream)
+    let answers = try await raw(server.addresses[0].port!, "GET /short HTTP/1.1\r\nHost: a\r\n\r\nGET /long HTTP/1.1\r\nHost: a\r\n\r\n"
+                                    + "GET /short HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+    let parts = Array(answers.components(separatedBy: "HTTP/1.1 200 OK\r\n").dropFirst())
+    try #require(parts.count == 3, "\(answers.prefix(600))")
+    #expect(parts[0].hasSuffix("\r\n\r\n0123456789"), "\(parts[0])")
+    #expect(parts[1].hasSuffix("\r\n\r\n" + long + "end"), "\(parts[1].prefix(300))")
+    #expect(parts[2].hasSuffix("\r\n\r\n0123456789"), "\(parts[2])")
     await server.stop()
     await upstream.stop()
 }

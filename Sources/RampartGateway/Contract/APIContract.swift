@@ -20,21 +20,36 @@ final class APIContract: Sendable {
         var explode: Bool
     }
 
-    struct Operation: Sendable {
-        var method: String
-        var label: String
+    /// A class: each request that matches one refers to it, where a struct would be copied field by field.
+    final class Operation: Sendable {
+        let method: String
+        let label: String
         /// The path's segments under the base path: a fixed word, or nil for a parameter (with its name).
-        var segments: [(literal: String?, name: String)]
-        var parameters: [Parameter]
+        let segments: [(literal: String?, name: String)]
+        let parameters: [Parameter]
         /// Media types a request body may have; empty when the operation takes no body.
-        var bodyTypes: [String]
-        var bodyRequired: Bool
-        var bodySchema: SchemaValidator?
+        let bodyTypes: [String]
+        let bodyRequired: Bool
+        let bodySchema: SchemaValidator?
         /// JSON schemas of the answers, by status (`200`, `2XX`, `default`).
-        var responses: [String: SchemaValidator]
-        var literalCount: Int { segments.count { $0.literal != nil } }
+        let responses: [String: SchemaValidator]
+        let literalCount: Int
         /// The query parameters it declares (with the credential ones), for the unknown-parameter check.
-        var queryNames: Set<String> = []
+        let queryNames: Set<String>
+
+        init(method: String, label: String, segments: [(literal: String?, name: String)], parameters: [Parameter], bodyTypes: [String], bodyRequired: Bool,
+             bodySchema: SchemaValidator?, responses: [String: SchemaValidator], credentialParameters: Set<String>) {
+            self.method = method
+            self.label = label
+            self.segments = segments
+            self.parameters = parameters
+            self.bodyTypes = bodyTypes
+            self.bodyRequired = bodyRequired
+            self.bodySchema = bodySchema
+            self.responses = responses
+            literalCount = segments.count { $0.literal != nil }
+            queryNames = Set(parameters.filter { $0.location == "query" }.map(\.name)).union(credentialParameters)
+        }
     }
 
     let spec: String
@@ -58,15 +73,13 @@ final class APIContract: Sendable {
         credentialParameters = Set(api.securitySchemes.filter { $0.type == "apiKey" && $0.location == "query" }.compactMap { $0.cursor.node["name"]?.string })
         var operations: [Operation] = []
         for operation in api.operations {
-            var compiled = Self.compile(operation, base: base, compiler: &compiler)
-            compiled.queryNames = Set(compiled.parameters.filter { $0.location == "query" }.map(\.name)).union(credentialParameters)
-            operations.append(compiled)
+            operations.append(Self.compile(operation, base: base, credentialParameters: credentialParameters, compiler: &compiler))
         }
         self.operations = operations
         compiler.finish()
     }
 
-    private static func compile(_ operation: APIDescription.Operation, base: String, compiler: inout SchemaCompiler) -> Operation {
+    private static func compile(_ operation: APIDescription.Operation, base: String, credentialParameters: Set<String>, compiler: inout SchemaCompiler) -> Operation {
         let segments: [(literal: String?, name: String)] = (base + operation.path).split(separator: "/").map(segment)
         var parameters: [Parameter] = []
         for parameter in operation.parameters where parameter.location != "body" && parameter.location != "formData" {
@@ -83,7 +96,7 @@ final class APIContract: Sendable {
         return Operation(method: operation.method, label: operation.label, segments: segments, parameters: parameters,
                          bodyTypes: operation.requestBody?.content.map { $0.name.lowercased() } ?? [],
                          bodyRequired: operation.requestBody?.cursor.node["required"]?.bool ?? false,
-                         bodySchema: json?.schema.map { compiler.compile($0) }, responses: responses)
+                         bodySchema: json?.schema.map { compiler.compile($0) }, responses: responses, credentialParameters: credentialParameters)
     }
 
     enum Match {

@@ -123,7 +123,8 @@ struct HeadParser {
 
     /// `HTTP/x.y`.
     static func version(_ bytes: UnsafeRawBufferPointer) -> HTTPVersion? {
-        guard bytes.count == 8, bytes.starts(with: "HTTP/".utf8), bytes[6] == UInt8(ascii: "."),
+        guard bytes.count == 8, bytes[0] == UInt8(ascii: "H"), bytes[1] == UInt8(ascii: "T"), bytes[2] == UInt8(ascii: "T"), bytes[3] == UInt8(ascii: "P"),
+              bytes[4] == UInt8(ascii: "/"), bytes[6] == UInt8(ascii: "."),
               let major = digit(bytes[5]), let minor = digit(bytes[7]) else { return nil }
         return HTTPVersion(major: major, minor: minor)
     }

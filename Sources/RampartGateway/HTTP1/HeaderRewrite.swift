@@ -34,7 +34,7 @@ struct HeaderRewrite {
     mutating func drop(_ name: String) {
         dropped.append(name)
         droppedLengths |= name.utf8.count < 64 ? 1 << UInt64(name.utf8.count) : 1
-        if !appended.isEmpty { appended.removeAll { Self.sameName($0.0, name) } }
+        if appended.contains(where: { Self.sameName($0.0, name) }) { appended.removeAll { Self.sameName($0.0, name) } }
     }
 
     mutating func drop(_ names: [String]) {

@@ -77,11 +77,13 @@ struct RequestDecoder {
         }
         let method = String(decoding: UnsafeRawBufferPointer(rebasing: line[0..<firstSpace]), as: UTF8.self)
         let target = String(decoding: UnsafeRawBufferPointer(rebasing: line[(firstSpace + 1)..<lastSpace]), as: UTF8.self)
-        let headers = fields.map { field in
-            (String(decoding: UnsafeRawBufferPointer(rebasing: bytes[field.nameStart..<field.nameEnd]), as: UTF8.self),
-             String(decoding: UnsafeRawBufferPointer(rebasing: bytes[field.valueStart..<field.valueEnd]), as: UTF8.self))
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(fields.count)
+        for field in fields {
+            headers.add(name: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[field.nameStart..<field.nameEnd]), as: UTF8.self),
+                        value: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[field.valueStart..<field.valueEnd]), as: UTF8.self))
         }
-        return (HTTPRequestHead(version: version, method: HTTPMethod(rawValue: method), uri: target, headers: HTTPHeaders(headers)), fields)
+        return (HTTPRequestHead(version: version, method: HTTPMethod(rawValue: method), uri: target, headers: headers), fields)
     }
 }
 
