@@ -531,7 +531,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
     // MARK: Response side
 
     func upstreamReceived(_ part: UpstreamResponsePart) {
-        guard let context, let exchange, case .forwarding(let connection) = state else { return }
+        // (The connection is read out of the state only at the end: copying it out costs two reference counts.)
+        guard let context, let exchange, case .forwarding = state else { return }
         switch part {
         case .head(let head):
             responseDeadline = nil
@@ -598,6 +599,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
                 if body.readableBytes > 0 { writeBody(body, context: context) }
             }
             let keepAlive = exchange.keepAlive && requestComplete
+            guard case .forwarding(let connection) = state else { return }
             if requestComplete, let pool {
                 pool.release(exchange.upstream, connection)
             } else {

@@ -143,8 +143,9 @@ final class UpstreamPool: @unchecked Sendable {
     func idleConnection(to upstream: GatewayConfiguration.Upstream) -> UpstreamConnection? {
         eventLoop.assertInEventLoop()
         guard let list = idle[upstream.poolKey] else { return nil }
+        // A connection the upstream closed while idle has seen `channelInactive`, which made it unfit to reuse.
         while let connection = list.connections.popLast() {
-            if connection.channel.isActive { return connection }
+            if connection.handler.reusable { return connection }
         }
         return nil
     }
@@ -178,7 +179,7 @@ final class UpstreamPool: @unchecked Sendable {
         connection.handler.sink = nil
         connection.handler.resumeReads()
         let list = idle[upstream.poolKey] ?? IdleConnections()
-        guard connection.handler.reusable, connection.channel.isActive, list.connections.count < upstream.maxIdleConnections else {
+        guard connection.handler.reusable, list.connections.count < upstream.maxIdleConnections else {
             connection.channel.close(promise: nil)
             return
         }
