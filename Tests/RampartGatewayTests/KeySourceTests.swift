@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Crypto
+import _CryptoExtras
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
@@ -197,4 +198,79 @@ func keySourcesAreValidated(_ settings: String, _ message: String) throws {
     await server.stop()
     await upstream.stop()
     await provider.server.stop()
+}
+
+/// A signer for each algorithm the allow-list takes beyond RS256, ES256 and HS256 (tested above and in
+/// AuthenticationTests): its public key as a JWK (nil for an HMAC secret) and its signature over `header.payload`.
+private struct AlgorithmSigner {
+    let jwk: String?
+    let sign: (Data) -> Data
+
+    static func make(_ algorithm: String, secret: String) throws -> AlgorithmSigner {
+        switch algorithm {
+        case "RS384", "RS512", "PS256", "PS384", "PS512":
+            let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
+            let primitives = try key.publicKey.getKeyPrimitives()
+            let padding: _RSA.Signing.Padding = algorithm.hasPrefix("PS") ? .PSS : .insecurePKCS1v1_5
+            return AlgorithmSigner(jwk: #"{"kty":"RSA","kid":"k","n":"\#(base64URL(primitives.modulus))","e":"\#(base64URL(primitives.publicExponent))"}"#) { input in
+                let signature = switch algorithm.suffix(3) {
+                case "256": try! key.signature(for: SHA256.hash(data: input), padding: padding)
+                case "384": try! key.signature(for: SHA384.hash(data: input), padding: padding)
+                default: try! key.signature(for: SHA512.hash(data: input), padding: padding)
+                }
+                return signature.rawRepresentation
+            }
+        case "ES384":
+            let key = P384.Signing.PrivateKey()
+            let raw = key.publicKey.rawRepresentation
+            return AlgorithmSigner(jwk: #"{"kty":"EC","crv":"P-384","kid":"k","x":"\#(base64URL(raw.prefix(48)))","y":"\#(base64URL(raw.suffix(48)))"}"#) { input in
+                try! key.signature(for: input).rawRepresentation
+            }
+        case "EdDSA":
+            let key = Curve25519.Signing.PrivateKey()
+            return AlgorithmSigner(jwk: #"{"kty":"OKP","crv":"Ed25519","kid":"k","x":"\#(base64URL(key.publicKey.rawRepresentation))"}"#) { input in
+                try! key.signature(for: input)
+            }
+        default:  // HS384, HS512
+            let secret = SymmetricKey(data: Data(secret.utf8))
+            return AlgorithmSigner(jwk: nil) { input in
+                algorithm == "HS384" ? Data(HMAC<SHA384>.authenticationCode(for: input, using: secret)) : Data(HMAC<SHA512>.authenticationCode(for: input, using: secret))
+            }
+        }
+    }
+
+    func token(_ algorithm: String, _ claims: [String: Any] = [:]) -> String {
+        let input = encode(["alg": algorithm, "typ": "JWT"].merging(jwk == nil ? [:] : ["kid": "k"]) { $1 }) + "." + encode(standardClaims("https://idp.test").merging(claims) { $1 })
+        return input + "." + base64URL(sign(Data(input.utf8)))
+    }
+}
+
+@Test(arguments: ["RS384", "RS512", "PS256", "PS384", "PS512", "ES384", "EdDSA", "HS384", "HS512"])
+func everyAllowedAlgorithmVerifiesEndToEnd(_ algorithm: String) async throws {
+    let secret = "a-long-enough-secret-for-\(algorithm)-tokens-\(UUID())"
+    let signer = try AlgorithmSigner.make(algorithm, secret: secret)
+    let source: String
+    if let jwk = signer.jwk {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-\(algorithm)-\(UUID()).json")
+        try #"{"keys":[\#(jwk)]}"#.write(to: file, atomically: true, encoding: .utf8)
+        source = "jwks_file: \(file.path)"
+    } else {
+        setenv("RAMPART_TEST_\(algorithm)_SECRET", secret, 1)
+        source = "secret_env: RAMPART_TEST_\(algorithm)_SECRET"
+    }
+    let upstream = try await TestServer.start()
+    let server = try await gateway("\(source), algorithms: [\(algorithm)]", upstream: upstream)
+    let good = signer.token(algorithm)
+    #expect(try await status(server, token: good) == .ok, "a good \(algorithm) token")
+    // One character inside the signature changed, an expired token, and the same key's signature under a header
+    // that names another algorithm.
+    var tampered = Array(good)
+    let inside = good.distance(from: good.startIndex, to: good.lastIndex(of: ".")!) + 5
+    tampered[inside] = tampered[inside] == "A" ? "B" : "A"
+    let tamperedToken = String(tampered)
+    #expect(try await status(server, token: tamperedToken) == .unauthorized, "a tampered \(algorithm) signature")
+    #expect(try await status(server, token: signer.token(algorithm, ["exp": 1])) == .unauthorized, "an expired \(algorithm) token")
+    #expect(try await status(server, token: signer.token(algorithm == "RS384" ? "RS512" : "RS384")) == .unauthorized, "an algorithm outside the allow-list")
+    await server.stop()
+    await upstream.stop()
 }
