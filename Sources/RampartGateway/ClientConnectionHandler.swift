@@ -223,6 +223,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
             bodyDeadline = nil
             requestComplete = true
             pass(.end)
+            startResponseClock(context)
             if case .answered = state {
                 // The gateway answered this request already; from here it waits for the next one.
                 state = .idle
@@ -472,20 +473,20 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
         guard let context, let route = exchange?.route else { return }
         let pool = self.pool ?? runtime.pools.pool(for: context.eventLoop)
         self.pool = pool
-        if let connection = pool.idleConnection(to: upstream) { return connected(connection, head: head, rest: rest, upstream: upstream) }
+        if let connection = pool.idleConnection(to: upstream) { return connected(connection, head: head, rest: rest) }
         state = .connecting(head, rest)
         reads.pause()
         pool.connect(upstream, tls: runtime.upstreamTLS[route.upstream]).hop(to: context.eventLoop).whenComplete { result in
             switch result {
             case .success(let connection):
                 guard case .connecting(let head, let rest) = self.state else { return connection.channel.close(promise: nil) }
-                self.connected(connection, head: head, rest: rest, upstream: upstream)
+                self.connected(connection, head: head, rest: rest)
             case .failure: self.upstreamFailed(GatewayError.unreachable)
             }
         }
     }
 
-    private func connected(_ connection: UpstreamConnection, head: UpstreamRequestHead, rest: [UpstreamRequestPart], upstream: GatewayConfiguration.Upstream) {
+    private func connected(_ connection: UpstreamConnection, head: UpstreamRequestHead, rest: [UpstreamRequestPart]) {
         guard let context else { return connection.channel.close(promise: nil) }
         connection.handler.sink = self
         if !context.channel.isWritable { connection.handler.pauseReads() }
@@ -494,9 +495,16 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
         for part in rest { connection.handler.send(part) }
         // Within a read, channelReadComplete flushes once for the whole batch; after an asynchronous connect, flush now.
         if !reading { connection.handler.flush() }
-        responseDeadline = .now() + .milliseconds(Int64(upstream.responseTimeout * 1000))
-        armWatchdog(context.eventLoop)
+        if requestComplete { startResponseClock(context) }
         if connection.channel.isWritable { reads.resume(context) }
+    }
+
+    /// The upstream has the whole request: its answer must start within the upstream's response timeout (the time a
+    /// client takes to send its body is the body timeout's, not the upstream's).
+    private func startResponseClock(_ context: ChannelHandlerContext) {
+        guard case .forwarding = state, !responseStarted, let exchange else { return }
+        responseDeadline = .now() + .milliseconds(Int64(exchange.upstream.responseTimeout * 1000))
+        armWatchdog(context.eventLoop)
     }
 
     private func pass(_ part: UpstreamRequestPart) {

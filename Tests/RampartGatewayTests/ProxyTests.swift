@@ -396,6 +396,22 @@ private final class Conversation: ChannelInboundHandler, @unchecked Sendable {
     await upstream.stop()
 }
 
+/// The response timeout is the upstream's: it counts from when the upstream has the whole request, so a client
+/// that takes longer than it to send its body (but keeps within the body timeout) still gets its answer.
+@Test func aSlowUploadIsNotTheUpstreamsTimeout() async throws {
+    let upstream = try await TestServer.start { head in Canned(body: #"{"got":"\#(head.uri)"}"#) }
+    let server = try await gateway(upstream.httpURL, responseTimeout: 1, bodyTimeout: 5)
+    let client = try await Conversation.open(server.addresses[0].port!)
+    try await client.send("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\n\r\nabc")
+    try await Task.sleep(for: .milliseconds(1500))
+    try await client.send("def")
+    let answer = try await client.received(containing: "}")
+    #expect(answer.hasPrefix("HTTP/1.1 200 OK") && answer.contains(#"{"got":"/upload"}"#), "\(answer.prefix(60))")
+    await client.close()
+    await server.stop()
+    await upstream.stop()
+}
+
 /// A body that stops arriving (a byte now and then, or nothing) is refused once the body timeout passes, even while
 /// the upstream is waiting for it; the half-sent upstream connection is not reused.
 @Test func aStalledRequestBodyIsCutOff() async throws {
