@@ -42,8 +42,6 @@ enum ForwardedHeaders {
         return UpstreamRequestHead(method: head.method, uri: basePath + target + head.uri[query...], headers: headers)
     }
 
-
-
     /// Percent-encodes a normalized path for the wire (its `/` are separators, nothing else is).
     static func encode(_ path: String) -> String {
         // Most paths need nothing: ASCII letters, digits and the few marks safe in a path segment.
