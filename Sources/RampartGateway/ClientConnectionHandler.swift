@@ -627,7 +627,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
             }
             if keepAlive {
                 if let end { context.write(wrapOutboundOut(end), promise: nil) }
-                context.flush()
+                flushSoon(context)
                 becameIdle(context)
             } else {
                 context.writeAndFlush(wrapOutboundOut(end ?? allocator.buffer(capacity: 0))).whenComplete { _ in context.close(promise: nil) }
@@ -695,7 +695,12 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
     func upstreamReadComplete() {
         // Body parts are written as they arrive and flushed once per batch; without this a large answer would
         // fill the client's buffer unflushed, stop the upstream reads, and never drain.
-        if case .forwarding = state { context?.flush() }
+        if case .forwarding = state, let context { flushSoon(context) }
+    }
+
+    /// Flushes the answer with the loop turn's other writes (see `FlushBatch`).
+    private func flushSoon(_ context: ChannelHandlerContext) {
+        if let pool { pool.flushes.flush(context) } else { context.flush() }
     }
 
     func upstreamWritabilityChanged(_ writable: Bool) {

@@ -28,6 +28,11 @@ final class UpstreamHandler: ChannelDuplexHandler {
     private var reads = HeldReads()
     private var decoder = ResponseDecoder()
     private var requestFraming = OutgoingFraming.plain
+    private let flushes: FlushBatch
+
+    init(flushes: FlushBatch) {
+        self.flushes = flushes
+    }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
@@ -56,7 +61,8 @@ final class UpstreamHandler: ChannelDuplexHandler {
         }
     }
 
-    func flush() { context?.flush() }
+    /// Flushes what was sent, with the other writes of this loop turn.
+    func flush() { if let context { flushes.flush(context) } }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard sink != nil else {
@@ -134,9 +140,12 @@ final class UpstreamPool: @unchecked Sendable {
     }
 
     private var idle: [String: IdleConnections] = [:]
+    /// The loop's writes to clients and upstreams are flushed together at the end of each turn.
+    let flushes: FlushBatch
 
     init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
+        flushes = FlushBatch(eventLoop: eventLoop)
     }
 
     /// An idle connection to `upstream` that is still open, if there is one.
@@ -153,7 +162,7 @@ final class UpstreamPool: @unchecked Sendable {
     /// A new connection to `upstream`.
     func connect(_ upstream: GatewayConfiguration.Upstream, tls: NIOSSLContext?) -> EventLoopFuture<UpstreamConnection> {
         eventLoop.assertInEventLoop()
-        let handler = UpstreamHandler()
+        let handler = UpstreamHandler(flushes: flushes)
         let host = upstream.url.host ?? "127.0.0.1"
         let port = upstream.url.port ?? (upstream.url.scheme == "https" ? 443 : 80)
         return ClientBootstrap(group: eventLoop)
