@@ -42,6 +42,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
     private var context: ChannelHandlerContext?
     /// The channel's allocator is NIO's default one; holding our own spares a channel lookup per buffer.
     private let allocator = ByteBufferAllocator()
+    /// The buffer of the last answer's head, for the next one.
+    private var heads = RecycledBuffer()
     private var state = State.idle
     private var exchange: Exchange?
     /// The upstream connections of this connection's event loop (the same pool across reloads).
@@ -641,8 +643,13 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
                            context: ChannelHandlerContext) {
         clientFraming = framing
         let joined = framing == .plain ? bodyLength.flatMap { (1...Self.bodyWrittenWithHead).contains($0) ? $0 : nil } : nil
-        let bytes = MessageWriter.responseHead(version: version, status: status, headers: headers, allocator: allocator, extra: joined ?? 0)
-        if let joined { headAwaitingBody = (bytes, joined) } else { context.write(wrapOutboundOut(bytes), promise: nil) }
+        let bytes = MessageWriter.responseHead(version: version, status: status, headers: headers, buffers: &heads, extra: joined ?? 0)
+        if let joined { headAwaitingBody = (bytes, joined) } else { writeHeadBytes(bytes, context: context) }
+    }
+
+    private func writeHeadBytes(_ bytes: ByteBuffer, context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(bytes), promise: nil)
+        heads.recycle(bytes)
     }
 
     /// A response head held back for its body, and how many body bytes it still waits for.
@@ -658,7 +665,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
             waiting.missing -= data.readableBytes
             waiting.bytes.writeBuffer(&data)
             if waiting.missing > 0 { return headAwaitingBody = waiting }
-            return context.write(wrapOutboundOut(waiting.bytes), promise: nil)
+            return writeHeadBytes(waiting.bytes, context: context)
         }
         context.write(wrapOutboundOut(clientFraming.frame(data, allocator: allocator)), promise: nil)
     }
@@ -769,10 +776,11 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
         var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", String(body.utf8.count)), ("X-Correlation-ID", correlation),
                                    ("X-Content-Type-Options", "nosniff"), ("Cache-Control", "no-store")] + extra)
         if !keepAlive { headers.add(name: "Connection", value: "close") }
-        var bytes = MessageWriter.responseHead(version: .http1_1, status: status, headers: HeaderRewrite(headers), allocator: allocator,
+        var bytes = MessageWriter.responseHead(version: .http1_1, status: status, headers: HeaderRewrite(headers), buffers: &heads,
                                                extra: body.utf8.count)
         bytes.writeString(body)
         let written = context.writeAndFlush(wrapOutboundOut(bytes))
+        heads.recycle(bytes)
         if keepAlive && requestComplete {
             state = .idle
             becameIdle(context)

@@ -25,6 +25,7 @@ final class UpstreamHandler: ChannelDuplexHandler {
     private(set) var reusable = true
     private var context: ChannelHandlerContext?
     private let allocator = ByteBufferAllocator()
+    private var heads = RecycledBuffer()
     private var reads = HeldReads()
     private var decoder = ResponseDecoder()
     private var requestFraming = OutgoingFraming.plain
@@ -45,7 +46,9 @@ final class UpstreamHandler: ChannelDuplexHandler {
         guard let context else { return }
         decoder.answersHead = head.method == .HEAD
         requestFraming = head.framing
-        context.write(wrapOutboundOut(MessageWriter.requestHead(head, allocator: allocator)), promise: nil)
+        let bytes = MessageWriter.requestHead(head, buffers: &heads)
+        context.write(wrapOutboundOut(bytes), promise: nil)
+        heads.recycle(bytes)
     }
 
     /// Writes one part of a request (flushed by `flush`).
@@ -65,7 +68,8 @@ final class UpstreamHandler: ChannelDuplexHandler {
     func flush() { if let context { flushes.flush(context) } }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard sink != nil else {
+        // Loaded once: each load of a weak reference costs atomic operations.
+        guard let sink else {
             // Bytes on a connection nobody is using (an idle one in the pool): it is not fit to reuse.
             reusable = false
             return context.close(promise: nil)
@@ -79,16 +83,18 @@ final class UpstreamHandler: ChannelDuplexHandler {
                 case .end:
                     // Bytes after the answer's end belong to no request: the connection cannot be trusted again.
                     if decoder.hasLeftover { reusable = false }
-                    sink?.upstreamReceived(part)
+                    sink.upstreamReceived(part)
                     return
                 case .body:
                     break
                 }
-                sink?.upstreamReceived(part)
+                sink.upstreamReceived(part)
+                // The sink may have let the connection go (a client that left) while handling the part.
+                guard self.sink === sink else { return }
             }
         } catch {
             reusable = false
-            sink?.upstreamFailed(error)
+            sink.upstreamFailed(error)
             context.close(promise: nil)
         }
     }

@@ -4,10 +4,10 @@ import NIOHTTP1
 /// Writes HTTP/1.1 heads and frames bodies: a chunked body is re-chunked piece by piece (decoders hand
 /// bodies on as plain data), any other body goes out as it is.
 enum MessageWriter {
-    static func requestHead(_ head: UpstreamRequestHead, allocator: ByteBufferAllocator) -> ByteBuffer {
+    static func requestHead(_ head: UpstreamRequestHead, buffers: inout RecycledBuffer) -> ByteBuffer {
         let method = head.method.rawValue
         let maximum = method.utf8.count + head.uri.utf8.count + 12 + head.headers.maximumByteCount
-        var buffer = allocator.buffer(capacity: maximum)
+        var buffer = buffers.take(capacity: maximum)
         buffer.writeHead(maximum: maximum) { writer in
             writer.append(method)
             writer.append(UInt8(ascii: " "))
@@ -19,11 +19,11 @@ enum MessageWriter {
     }
 
     /// A response head; `extra` more bytes of room are left after it (for a body written next).
-    static func responseHead(version: HTTPVersion, status: HTTPResponseStatus, headers: HeaderRewrite, allocator: ByteBufferAllocator,
+    static func responseHead(version: HTTPVersion, status: HTTPResponseStatus, headers: HeaderRewrite, buffers: inout RecycledBuffer,
                              extra: Int = 0) -> ByteBuffer {
         let reason = status.reasonPhrase
         let maximum = 15 + reason.utf8.count + headers.maximumByteCount
-        var buffer = allocator.buffer(capacity: maximum + extra)
+        var buffer = buffers.take(capacity: maximum + extra)
         buffer.writeHead(maximum: maximum) { writer in
             writer.append(version.minor == 0 ? "HTTP/1.0 " : "HTTP/1.1 ")
             // Statuses have three digits (the decoder and the gateway's own answers make no others).
@@ -49,6 +49,28 @@ enum MessageWriter {
     }
 
     static let lastChunk: StaticString = "0\r\n\r\n"
+}
+
+/// The buffer of a connection's last message head, used again for the next head once the socket has written it:
+/// two allocations fewer per head. A head still waiting to be written is never touched (the next one gets new room).
+struct RecycledBuffer {
+    private let allocator = ByteBufferAllocator()
+    private var spare: ByteBuffer?
+    /// Larger buffers (a short body written with its head) are not kept: a thousand idle connections keep a thousand.
+    static let largestKept = 4096
+
+    /// An empty buffer with room for `capacity` bytes.
+    mutating func take(capacity: Int) -> ByteBuffer {
+        guard var buffer = spare.take() else { return allocator.buffer(capacity: capacity) }
+        // Storage the socket still holds is left to it: `clear` then allocates.
+        buffer.clear(minimumCapacity: capacity)
+        return buffer
+    }
+
+    /// Keeps a buffer just handed to the socket, for the next `take`.
+    mutating func recycle(_ buffer: ByteBuffer) {
+        if buffer.capacity <= Self.largestKept { spare = buffer }
+    }
 }
 
 /// Fills room reserved once in a buffer with plain copies: a message head is dozens of small pieces, and a
