@@ -49,6 +49,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
     /// The upstream connections of this connection's event loop (the same pool across reloads).
     private var pool: UpstreamPool?
     private var requestComplete = false
+    /// The client channel's writability, as its events tell it (asking the channel costs a trip through the pipeline).
+    private var isWritable = true
     private var responseStarted = false
     private var responseStatus = 0
     /// The request being handled, for the audit log.
@@ -293,9 +295,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
+        isWritable = context.channel.isWritable
         // The client reads slower than the upstream sends: stop reading the upstream until it catches up.
         if case .forwarding(let connection) = state {
-            if context.channel.isWritable { connection.handler.resumeReads() } else { connection.handler.pauseReads() }
+            if isWritable { connection.handler.resumeReads() } else { connection.handler.pauseReads() }
         }
         context.fireChannelWritabilityChanged()
     }
@@ -491,14 +494,14 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
     private func connected(_ connection: UpstreamConnection, head: UpstreamRequestHead, rest: [UpstreamRequestPart]) {
         guard let context else { return connection.channel.close(promise: nil) }
         connection.handler.sink = self
-        if !context.channel.isWritable { connection.handler.pauseReads() }
+        if !isWritable { connection.handler.pauseReads() }
         state = .forwarding(connection)
         connection.handler.send(head)
         for part in rest { connection.handler.send(part) }
         // Within a read, channelReadComplete flushes once for the whole batch; after an asynchronous connect, flush now.
         if !reading { connection.handler.flush() }
         if requestComplete { startResponseClock(context) }
-        if connection.channel.isWritable { reads.resume(context) }
+        if connection.handler.isWritable { reads.resume(context) }
     }
 
     /// The upstream has the whole request: its answer must start within the upstream's response timeout (the time a
@@ -532,7 +535,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
             }
         case .forwarding(let connection):
             connection.handler.send(part)
-            if !connection.channel.isWritable { reads.pause() }
+            if !connection.handler.isWritable { reads.pause() }
         case .idle, .answered:
             break
         }

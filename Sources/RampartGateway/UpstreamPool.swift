@@ -104,8 +104,12 @@ final class UpstreamHandler: ChannelDuplexHandler {
         context.fireChannelReadComplete()
     }
 
+    /// The channel's writability, as its events tell it (asking the channel costs a trip through the pipeline).
+    private(set) var isWritable = true
+
     func channelWritabilityChanged(context: ChannelHandlerContext) {
-        sink?.upstreamWritabilityChanged(context.channel.isWritable)
+        isWritable = context.channel.isWritable
+        sink?.upstreamWritabilityChanged(isWritable)
         context.fireChannelWritabilityChanged()
     }
 
@@ -146,6 +150,9 @@ final class UpstreamPool: @unchecked Sendable {
     }
 
     private var idle: [String: IdleConnections] = [:]
+    /// The list last used, and for which upstream: most gateways have one upstream per route, so this spares
+    /// hashing its key twice a request.
+    private var last: (upstream: GatewayConfiguration.Upstream, list: IdleConnections)?
     /// The loop's writes to clients and upstreams are flushed together at the end of each turn.
     let flushes: FlushBatch
 
@@ -157,7 +164,7 @@ final class UpstreamPool: @unchecked Sendable {
     /// An idle connection to `upstream` that is still open, if there is one.
     func idleConnection(to upstream: GatewayConfiguration.Upstream) -> UpstreamConnection? {
         eventLoop.assertInEventLoop()
-        guard let list = idle[upstream.poolKey] else { return nil }
+        let list = idleList(upstream)
         // A connection the upstream closed while idle has seen `channelInactive`, which made it unfit to reuse.
         while let connection = list.connections.popLast() {
             if connection.handler.reusable { return connection }
@@ -193,19 +200,32 @@ final class UpstreamPool: @unchecked Sendable {
         eventLoop.assertInEventLoop()
         connection.handler.sink = nil
         connection.handler.resumeReads()
-        let list = idle[upstream.poolKey] ?? IdleConnections()
+        let list = idleList(upstream)
         guard connection.handler.reusable, list.connections.count < upstream.maxIdleConnections else {
             connection.channel.close(promise: nil)
             return
         }
-        if list.connections.isEmpty { idle[upstream.poolKey] = list }
         list.connections.append(connection)
+    }
+
+    private func idleList(_ upstream: GatewayConfiguration.Upstream) -> IdleConnections {
+        if let last, last.upstream === upstream { return last.list }
+        let list: IdleConnections
+        if let existing = idle[upstream.poolKey] {
+            list = existing
+        } else {
+            list = IdleConnections()
+            idle[upstream.poolKey] = list
+        }
+        last = (upstream, list)
+        return list
     }
 
     func closeAll() {
         eventLoop.preconditionInEventLoop()
         for connection in idle.values.flatMap(\.connections) { connection.channel.close(promise: nil) }
         idle = [:]
+        last = nil
     }
 }
 

@@ -94,8 +94,7 @@ struct HeadParser {
             throw HTTP1Error(.badRequest, "header line without a colon")
         }
         guard colon > 0 else { throw HTTP1Error(.badRequest, "header line without a name") }
-        let tokenBytes = Self.tokenBytes
-        for index in 0..<colon where !tokenBytes[Int(line[index])] {
+        for index in 0..<colon where !Self.tokenBytes.contains(line[index]) {
             let byte = line[index]
             throw HTTP1Error(.badRequest, byte == 0x20 || byte == 0x09 ? (index == 0 ? "obsolete line folding" : "whitespace before a header's colon")
                                                                       : "invalid header name")
@@ -105,20 +104,19 @@ struct HeadParser {
         while valueStart < valueEnd, line[valueStart] == 0x20 || line[valueStart] == 0x09 { valueStart += 1 }
         while valueEnd > valueStart, line[valueEnd - 1] == 0x20 || line[valueEnd - 1] == 0x09 { valueEnd -= 1 }
         // Field values may hold visible characters, spaces, tabs and obs-text; never other controls.
-        let controlBytes = Self.controlBytes
-        for index in valueStart..<valueEnd where controlBytes[Int(line[index])] {
+        for index in valueStart..<valueEnd where Self.controlBytes.contains(line[index]) {
             throw HTTP1Error(.badRequest, "control character in a header value")
         }
         return Field(nameStart: 0, nameEnd: colon, valueStart: valueStart, valueEnd: valueEnd, lineEnd: line.count + 2)
     }
 
-    private static let controlBytes: [Bool] = (0...255).map { $0 < 0x20 && $0 != 0x09 || $0 == 0x7F }
+    private static let controlBytes = ByteSet { $0 < 0x20 && $0 != 0x09 || $0 == 0x7F }
 
     /// RFC 9110 token characters.
-    static func isTokenByte(_ byte: UInt8) -> Bool { tokenBytes[Int(byte)] }
+    static func isTokenByte(_ byte: UInt8) -> Bool { tokenBytes.contains(byte) }
 
-    private static let tokenBytes: [Bool] = (0...255).map { byte in
-        (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || "!#$%&'*+-.^_`|~".utf8.contains(UInt8(byte))
+    private static let tokenBytes = ByteSet { byte in
+        (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || "!#$%&'*+-.^_`|~".utf8.contains(byte)
     }
 
     /// `HTTP/x.y`.
@@ -131,5 +129,27 @@ struct HeadParser {
 
     private static func digit(_ byte: UInt8) -> Int? {
         (0x30...0x39).contains(byte) ? Int(byte - 0x30) : nil
+    }
+}
+
+/// A set of byte values as 256 bits: a lookup is a shift and a mask (an array of flags costs a reference count
+/// and a bounds check per byte).
+struct ByteSet: Sendable {
+    private let words: (UInt64, UInt64, UInt64, UInt64)
+
+    init(_ member: (UInt8) -> Bool) {
+        var words: [UInt64] = [0, 0, 0, 0]
+        for byte in UInt8.min...UInt8.max where member(byte) { words[Int(byte >> 6)] |= 1 << UInt64(byte & 63) }
+        self.words = (words[0], words[1], words[2], words[3])
+    }
+
+    func contains(_ byte: UInt8) -> Bool {
+        let word = switch byte >> 6 {
+        case 0: words.0
+        case 1: words.1
+        case 2: words.2
+        default: words.3
+        }
+        return word & 1 << UInt64(byte & 63) != 0
     }
 }

@@ -155,17 +155,17 @@ struct HeaderRewrite {
     /// Whether two header names are the same, ignoring ASCII case; compared on bytes (no lower-cased copies).
     static func sameName(_ name: String, _ other: String) -> Bool {
         guard name.utf8.count == other.utf8.count else { return false }
-        var name = name
-        return name.withUTF8 { sameName(UnsafeRawBufferPointer($0), other) }
+        // Native strings lend their bytes in place (a `var` copy for `withUTF8` would cost a reference count).
+        return name.utf8.withContiguousStorageIfAvailable { sameName(UnsafeRawBufferPointer($0), other) }
+            ?? name.utf8.elementsEqual(other.utf8) { lower($0) == lower($1) }
     }
 
     static func sameName(_ name: UnsafeRawBufferPointer, _ other: String) -> Bool {
         guard name.count == other.utf8.count else { return false }
-        var other = other
-        return other.withUTF8 { other in
+        return other.utf8.withContiguousStorageIfAvailable { other in
             for index in 0..<name.count where lower(name[index]) != lower(other[index]) { return false }
             return true
-        }
+        } ?? name.elementsEqual(other.utf8) { lower($0) == lower($1) }
     }
 
     static func lower(_ byte: UInt8) -> UInt8 {
