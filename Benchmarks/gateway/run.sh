@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# rampart gateway side by side with HAProxy on the same work (issue #5), in one run:
-#   1. ../shared/bench/gateway-peers/bench.sh measures the HAProxy variants (same nginx backend, keys, wrk settings);
+# rampart gateway side by side with HAProxy on the same work (issue #5), in one run of REPS rounds. Each round:
+#   1. ../shared/bench/gateway-peers/bench.sh measures each HAProxy variant once (same nginx backend, keys, wrk settings);
 #   2. the same backend is started again and `rampart gateway` (release build, one thread, like the peers' one
-#      proxy thread) runs the equivalent policy for each variant under the same wrk load.
+#      proxy thread) runs the equivalent policy for each variant once under the same wrk load.
+# The rounds interleave the two proxies, so a slow phase of this shared machine (one lasts minutes) weighs on both
+# alike. The peers' table is their own summarize.py over the runs of all rounds.
 # Prints the peers' table, then Rampart's rows: requests/s, p50/p99, proxy CPU per request, peak RSS, errors and
 # the ratios to the matching HAProxy variant; then SwiftNIO's own floor (a byte relay, and NIO's HTTP codecs with no
 # gateway work) measured the same way; then Rampart's peak memory with 1,000 open connections.
@@ -11,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 DUR=${DUR:-10}
 CONNS=${CONNS:-50}
-# Every variant, the peers' and Rampart's, runs REPS times; tables show the median run (this 2-core machine is noisy).
+# Every variant, the peers' and Rampart's, runs once per round, REPS rounds; tables show the median run (this 2-core machine is noisy).
 REPS=${REPS:-3}
 GW=${GW:-$(mktemp -d /tmp/rampart-gateway-bench.XXXXXX)}
 export GW DUR CONNS
@@ -24,15 +26,15 @@ rampart="$(swift build -c release --show-bin-path)/rampart"
 swift build -c release --package-path Benchmarks/gateway/nio-floor >/dev/null
 floor="$(swift build -c release --package-path Benchmarks/gateway/nio-floor --show-bin-path)/NIOFloor"
 
-REPS=$REPS VARIANTS="direct haproxy_proxy haproxy_ratelimit_high haproxy_jwt_rs256 haproxy_jwt_es256 haproxy_gateway_full" bash "$PEERS/bench.sh" \
-    | sed -n '/^## Results/,/^raw wrk/p' | tee "$GW/peers.md"
+PEER_VARIANTS="direct haproxy_proxy haproxy_ratelimit_high haproxy_jwt_rs256 haproxy_jwt_es256 haproxy_gateway_full"
+start_backend() {   # the peers' script stops everything it started, the backend too
+    nginx -c "$GW/conf/backend-nginx.conf"
+    for _ in $(seq 50); do curl -sf http://127.0.0.1:19001/ >/dev/null && break; sleep 0.1; done
+}
+stop_backend() { nginx -c "$GW/conf/backend-nginx.conf" -s stop 2>/dev/null || true; sleep 0.5; }
+trap 'stop_backend; [ -n "${gw_pid:-}" ] && kill $gw_pid 2>/dev/null; true' EXIT
 
-# The backend again (the peers' script stops everything it started).
-nginx -c "$GW/conf/backend-nginx.conf"
-trap 'nginx -c "$GW/conf/backend-nginx.conf" -s stop 2>/dev/null; [ -n "${gw_pid:-}" ] && kill $gw_pid 2>/dev/null; true' EXIT
-for _ in $(seq 50); do curl -sf http://127.0.0.1:19001/ >/dev/null && break; sleep 0.1; done
-
-# The peers' public keys as a JWKS, for Rampart's JWT variants (their tokens carry no kid: each key is tried).
+write_jwks() {   # the peers' public keys as a JWKS, for Rampart's JWT variants (each round makes new keys; their tokens carry no kid: each key is tried)
 python3 - "$GW/keys/rs256.pub.pem" "$GW/keys/es256.pub.pem" > "$GW/bench.jwks.json" <<'PY'
 import base64, json, re, subprocess, sys
 def hexdump(text, label):
@@ -45,6 +47,7 @@ print(json.dumps({"keys": [
     {"kty": "RSA", "alg": "RS256", "kid": "bench-rs", "n": b64(hexdump(rsa, "Modulus").lstrip(b"\0")), "e": b64((65537).to_bytes(3, "big"))},
     {"kty": "EC", "crv": "P-256", "alg": "ES256", "kid": "bench-es", "x": b64(point[:32]), "y": b64(point[32:])}]}))
 PY
+}
 
 config() {   # name, route policy
     cat > "$GW/rampart-$1.yml" <<YAML
@@ -98,28 +101,30 @@ start_gateway() {
 }
 stop_gateway() { kill $gw_pid; wait $gw_pid 2>/dev/null || true; gw_pid=""; }
 
-# measure ROW PID PORT PEER [wrk header args]: REPS times a warm-up and a measured wrk run with the proxy's CPU, then
-# one row with the median run (by requests/s) and the peak memory.
-measure() {
-    local row=$1 pid=$2 port=$3 peer=$4 runs=() ticks_before ticks_after rss
+# measure_once ROW REP PID PORT [wrk header args]: a warm-up and a measured wrk run with the proxy's CPU and peak memory.
+measure_once() {
+    local row=$1 rep=$2 pid=$3 port=$4 ticks_before ticks_after
     shift 4
-    for rep in $(seq "$REPS"); do
-        wrk -t1 -c"$CONNS" -d2s "$@" http://127.0.0.1:$port/api/items > /dev/null
-        ticks_before=$(awk '{print $14 + $15}' /proc/$pid/stat)
-        wrk -t1 -c"$CONNS" -d"${DUR}s" --latency "$@" http://127.0.0.1:$port/api/items > "$GW/wrk-$row.$rep.txt"
-        ticks_after=$(awk '{print $14 + $15}' /proc/$pid/stat)
-        runs+=("$GW/wrk-$row.$rep.txt:$((ticks_after - ticks_before))")
-    done
-    rss=$(awk '/VmHWM/ {print $2}' /proc/$pid/status)
-    python3 - "$row" "$(getconf CLK_TCK)" "$rss" "$GW/peers.md" "$peer" "$GW/wrk-$row.txt" "${runs[@]}" <<'PY'
+    wrk -t1 -c"$CONNS" -d2s "$@" http://127.0.0.1:$port/api/items > /dev/null
+    ticks_before=$(awk '{print $14 + $15}' /proc/$pid/stat)
+    wrk -t1 -c"$CONNS" -d"${DUR}s" --latency "$@" http://127.0.0.1:$port/api/items > "$GW/wrk-$row.$rep.txt"
+    ticks_after=$(awk '{print $14 + $15}' /proc/$pid/stat)
+    echo "$GW/wrk-$row.$rep.txt:$((ticks_after - ticks_before)):$(awk '/VmHWM/ {print $2}' /proc/$pid/status)" >> "$GW/runs-$row.txt"
+}
+
+# report ROW PEER: one row with the median of ROW's runs (by requests/s), the highest peak memory, and the ratios to PEER's row.
+report() {
+    local row=$1 peer=$2
+    python3 - "$row" "$(getconf CLK_TCK)" "$GW/peers.md" "$peer" "$GW/wrk-$row.txt" $(cat "$GW/runs-$row.txt") <<'PY'
 import re, shutil, sys
-name, hz, rss, peers, peer, median_copy = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6]
+name, hz, peers, peer, median_copy = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 def run(spec):
-    path, ticks = spec.rsplit(":", 1)
+    path, ticks, rss = spec.rsplit(":", 2)
     text = open(path).read()
-    return path, text, float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)), int(ticks)
-runs = sorted((run(spec) for spec in sys.argv[7:]), key=lambda r: r[2])
-path, text, rate, ticks = runs[len(runs) // 2]
+    return path, text, float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)), int(ticks), int(rss)
+runs = sorted((run(spec) for spec in sys.argv[6:]), key=lambda r: r[2])
+path, text, rate, ticks, _ = runs[len(runs) // 2]
+rss = max(r[4] for r in runs)
 shutil.copy(path, median_copy)
 total = int(re.search(r"(\d+) requests in", text).group(1))
 def ms(label):
@@ -138,31 +143,50 @@ print(f"| {name} | {rate:,.0f} | {spread} | {ms('50'):.2f} | {ms('99'):.2f} | {t
 PY
 }
 
+VARIANTS="plain ratelimit jwt_rs256 jwt_es256 full guarded"
+rm -f "$GW"/runs-*.txt
+for round in $(seq "$REPS"); do
+    REPS=1 VARIANTS="$PEER_VARIANTS" bash "$PEERS/bench.sh" > "$GW/peers.$round.log"
+    start_backend
+    write_jwks
+    for variant in $VARIANTS; do
+        start_gateway $variant
+        auth=()
+        case $variant in
+            jwt_rs256|full|guarded) auth=(-H "Authorization: Bearer $(cat "$GW/keys/rs256.good.jwt")") ;;
+            jwt_es256) auth=(-H "Authorization: Bearer $(cat "$GW/keys/es256.good.jwt")") ;;
+        esac
+        [ "$(curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" http://127.0.0.1:19030/api/items)" = 200 ] || { echo "rampart $variant does not answer 200" >&2; exit 1; }
+        if [ ${#auth[@]} -gt 0 ]; then   # the JWT variants really refuse forged tokens
+            for forged in alg-none rs256.badsig rs256.expired es256.badsig; do
+                [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(cat "$GW/keys/$forged.jwt")" http://127.0.0.1:19030/api/items)" = 401 ] \
+                    || { echo "rampart $variant accepts $forged" >&2; exit 1; }
+            done
+        fi
+        measure_once "rampart_$variant" "$round" $gw_pid 19030 "${auth[@]}"
+        stop_gateway
+    done
+    stop_backend
+done
+
+# The peers' table over every round: their cpu.csv rows (one per variant and round) in one results folder.
+combined="$GW/results/all-rounds"
+rm -rf "$combined"; mkdir -p "$combined"
+head -1 "$(ls "$GW"/results/*/cpu.csv | head -1)" > "$combined/cpu.csv"
+for csv in $(ls -tr "$GW"/results/*/cpu.csv | grep -v all-rounds | tail -"$REPS"); do tail -n +2 "$csv" >> "$combined/cpu.csv"; done
+python3 "$PEERS/summarize.py" "$combined" "$DUR" "$CONNS" 1 1 1 "$PEER_VARIANTS" | tee "$GW/peers.md"
+
 echo
 echo "| rampart variant | req/s median | min..max | p50 ms | p99 ms | proxy CPU µs/req | peak RSS MB | non-2xx | socket errors | req/s vs HAProxy | p99 vs HAProxy |"
 echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|"
-for variant in plain ratelimit jwt_rs256 jwt_es256 full guarded; do
-    start_gateway $variant
-    auth=()
-    case $variant in
-        jwt_rs256|full|guarded) auth=(-H "Authorization: Bearer $(cat "$GW/keys/rs256.good.jwt")") ;;
-        jwt_es256) auth=(-H "Authorization: Bearer $(cat "$GW/keys/es256.good.jwt")") ;;
-    esac
-    [ "$(curl -s -o /dev/null -w '%{http_code}' "${auth[@]}" http://127.0.0.1:19030/api/items)" = 200 ] || { echo "rampart $variant does not answer 200" >&2; exit 1; }
-    if [ ${#auth[@]} -gt 0 ]; then   # the JWT variants really refuse forged tokens
-        for forged in alg-none rs256.badsig rs256.expired es256.badsig; do
-            [ "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(cat "$GW/keys/$forged.jwt")" http://127.0.0.1:19030/api/items)" = 401 ] \
-                || { echo "rampart $variant accepts $forged" >&2; exit 1; }
-        done
-    fi
+for variant in $VARIANTS; do
     case $variant in
         plain) peer=haproxy_proxy ;;
         ratelimit) peer=haproxy_ratelimit_high ;;
         full|guarded) peer=haproxy_gateway_full ;;
         *) peer=haproxy_$variant ;;
     esac
-    measure "rampart_$variant" $gw_pid 19030 $peer "${auth[@]}"
-    stop_gateway
+    report "rampart_$variant" $peer
 done
 
 # OpenAPI enforcement and the detectors against the same gateway without them (target: at least 0.85×).
@@ -173,10 +197,12 @@ print(f"\nrampart_guarded (full + OpenAPI enforcement + all detectors) / rampart
 PY
 
 # The floor under those rows: SwiftNIO alone, one thread, no gateway work (Benchmarks/gateway/nio-floor).
+start_backend
 for mode in relay http; do
     "$floor" $mode 19032 19001 & floor_pid=$!
     for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:19032/ && break; sleep 0.1; done
-    measure "nio_floor_$mode" $floor_pid 19032 haproxy_proxy
+    for rep in $(seq "$REPS"); do measure_once "nio_floor_$mode" "$rep" $floor_pid 19032; done
+    report "nio_floor_$mode" haproxy_proxy
     kill $floor_pid; wait $floor_pid 2>/dev/null || true
 done
 
