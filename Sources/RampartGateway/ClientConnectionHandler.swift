@@ -9,9 +9,8 @@ import RampartDiscover
 /// One client connection: reads its HTTP/1.1 requests off the bytes, checks and routes each, passes it to an
 /// upstream connection from the loop's pool, and streams the answer back. Request bodies are passed on as they
 /// arrive, with reads held back while the upstream cannot take them; nothing is buffered whole.
-final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink {
+final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink {
     typealias InboundIn = ByteBuffer
-    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
     private enum State {
@@ -30,6 +29,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
     private let current: CurrentRuntime
     /// The configuration the current request is served with (a reload applies from the next request).
     private var runtime: GatewayRuntime
+    /// The reload `runtime` comes from (see `CurrentRuntime.generation`).
+    private var runtimeGeneration: Int
     /// Reads from the client are held back while its request body cannot be passed on (the upstream is still
     /// connecting or not writable) or requests it pipelined wait, so a fast client never fills the gateway's memory.
     private var reads = HeldReads()
@@ -103,6 +104,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
 
     init(current: CurrentRuntime, tls: Bool) {
         self.current = current
+        runtimeGeneration = current.generation
         runtime = current.value
         self.tls = tls
     }
@@ -119,12 +121,12 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
     private var watchdogAt: NIODeadline?
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
-    func read(context: ChannelHandlerContext) { reads.read(context) }
 
     func channelActive(context: ChannelHandlerContext) {
         clientAddress = context.channel.remoteAddress?.ipAddress ?? "-"
         clientAddressBytes = AddressRange.bytes(of: context.channel.remoteAddress)
         awaitHead(context)
+        reads.next(context)
         context.fireChannelActive()
     }
 
@@ -263,6 +265,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
 
     func channelReadComplete(context: ChannelHandlerContext) {
         if case .forwarding(let connection) = state { connection.handler.flush() }
+        reads.next(context)
         context.fireChannelReadComplete()
     }
 
@@ -306,7 +309,12 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
     // MARK: Request side
 
     private func begin(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
-        runtime = current.value
+        // Read before the runtime, so a reload in between is seen again at the next request.
+        let generation = current.generation
+        if generation != runtimeGeneration {
+            runtime = current.value
+            runtimeGeneration = generation
+        }
         requestComplete = false
         responseStarted = false
         bytesOut = 0
@@ -583,7 +591,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler, UpstreamResponseSink 
                     return
                 }
             }
-            writeHead(version: exchange.version, status: head.status, response, framing: clientFraming, bodyLength: length, context: context)
+            writeHead(version: exchange.version, status: head.status, consume response, framing: clientFraming, bodyLength: length, context: context)
         case .body(var buffer):
             if let maximum = runtime.trafficRecorder?.settings.maxBody, var sampled = traffic, (sampled.responseBody?.count ?? 0) + buffer.readableBytes <= maximum {
                 sampled.responseBody = (sampled.responseBody ?? []) + buffer.readableBytesView

@@ -4,6 +4,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
+import Synchronization
 
 /// The running gateway: one server channel per listener, and the configuration they serve, which a
 /// reload replaces as a whole (requests already in flight finish under the one they started with).
@@ -59,6 +60,8 @@ public final class GatewayServer: Sendable {
                     // Accept connections in large batches, so a burst of new clients is not trickled in four at a time.
                     .serverChannelOption(.maxMessagesPerRead, value: 256)
                     .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                    // The connection's handler asks for each read itself (`HeldReads`).
+                    .childChannelOption(.autoRead, value: false)
                     .childChannelInitializer { channel in
                         channel.eventLoop.makeCompletedFuture {
                             let pipeline = channel.pipeline.syncOperations
@@ -240,11 +243,17 @@ final class GatewayRuntime: Sendable {
 /// The runtime new requests are served with.
 final class CurrentRuntime: Sendable {
     private let box: NIOLockedValueBox<GatewayRuntime>
+    /// Counts the reloads, so a connection can tell with one atomic load (no lock) whether its runtime is still current.
+    private let reloads = Atomic<Int>(0)
     init(_ runtime: GatewayRuntime) { box = NIOLockedValueBox(runtime) }
     var value: GatewayRuntime {
         get { box.withLockedValue { $0 } }
-        set { box.withLockedValue { $0 = newValue } }
+        set {
+            box.withLockedValue { $0 = newValue }
+            reloads.add(1, ordering: .releasing)
+        }
     }
+    var generation: Int { reloads.load(ordering: .acquiring) }
 }
 
 /// Sent down a client connection's pipeline when the gateway is shutting down.

@@ -16,9 +16,8 @@ protocol UpstreamResponseSink: AnyObject {
 /// Speaks HTTP/1.1 on one upstream connection: writes the requests it is given and hands what comes back,
 /// decoded, to whoever is using the connection; holds back reads while that client cannot take more
 /// (back-pressure that belongs to the exchange, so it never outlives it in the pool).
-final class UpstreamHandler: ChannelDuplexHandler {
+final class UpstreamHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
-    typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
     weak var sink: (any UpstreamResponseSink)?
     /// Whether the connection may be reused after this response.
@@ -37,7 +36,6 @@ final class UpstreamHandler: ChannelDuplexHandler {
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
     func handlerRemoved(context: ChannelHandlerContext) { self.context = nil }
-    func read(context: ChannelHandlerContext) { reads.read(context) }
     func pauseReads() { reads.pause() }
     func resumeReads() { reads.resume(context) }
 
@@ -99,8 +97,14 @@ final class UpstreamHandler: ChannelDuplexHandler {
         }
     }
 
+    func channelActive(context: ChannelHandlerContext) {
+        reads.next(context)
+        context.fireChannelActive()
+    }
+
     func channelReadComplete(context: ChannelHandlerContext) {
         sink?.upstreamReadComplete()
+        reads.next(context)
         context.fireChannelReadComplete()
     }
 
@@ -181,6 +185,8 @@ final class UpstreamPool: @unchecked Sendable {
         return ClientBootstrap(group: eventLoop)
             .connectTimeout(.milliseconds(Int64(upstream.connectTimeout * 1000)))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            // The handler asks for each read itself (`HeldReads`).
+            .channelOption(.autoRead, value: false)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     if let tls {

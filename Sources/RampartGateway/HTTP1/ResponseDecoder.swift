@@ -24,21 +24,25 @@ struct ResponseDecoder {
     mutating func next() throws(HTTP1Error) -> UpstreamResponsePart? {
         guard buffer != nil else { return nil }
         if body != nil { return try .nextOfBody(&body, in: &buffer!) }
+        guard var head = try finalHead() else { return nil }
+        let status = head.status.code
+        if !answersHead && status != 204 && status != 304 {
+            guard let framing = head.headers.bodyFraming(withoutLength: .untilClose) else { throw HTTP1Error(.badGateway, "malformed Content-Length from upstream") }
+            head.framing = framing
+        }
+        head.connection = head.headers.connectionOptions()
+        body = BodyDecoder(head.framing)
+        return .head(head)
+    }
+
+    /// The next head that is not an interim (1xx) answer, or nil until it is complete.
+    private mutating func finalHead() throws(HTTP1Error) -> RawResponseHead? {
         while true {
             guard let length = try parser.headLength(in: buffer!, maximum: Self.maximumHead, status: .badGateway) else { return nil }
-            var head = try Self.parse(buffer!.readSlice(length: length)!)
+            let head = try Self.parse(buffer!.readSlice(length: length)!)
             let status = head.status.code
-            if status >= 100 && status < 200 {
-                guard status != 101 else { throw HTTP1Error(.badGateway, "upstream switched protocols") }
-                continue
-            }
-            if !answersHead && status != 204 && status != 304 {
-                guard let framing = head.headers.bodyFraming(withoutLength: .untilClose) else { throw HTTP1Error(.badGateway, "malformed Content-Length from upstream") }
-                head.framing = framing
-            }
-            head.connection = head.headers.connectionOptions()
-            body = BodyDecoder(head.framing)
-            return .head(head)
+            guard status >= 100 && status < 200 else { return head }
+            guard status != 101 else { throw HTTP1Error(.badGateway, "upstream switched protocols") }
         }
     }
 
