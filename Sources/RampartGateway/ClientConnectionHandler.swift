@@ -566,8 +566,9 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
                 exchange.keepAlive = false
                 framing = .untilClose
             }
-            var response = ForwardedHeaders.clientResponse(head, version: exchange.version, route: exchange.route, tls: tls, correlation: exchange.correlation,
-                                                          keepAlive: exchange.keepAlive)
+            var response = HeaderRewrite(head.headers, dropping: ForwardedHeaders.responseDropped)
+            ForwardedHeaders.rewriteResponse(&response, head, version: exchange.version, route: exchange.route, tls: tls, correlation: exchange.correlation,
+                                             keepAlive: exchange.keepAlive)
             switch framing {
             case .untilClose where exchange.keepAlive: response.add("Transfer-Encoding", "chunked")
             case .untilClose: response.drop("transfer-encoding")

@@ -65,11 +65,11 @@ enum ForwardedHeaders {
         }
     }
 
-    /// The response headers sent to the client: the upstream's, without hop-by-hop headers and software banners,
-    /// with the security headers the upstream forgot and the route's own.
-    static func clientResponse(_ head: RawResponseHead, version: HTTPVersion, route: GatewayConfiguration.Route?, tls: Bool, correlation: String,
-                               keepAlive: Bool) -> HeaderRewrite {
-        var headers = HeaderRewrite(head.headers, dropping: responseDropped)
+    /// Rewrites the upstream's response headers (`headers`, which already leave out `responseDropped`) for the client:
+    /// without hop-by-hop headers and software banners, with the security headers the upstream forgot and the route's own.
+    /// (In place: a rewrite returned by value was copied, at a reference count per field.)
+    static func rewriteResponse(_ headers: inout HeaderRewrite, _ head: RawResponseHead, version: HTTPVersion, route: GatewayConfiguration.Route?, tls: Bool,
+                                correlation: String, keepAlive: Bool) {
         headers.drop(head.connection.named)
         if let route, !route.removeHeaders.isEmpty { headers.drop(route.removeHeaders) }
         if !headers.contains("x-content-type-options") { headers.add("X-Content-Type-Options", "nosniff") }
@@ -82,7 +82,6 @@ enum ForwardedHeaders {
             // HTTP/1.0 closes after each answer unless told otherwise.
             headers.add("Connection", "keep-alive")
         }
-        return headers
     }
 }
 

@@ -24,22 +24,17 @@ struct ResponseDecoder {
     mutating func next() throws(HTTP1Error) -> UpstreamResponsePart? {
         guard buffer != nil else { return nil }
         if body != nil { return try .nextOfBody(&body, in: &buffer!) }
-        guard var head = try finalHead() else { return nil }
-        let status = head.status.code
-        if !answersHead && status != 204 && status != 304 {
-            guard let framing = head.headers.bodyFraming(withoutLength: .untilClose) else { throw HTTP1Error(.badGateway, "malformed Content-Length from upstream") }
-            head.framing = framing
-        }
-        head.connection = head.headers.connectionOptions()
+        guard let head = try finalHead() else { return nil }
         body = BodyDecoder(head.framing)
         return .head(head)
     }
 
-    /// The next head that is not an interim (1xx) answer, or nil until it is complete.
+    /// The next head that is not an interim (1xx) answer, or nil until it is complete. (Built whole, never changed
+    /// after: a head changed in place was copied into the part returned, at a reference count per field.)
     private mutating func finalHead() throws(HTTP1Error) -> RawResponseHead? {
         while true {
             guard let length = try parser.headLength(in: buffer!, maximum: Self.maximumHead, status: .badGateway) else { return nil }
-            let head = try Self.parse(buffer!.readSlice(length: length)!)
+            let head = try Self.parse(buffer!.readSlice(length: length)!, answersHead: answersHead)
             let status = head.status.code
             guard status >= 100 && status < 200 else { return head }
             guard status != 101 else { throw HTTP1Error(.badGateway, "upstream switched protocols") }
@@ -53,8 +48,8 @@ struct ResponseDecoder {
         return .end
     }
 
-    /// `HTTP/x.y SP status SP reason` and the headers, left as bytes.
-    static func parse(_ head: ByteBuffer) throws(HTTP1Error) -> RawResponseHead {
+    /// `HTTP/x.y SP status SP reason` and the headers, left as bytes; how the body is framed (none for an answer to HEAD).
+    static func parse(_ head: ByteBuffer, answersHead: Bool = false) throws(HTTP1Error) -> RawResponseHead {
         let (version, status, fields) = try head.withUnsafeReadableBytes { bytes throws(HTTP1Error) in
             let (firstLine, fields) = try HeadParser.lines(bytes)
             let line = UnsafeRawBufferPointer(rebasing: bytes[firstLine])
@@ -66,6 +61,12 @@ struct ResponseDecoder {
             let reason = line.count > 13 ? String(decoding: UnsafeRawBufferPointer(rebasing: line[13...]), as: UTF8.self) : ""
             return (version, HTTPResponseStatus(statusCode: code, reasonPhrase: reason), fields)
         }
-        return RawResponseHead(version: version, status: status, headers: RawHeaders(head: head, fields: fields))
+        let headers = RawHeaders(head: head, fields: fields)
+        var framing = BodyFraming.none
+        if !answersHead && status.code != 204 && status.code != 304 && status.code >= 200 {
+            guard let found = headers.bodyFraming(withoutLength: .untilClose) else { throw HTTP1Error(.badGateway, "malformed Content-Length from upstream") }
+            framing = found
+        }
+        return RawResponseHead(version: version, status: status, headers: headers, framing: framing, connection: headers.connectionOptions())
     }
 }
