@@ -400,7 +400,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         case .allow(let principal, let responseHeaders):
             record?.route = route.name
             record?.identity = principal.map { $0.authenticator + ":" + $0.subject }
-            guard let upstream = runtime.configuration.upstreams[route.upstream] else {
+            guard let upstream = runtime.routeUpstreams[route.index] else {
                 return answer(.badGateway, "bad gateway", correlation: correlation, keepAlive: false, decision: "error")
             }
             if let alerts = runtime.alerts, let principal, !alerts.blocklist.isEmpty,

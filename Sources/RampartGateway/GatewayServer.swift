@@ -143,6 +143,8 @@ final class GatewayRuntime: Sendable {
     let upstreamTLS: [String: NIOSSLContext]
     /// Per route index: the API description it enforces.
     let contracts: [Int: APIContract]
+    /// Per route index: its upstream (looked up by name once, not per request).
+    let routeUpstreams: [GatewayConfiguration.Upstream?]
     let trafficRecorder: TrafficRecorder?
     /// Anomaly detection and what its alerts do; kept across reloads while its settings stay the same (so are its baselines).
     let alerts: AlertSink?
@@ -159,6 +161,7 @@ final class GatewayRuntime: Sendable {
         self.listenerTLS = listenerTLS
         self.upstreamTLS = upstreamTLS
         self.contracts = contracts
+        routeUpstreams = configuration.routes.map { configuration.upstreams[$0.upstream] }
         self.trafficRecorder = trafficRecorder
         self.alerts = alerts
     }

@@ -6,14 +6,12 @@ import NIOHTTP1
 public final class GatewayMetrics: Sendable {
     static let buckets: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 
-    private struct Key: Hashable, Comparable {
-        var decision: String
-        var statusClass: Int
-        static func < (a: Key, b: Key) -> Bool { (a.decision, a.statusClass) < (b.decision, b.statusClass) }
-    }
+    /// The decisions the audit log records, in the order the counters are kept and rendered.
+    static let decisions = ["allow", "deny", "error", "reject"]
 
     private struct State {
-        var requests: [Key: Int] = [:]
+        /// Per decision (in `decisions`' order) and status class 0–5: a counter by index, no hashing per request.
+        var requests = [Int](repeating: 0, count: GatewayMetrics.decisions.count * 6)
         var latencyBuckets = [Int](repeating: 0, count: GatewayMetrics.buckets.count)
         var latencyCount = 0
         var latencySum = 0.0
@@ -26,7 +24,9 @@ public final class GatewayMetrics: Sendable {
 
     func observe(decision: String, status: Int, seconds: Double) {
         state.withLockedValue { state in
-            state.requests[Key(decision: decision, statusClass: status / 100), default: 0] += 1
+            // The handler records no other decision (debug builds check); release builds count a stray one as an error.
+            let decisionIndex = Self.decisions.firstIndex(of: decision) ?? { assertionFailure("unknown decision \(decision)"); return 2 }()
+            state.requests[decisionIndex * 6 + min(max(status / 100, 0), 5)] += 1
             // Counted in the first bucket that holds it; Prometheus' cumulative counts are summed when rendered.
             if let index = Self.buckets.firstIndex(where: { seconds <= $0 }) { state.latencyBuckets[index] += 1 }
             state.latencyCount += 1
@@ -45,8 +45,8 @@ public final class GatewayMetrics: Sendable {
     public func prometheus() -> String {
         let state = state.withLockedValue { $0 }
         var out = "# HELP rampart_gateway_requests_total Requests by decision and status class.\n# TYPE rampart_gateway_requests_total counter\n"
-        for (key, count) in state.requests.sorted(by: { $0.key < $1.key }) {
-            out += "rampart_gateway_requests_total{decision=\"\(key.decision)\",status=\"\(key.statusClass)xx\"} \(count)\n"
+        for (index, count) in state.requests.enumerated() where count > 0 {
+            out += "rampart_gateway_requests_total{decision=\"\(Self.decisions[index / 6])\",status=\"\(index % 6)xx\"} \(count)\n"
         }
         out += "# HELP rampart_gateway_request_duration_seconds Time from request head to the end of the answer.\n# TYPE rampart_gateway_request_duration_seconds histogram\n"
         var cumulative = 0
