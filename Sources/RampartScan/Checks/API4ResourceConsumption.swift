@@ -14,17 +14,20 @@ struct NoRateLimiting: ScanCheck {
         guard let probe = await scan.authProbe() else { return }
         let identity = probe.session.identity.name
         if LoginBruteForce.isThrottled(probe.baseline.response) { return }
-        let throttled = await withTaskGroup(of: Bool.self) { group in
+        // Each request of the burst: throttled, answered, or unanswered (nil).
+        let outcomes = await withTaskGroup(of: Bool?.self) { group in
             for _ in 0..<Self.burst {
                 group.addTask {
-                    guard let exchange = await scan.send(probe.request, as: identity) else { return true }
+                    guard let exchange = await scan.send(probe.request, as: identity) else { return nil }
                     return LoginBruteForce.isThrottled(exchange.response)
                 }
             }
-            return await group.contains(true)
+            return await group.reduce(into: [Bool?]()) { $0.append($1) }
         }
-        guard !throttled else { return }
-        scan.report(rule, at: probe.endpoint.location(), "\(Self.burst) requests in a burst to \(probe.endpoint.label) were all answered, with no 429 and no RateLimit headers",
+        let answered = outcomes.filter { $0 == false }.count
+        // A few requests lost on a busy machine say nothing; many dropped may be throttling by closing connections.
+        guard !outcomes.contains(true), answered >= Self.burst * 3 / 4 else { return }
+        scan.report(rule, at: probe.endpoint.location(), "\(answered) of \(Self.burst) requests in a burst to \(probe.endpoint.label) were answered, with no 429 and no RateLimit headers",
                     proof: probe.baseline, confidence: .firm)
     }
 }
