@@ -506,7 +506,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         state = .forwarding(connection)
         connection.handler.send(head)
         for part in rest { connection.handler.send(part) }
-        // Within a read, channelReadComplete flushes once for the whole batch; after an asynchronous connect, flush now.
+        // Within a read, channelReadComplete flushes once for the whole batch; after an asynchronous connect, flush here
+        // (with the other writes of this loop turn).
         if !reading { connection.handler.flush() }
         if requestComplete { startResponseClock(context) }
         if connection.handler.isWritable { reads.resume(context) }
@@ -592,7 +593,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
                     return
                 }
             }
-            writeHead(version: exchange.version, status: head.status, consume response, framing: clientFraming, bodyLength: length, context: context)
+            writeHead(version: exchange.version, status: head.status, response, framing: clientFraming, bodyLength: length, context: context)
         case .body(var buffer):
             if let maximum = runtime.trafficRecorder?.settings.maxBody, var sampled = traffic, (sampled.responseBody?.count ?? 0) + buffer.readableBytes <= maximum {
                 sampled.responseBody = (sampled.responseBody ?? []) + buffer.readableBytesView
@@ -659,6 +660,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         if let joined { headAwaitingBody = (bytes, joined) } else { writeHeadBytes(bytes, context: context) }
     }
 
+    /// Writes an answer's head (with the body joined to it, if any), keeping its buffer for the next head.
     private func writeHeadBytes(_ bytes: ByteBuffer, context: ChannelHandlerContext) {
         context.write(wrapOutboundOut(bytes), promise: nil)
         heads.recycle(bytes)

@@ -169,4 +169,24 @@ import Testing
             _ = Self.decodeResponses(text, closed: true)
         }
     }
+
+    /// A head buffer is used again only once nothing else holds it: a head the socket has not written yet keeps its bytes.
+    @Test func aRecycledHeadBufferNeverChangesAHeadStillWaiting() {
+        var buffers = RecycledBuffer()
+        var first = buffers.take(capacity: 64)
+        first.writeString("HTTP/1.1 200 OK\r\n\r\n")
+        let waiting = first   // what the socket holds until it has written it
+        buffers.recycle(first)
+        var second = buffers.take(capacity: 64)
+        second.writeString("HTTP/1.1 404 Not Found\r\n\r\n")
+        #expect(String(buffer: waiting) == "HTTP/1.1 200 OK\r\n\r\n")
+        #expect(String(buffer: second) == "HTTP/1.1 404 Not Found\r\n\r\n")
+        // Once written (no other holder), the next head reuses the same storage.
+        buffers.recycle(second)
+        let storage = second.withVeryUnsafeBytes { $0.baseAddress }
+        second = ByteBuffer()
+        let third = buffers.take(capacity: 16)
+        #expect(third.readableBytes == 0)
+        #expect(third.withVeryUnsafeBytes { $0.baseAddress } == storage)
+    }
 }

@@ -49,7 +49,7 @@ struct ResponseDecoder {
     }
 
     /// `HTTP/x.y SP status SP reason` and the headers, left as bytes; how the body is framed (none for an answer to HEAD).
-    static func parse(_ head: ByteBuffer, answersHead: Bool = false) throws(HTTP1Error) -> RawResponseHead {
+    static func parse(_ head: ByteBuffer, answersHead: Bool) throws(HTTP1Error) -> RawResponseHead {
         let (version, status, fields) = try head.withUnsafeReadableBytes { bytes throws(HTTP1Error) in
             let (firstLine, fields) = try HeadParser.lines(bytes)
             let line = UnsafeRawBufferPointer(rebasing: bytes[firstLine])
