@@ -36,6 +36,15 @@ echo "|---|---:|---:|---:|---:|"
 cpu rampart $gw_pid 19030
 cpu haproxy "$(cat "$GW/haproxy.pid")" $hap_port
 
+# Context switches per request, machine-wide (the proxy, the backend and wrk wake one another).
+switches() {
+    perf stat -a -e context-switches -- wrk -t1 -c50 -d4s "${auth[@]}" "http://127.0.0.1:$2/api/items" 2>&1 |
+        awk -v name="$1" '/requests in/ {n = $1} /context-switches/ {gsub(",", "", $1); s = $1} END {printf "%s: %.2f context switches per request\n", name, s / n}'
+}
+echo
+switches rampart 19030
+switches haproxy $hap_port
+
 # Allocations and reference counts per request (uprobes slow the gateway down; only the counts matter here).
 libc=$(ldd "$rampart" | awk '/libc.so.6/ {print $3}')
 swiftcore=$(ldd "$rampart" | awk '/libswiftCore.so/ {print $3}')
@@ -43,6 +52,16 @@ perf probe -q -x "$libc" malloc 2>/dev/null || true
 perf probe -q -x "$swiftcore" swift_retain 2>/dev/null || true
 counts=$(perf stat -e probe_libc:malloc,probe_libswiftCore:swift_retain -p $gw_pid -- \
     wrk -t1 -c50 -d3s "${auth[@]}" http://127.0.0.1:19030/api/items 2>&1)
-perf probe -q -d 'probe_libc:malloc' -d 'probe_libswiftCore:swift_retain' 2>/dev/null || true
 awk '/requests in/ {n = $1} /probe_libc:malloc/ {m = $1} /swift_retain/ {r = $1}
      END {gsub(",", "", m); gsub(",", "", r); printf "\nrampart per request: %.1f malloc, %.0f swift_retain\n", m / n, r / n}' <<<"$counts"
+
+# Who takes the reference counts: the functions that call swift_retain most, with their share of all calls.
+perf record -q -e probe_libswiftCore:swift_retain --call-graph fp -p $gw_pid -o "$GW/retain.perf" -- \
+    wrk -t1 -c50 -d2s "${auth[@]}" http://127.0.0.1:19030/api/items >/dev/null 2>&1
+perf probe -q -d 'probe_libc:malloc' -d 'probe_libswiftCore:swift_retain' 2>/dev/null || true
+echo "callers of swift_retain (share of all calls):"
+# Each sample is its event line, then its call chain (swift_retain first, its caller second), then a blank line.
+perf script -i "$GW/retain.perf" -F ip,sym 2>/dev/null |
+    awk 'NF == 0 {line = 0; next} {line++} line == 2 {callers[$2]++; total++}
+         END {for (c in callers) printf "%6.1f%% %s\n", 100 * callers[c] / total, c}' |
+    sort -rn | head -12 | swift demangle --simplified | cut -c1-140
