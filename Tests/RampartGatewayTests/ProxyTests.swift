@@ -400,7 +400,8 @@ private final class Conversation: ChannelInboundHandler, @unchecked Sendable {
 /// that takes longer than it to send its body (but keeps within the body timeout) still gets its answer.
 @Test func aSlowUploadIsNotTheUpstreamsTimeout() async throws {
     let upstream = try await TestServer.start { head in Canned(body: #"{"got":"\#(head.uri)"}"#) }
-    let server = try await gateway(upstream.httpURL, responseTimeout: 1, bodyTimeout: 5)
+    // The body timeout is generous: on a loaded CI machine the 1.5 s pause below can last several seconds.
+    let server = try await gateway(upstream.httpURL, responseTimeout: 1, bodyTimeout: 30)
     let client = try await Conversation.open(server.addresses[0].port!)
     try await client.send("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 6\r\n\r\nabc")
     try await Task.sleep(for: .milliseconds(1500))
