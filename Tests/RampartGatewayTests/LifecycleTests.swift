@@ -165,7 +165,8 @@ private func configuration(_ routes: String, listener: String = "127.0.0.1:0") t
     try await Task.sleep(for: .milliseconds(200))
     let started = ContinuousClock.now
     await server.stop(drainTimeout: 0.5)
-    #expect(ContinuousClock.now - started < .seconds(3))
+    // Well short of the upstream's 20 s, with room for a loaded CI machine that resumes this task late.
+    #expect(ContinuousClock.now - started < .seconds(10))
     await #expect(throws: (any Error).self) { _ = try await inFlight.value }
     #expect(server.openConnections == 0)
     await upstream.stop()
