@@ -11,12 +11,12 @@ enum CORS {
     }
 
     /// A preflight (OPTIONS with Access-Control-Request-Method) is answered by the gateway, before authentication.
-    static func isPreflight(_ head: HTTPRequestHead) -> Bool {
+    static func isPreflight(_ head: RequestHead) -> Bool {
         head.method == .OPTIONS && head.headers.contains(name: "origin") && head.headers.contains(name: "access-control-request-method")
     }
 
     /// The preflight answer's headers, or nil when the origin or method is not allowed.
-    static func preflight(_ policy: GatewayConfiguration.CORSPolicy, _ head: HTTPRequestHead) -> [(String, String)]? {
+    static func preflight(_ policy: GatewayConfiguration.CORSPolicy, _ head: RequestHead) -> [(String, String)]? {
         guard let origin = head.headers.first(name: "origin"), allows(policy, origin: origin),
               let method = head.headers.first(name: "access-control-request-method"), policy.methods.contains(method.uppercased()) else { return nil }
         var headers = [("Access-Control-Allow-Origin", policy.origins.contains("*") && !policy.credentials ? "*" : origin),

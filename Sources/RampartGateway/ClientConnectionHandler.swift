@@ -83,8 +83,6 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     private var trafficShare = 0.0
     /// Parts of requests the client sent while an earlier one was still being answered (HTTP/1.1 pipelining).
     private var pipelined: [ClientRequestPart] = []
-    /// The current request's headers as they arrived, to pass on (set with each head).
-    private var requestHeaders = RawHeaders(head: ByteBuffer(), fields: [])
 
     /// The gateway is shutting down: the current answer is the connection's last.
     private var draining = false
@@ -211,9 +209,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
 
     private func handle(_ part: ClientRequestPart, context: ChannelHandlerContext) {
         switch part {
-        case .head(let (head, headers)):
+        case .head(let head):
             headDeadline = nil
-            requestHeaders = headers
             requestHasBody = decoder.framing != .none
             requestChunked = decoder.framing == .chunked
             if requestHasBody {
@@ -308,7 +305,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
 
     // MARK: Request side
 
-    private func begin(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+    private func begin(_ head: RequestHead, context: ChannelHandlerContext) {
         // Read before the runtime, so a reload in between is seen again at the next request.
         let generation = current.generation
         if generation != runtimeGeneration {
@@ -330,7 +327,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             trafficShare += recorder.settings.sampleRate
             if trafficShare >= 1 {
                 trafficShare -= 1
-                traffic = (head, nil, nil, nil)
+                traffic = (head.text, nil, nil, nil)
             }
         }
         if !runtime.configuration.clients.isEmpty, let refusal = runtime.configuration.clients.refusal(clientAddressBytes) {
@@ -389,7 +386,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     }
 
     /// Answers a denied request, or passes an allowed one on to its upstream.
-    private func proceed(_ decision: Gatekeeper.Decision, route: GatewayConfiguration.Route, head: HTTPRequestHead, path: String, correlation: String) {
+    private func proceed(_ decision: Gatekeeper.Decision, route: GatewayConfiguration.Route, head: RequestHead, path: String, correlation: String) {
         // A token verified off the loop may come back to a request already answered (its body timed out, the client left).
         guard let context, !isAnswered else { return }
         switch decision {
@@ -417,7 +414,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             exchange = Exchange(route: route, upstream: upstream, correlation: correlation, keepAlive: head.isKeepAlive && !draining,
                                 responseHeaders: responseHeaders, origin: head.headers.first(name: "origin"), authenticated: principal != nil,
                                 version: head.version == .http1_0 ? .http1_0 : .http1_1)
-            var upstreamHead = ForwardedHeaders.upstreamRequest(head, raw: requestHeaders, path: path, basePath: upstream.basePath, client: forwardedClient,
+            var upstreamHead = ForwardedHeaders.upstreamRequest(head, path: path, basePath: upstream.basePath, client: forwardedClient,
                                                                 tls: tls, correlation: correlation, principal: principal)
             upstreamHead.framing = requestChunked ? .chunked : .plain
             if expectsContinue {
@@ -450,7 +447,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     }
 
     /// The route's API description: the request must be a documented operation with valid parameters (the body comes later).
-    private func check(_ head: HTTPRequestHead, path: String, against contract: APIContract) -> (status: HTTPResponseStatus, message: String, headers: [(String, String)])? {
+    private func check(_ head: RequestHead, path: String, against contract: APIContract) -> (status: HTTPResponseStatus, message: String, headers: [(String, String)])? {
         switch contract.match(method: head.method.rawValue, path: path) {
         case .notFound:
             return (.notFound, "no such operation", [])
@@ -810,7 +807,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     static let maximumLoginBody = 16 * 1024
 
     /// How the detectors name this request's operation and objects, before any API description is consulted.
-    private func noteOperation(_ head: HTTPRequestHead, path: String, route: GatewayConfiguration.Route, parameters: [String: String]) {
+    private func noteOperation(_ head: RequestHead, path: String, route: GatewayConfiguration.Route, parameters: [String: String]) {
         let method = head.method.rawValue
         detection.routed = true
         if route.pattern.isTemplate {
@@ -893,7 +890,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
 
 
 /// The request in flight, as its audit line will tell it.
-private final class AuditRecord {
+private struct AuditRecord {
     let started = NIODeadline.now()
     let method: String
     /// The path as received, then normalized.

@@ -15,11 +15,11 @@ enum ForwardedHeaders {
     static let responseDropped = HeaderNames(hopByHop + bannerHeaders + CORS.upstreamHeaders + ["x-correlation-id"])
 
     /// The request head sent upstream: the normalized path, hop-by-hop headers removed (those the `Connection`
-    /// header names too), and who asked. `raw` is the head's headers as they arrived, which are passed on.
-    static func upstreamRequest(_ head: HTTPRequestHead, raw: RawHeaders, path: String, basePath: String, client: ForwardedClient?, tls: Bool, correlation: String,
+    /// header names too), and who asked.
+    static func upstreamRequest(_ head: RequestHead, path: String, basePath: String, client: ForwardedClient?, tls: Bool, correlation: String,
                                 principal: Principal? = nil) -> UpstreamRequestHead {
-        var headers = HeaderRewrite(raw, dropping: requestDropped)
-        headers.drop(raw.connectionOptions().named)
+        var headers = HeaderRewrite(head.headers, dropping: requestDropped)
+        headers.drop(head.connection.named)
         // Only the gateway says who the caller is: anything a client sent under those names is dropped.
         if let principal {
             headers.add("X-Authenticated-Subject", principal.subject)
@@ -28,7 +28,7 @@ enum ForwardedHeaders {
         }
         let host = head.headers.first(name: "host")
         if let client {
-            let chain = head.headers.contains(name: "x-forwarded-for") ? head.headers["x-forwarded-for"].joined(separator: ", ") : ""
+            let chain = head.headers.contains(name: "x-forwarded-for") ? head.headers[name: "x-forwarded-for"].joined(separator: ", ") : ""
             headers.add("X-Forwarded-For", chain.isEmpty ? client.address : chain + ", " + client.address)
             headers.add("Forwarded", client.forwarded(host: host))
         }

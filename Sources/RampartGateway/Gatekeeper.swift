@@ -54,7 +54,7 @@ public final class Gatekeeper: Sendable {
 
     /// The decision when it needs no waiting (no authentication, an API key, or a JWT seen before);
     /// nil when a JWT's signature must be verified first (`decideVerifying`).
-    func decide(_ route: GatewayConfiguration.Route, head: HTTPRequestHead, parameters: [String: String], client: String,
+    func decide(_ route: GatewayConfiguration.Route, head: RequestHead, parameters: [String: String], client: String,
                 certificate: ClientCertificate? = nil) -> Decision? {
         guard !route.authenticate.isEmpty else { return limit(route, principal: nil, client: client) }
         let bearer = Self.bearer(head)
@@ -77,7 +77,7 @@ public final class Gatekeeper: Sendable {
     }
 
     /// The decision after verifying the bearer JWT with each JWT authenticator of the route in turn.
-    func decideVerifying(_ route: GatewayConfiguration.Route, head: HTTPRequestHead, parameters: [String: String], client: String) async -> Decision {
+    func decideVerifying(_ route: GatewayConfiguration.Route, head: RequestHead, parameters: [String: String], client: String) async -> Decision {
         guard let bearer = Self.bearer(head) else { return .deny(.unauthorized, reason: "no credentials", headers: [("WWW-Authenticate", #"Bearer realm="rampart""#)]) }
         var reasons: [String] = []
         for name in route.authenticate {
@@ -140,18 +140,18 @@ public final class Gatekeeper: Sendable {
         return .allow(principal, responseHeaders: headers)
     }
 
-    static func bearer(_ head: HTTPRequestHead) -> String? {
+    static func bearer(_ head: RequestHead) -> String? {
         credential(head, scheme: "bearer ").map(String.init)
     }
 
     /// The user named by a Basic `Authorization` header (the password is not kept).
-    static func basicUsername(_ head: HTTPRequestHead) -> String? {
+    static func basicUsername(_ head: RequestHead) -> String? {
         guard let encoded = credential(head, scheme: "basic "), let decoded = Data(base64Encoded: String(encoded)) else { return nil }
         return String(decoding: decoded, as: UTF8.self).split(separator: ":", maxSplits: 1).first.map(String.init)
     }
 
     /// The `Authorization` header's value after `scheme` (lower case, with its space), compared without lower-casing the token.
-    private static func credential(_ head: HTTPRequestHead, scheme: String) -> Substring? {
+    private static func credential(_ head: RequestHead, scheme: String) -> Substring? {
         // On bytes: a token is hundreds of characters, and this runs for every request.
         guard let value = head.headers.first(name: "authorization"), value.utf8.count > scheme.utf8.count,
               zip(value.utf8, scheme.utf8).allSatisfy({ HeaderRewrite.lower($0) == $1 }) else { return nil }

@@ -1,3 +1,4 @@
+import NIOCore
 import NIOHTTP1
 
 /// Limits on what a request may look like before anything else looks at it.
@@ -31,18 +32,25 @@ public struct Rejection: Error, Equatable, Sendable {
 /// Refuses request heads that proxies and upstreams could read differently (request smuggling),
 /// and heads over the size limits.
 public enum RequestGuard {
-    /// Every check, for a head from anywhere.
+    /// Every check, for a head from anywhere: it is written out and read back as the gateway reads a client's.
     public static func check(_ head: HTTPRequestHead, limits: RequestLimits) -> Rejection? {
         for (name, value) in head.headers {
             guard isToken(name) else { return Rejection(.badRequest, "invalid header name") }
             guard !value.utf8.contains(where: { $0 == 0 || $0 == 0x0A || $0 == 0x0D }) else { return Rejection(.badRequest, "CR, LF or NUL in a header value") }
         }
-        return checkRead(head, limits: limits) ?? checkFraming(head.headers, limits: limits)
+        var bytes = ByteBuffer(string: "\(head.method.rawValue) \(head.uri) HTTP/\(head.version.major).\(head.version.minor)\r\n")
+        for (name, value) in head.headers { bytes.writeString("\(name): \(value)\r\n") }
+        bytes.writeString("\r\n")
+        let read: RequestHead
+        do { read = try RequestDecoder.parse(bytes) } catch { return Rejection(error.status, error.reason) }
+        if let rejection = checkRead(read, limits: limits) { return rejection }
+        if case .failure(let rejection) = checkFraming(read.headers, limits: limits) { return rejection }
+        return nil
     }
 
     /// The checks left for a head the gateway's `RequestDecoder` read, which already refused invalid header
     /// names, control characters in values and every other malformed line, and checked the framing.
-    static func checkRead(_ head: HTTPRequestHead, limits: RequestLimits) -> Rejection? {
+    static func checkRead(_ head: RequestHead, limits: RequestLimits) -> Rejection? {
         guard head.version.major == 1, head.version.minor <= 1 else { return Rejection(.httpVersionNotSupported, "only HTTP/1.0 and 1.1") }
         guard head.uri.utf8.count <= limits.maxURILength else { return Rejection(.uriTooLong, "request target longer than \(limits.maxURILength) bytes") }
         guard limits.allowedMethods.contains(head.method.rawValue) else { return Rejection(.methodNotAllowed, "method \(head.method.rawValue) is not allowed") }
@@ -50,43 +58,51 @@ public enum RequestGuard {
         var bytes = 0
         var hosts = 0
         var emptyHost = false
-        for (name, value) in head.headers {
-            bytes += name.utf8.count + value.utf8.count + 4
+        var expectation: String?
+        head.headers.forEach { name, value in
+            bytes += name.count + value.count + 4
             if HeaderRewrite.sameName(name, "host") {
                 hosts += 1
-                emptyHost = emptyHost || value.isEmpty || value.utf8.contains(UInt8(ascii: ","))
-            } else if HeaderRewrite.sameName(name, "expect"), value.lowercased() != "100-continue" {
-                // RFC 9110: 100-continue is the only expectation there is (the gateway answers it itself).
-                return Rejection(.expectationFailed, "unsupported expectation")
+                emptyHost = emptyHost || value.isEmpty || value.contains(UInt8(ascii: ","))
+            } else if HeaderRewrite.sameName(name, "expect"), !HeaderRewrite.sameName(value, "100-continue") {
+                expectation = String(decoding: value, as: UTF8.self)
+                return false
             }
+            return true
         }
+        // RFC 9110: 100-continue is the only expectation there is (the gateway answers it itself).
+        if expectation != nil { return Rejection(.expectationFailed, "unsupported expectation") }
         guard bytes <= limits.maxHeaderBytes else { return Rejection(.requestHeaderFieldsTooLarge, "headers larger than \(limits.maxHeaderBytes) bytes") }
         if head.version.minor == 1 && (hosts != 1 || emptyHost) { return Rejection(.badRequest, "HTTP/1.1 needs exactly one Host header") }
         return nil
     }
 
     /// One unambiguous way to find the end of the body: a single plain Content-Length, or `Transfer-Encoding: chunked` alone.
-    static func checkFraming(_ headers: HTTPHeaders, limits: RequestLimits) -> Rejection? {
+    static func checkFraming(_ headers: RawHeaders, limits: RequestLimits) -> Result<BodyFraming, Rejection> {
         // The first value of each, and how many there are.
         var lengths: (first: String?, count: Int) = (nil, 0)
         var encodings: (first: String?, count: Int) = (nil, 0)
-        for (name, value) in headers {
-            if HeaderRewrite.sameName(name, "content-length") { lengths = (lengths.first ?? value, lengths.count + 1) }
-            if HeaderRewrite.sameName(name, "transfer-encoding") { encodings = (encodings.first ?? value, encodings.count + 1) }
+        headers.forEach { name, value in
+            if HeaderRewrite.sameName(name, "content-length") {
+                lengths = (lengths.first ?? String(decoding: value, as: UTF8.self), lengths.count + 1)
+            } else if HeaderRewrite.sameName(name, "transfer-encoding") {
+                encodings = (encodings.first ?? String(decoding: value, as: UTF8.self), encodings.count + 1)
+            }
+            return true
         }
         if let encoding = encodings.first {
-            guard lengths.count == 0 else { return Rejection(.badRequest, "both Content-Length and Transfer-Encoding") }
+            guard lengths.count == 0 else { return .failure(Rejection(.badRequest, "both Content-Length and Transfer-Encoding")) }
             guard encodings.count == 1, encoding.trimmingSpaces.lowercased() == "chunked" else {
-                return Rejection(.badRequest, "Transfer-Encoding other than a single 'chunked'")
+                return .failure(Rejection(.badRequest, "Transfer-Encoding other than a single 'chunked'"))
             }
+            return .success(.chunked)
         }
-        if let text = lengths.first?.trimmingSpaces {
-            guard lengths.count == 1, let length = Int(text), text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
-                return Rejection(.badRequest, "repeated or malformed Content-Length")
-            }
-            guard length <= limits.maxBodyBytes else { return Rejection(.payloadTooLarge, "body larger than \(limits.maxBodyBytes) bytes") }
+        guard let text = lengths.first?.trimmingSpaces else { return .success(.none) }
+        guard lengths.count == 1, let length = Int(text), text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+            return .failure(Rejection(.badRequest, "repeated or malformed Content-Length"))
         }
-        return nil
+        guard length <= limits.maxBodyBytes else { return .failure(Rejection(.payloadTooLarge, "body larger than \(limits.maxBodyBytes) bytes")) }
+        return .success(length > 0 ? .length(length) : .none)
     }
 
     /// RFC 9110 token characters.

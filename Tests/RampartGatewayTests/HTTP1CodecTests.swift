@@ -20,7 +20,7 @@ import Testing
             do {
                 while let part = try decoder.next(limits: limits) {
                     switch part {
-                    case .head(let (head, _)): parts.append("head \(head.method.rawValue) \(head.uri) \(head.headers.map { "\($0.name)=\($0.value)" }.joined(separator: ","))")
+                    case .head(let head): parts.append("head \(head.method.rawValue) \(head.uri) \(head.headers.text.map { "\($0.name)=\($0.value)" }.joined(separator: ","))")
                     case .body(let body): parts.append("body " + String(buffer: body))
                     case .end: parts.append("end")
                     }

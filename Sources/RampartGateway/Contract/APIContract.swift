@@ -128,7 +128,7 @@ final class APIContract: Sendable {
     }
 
     /// Checks everything but the body; the first problem, as a status and a message safe to send back.
-    func check(_ operation: Operation, pathParameters: [String: String], head: HTTPRequestHead, hasBody: Bool) -> (HTTPResponseStatus, String)? {
+    func check(_ operation: Operation, pathParameters: [String: String], head: RequestHead, hasBody: Bool) -> (HTTPResponseStatus, String)? {
         // Parsed only when something reads them.
         let query = head.uri.utf8.contains(UInt8(ascii: "?")) ? Self.query(head.uri) : []
         lazy var cookies = Self.cookies(head.headers)
@@ -137,7 +137,7 @@ final class APIContract: Sendable {
             switch parameter.location {
             case "path": values = pathParameters[parameter.name].map { [$0] } ?? []
             case "query": values = query.filter { $0.name == parameter.name }.map(\.value)
-            case "header": values = head.headers[canonicalForm: parameter.name].map(String.init)
+            case "header": values = head.headers[name: parameter.name].flatMap { $0.split(separator: ",").map { String($0.trimmingSpaces) } }
             case "cookie": values = cookies.filter { $0.name == parameter.name }.map(\.value)
             default: values = []
             }
@@ -201,8 +201,8 @@ final class APIContract: Sendable {
         }
     }
 
-    static func cookies(_ headers: HTTPHeaders) -> [(name: String, value: String)] {
-        headers["cookie"].flatMap { $0.split(separator: ";") }.compactMap { pair in
+    static func cookies(_ headers: RawHeaders) -> [(name: String, value: String)] {
+        headers[name: "cookie"].flatMap { $0.split(separator: ";") }.compactMap { pair in
             let parts = pair.split(separator: "=", maxSplits: 1)
             guard parts.count == 2 else { return nil }
             return (String(parts[0].trimmingSpaces), String(parts[1].trimmingSpaces))

@@ -28,6 +28,42 @@ struct RawHeaders {
         return found
     }
 
+    /// The same lookups as `HTTPHeaders`', for the policies: only the values asked for become text.
+    func contains(name: String) -> Bool { contains(name) }
+
+    var count: Int { fields.count }
+
+    /// The first value of `name`.
+    func first(name: String) -> String? {
+        var found: String?
+        forEach { fieldName, value in
+            if HeaderRewrite.sameName(fieldName, name) { found = String(decoding: value, as: UTF8.self) }
+            return found == nil
+        }
+        return found
+    }
+
+    /// Every value of `name`, in order.
+    subscript(name name: String) -> [String] {
+        var values: [String] = []
+        forEach { fieldName, value in
+            if HeaderRewrite.sameName(fieldName, name) { values.append(String(decoding: value, as: UTF8.self)) }
+            return true
+        }
+        return values
+    }
+
+    /// All of them as text.
+    var text: HTTPHeaders {
+        var headers = HTTPHeaders()
+        headers.reserveCapacity(fields.count)
+        forEach { name, value in
+            headers.add(name: String(decoding: name, as: UTF8.self), value: String(decoding: value, as: UTF8.self))
+            return true
+        }
+        return headers
+    }
+
     /// What the `Connection` headers say: `close`, `keep-alive`, and the other headers they name (which are
     /// hop-by-hop too; `Transfer-Encoding` is not counted, bodies are re-framed with it). Read on bytes.
     func connectionOptions() -> (close: Bool, keepAlive: Bool, named: [String]) {

@@ -42,14 +42,14 @@ struct RequestDecoder {
         } catch {
             throw requestLineTooLong(limits) ?? error
         }
-        let bytes = buffer!.readSlice(length: length)!
-        let (head, fields) = try bytes.withUnsafeReadableBytes { bytes throws(HTTP1Error) in try Self.parse(bytes) }
+        let head = try Self.parse(buffer!.readSlice(length: length)!)
         // The framing checks leave one way to read the body: a single `chunked`, or one plain length, or none.
-        if let rejection = RequestGuard.checkFraming(head.headers, limits: limits) { throw HTTP1Error(rejection.status, rejection.reason) }
-        let bodyLength = head.headers.first(name: "content-length").flatMap { Int($0.trimmingSpaces) } ?? 0
-        framing = head.headers.contains(name: "transfer-encoding") ? .chunked : bodyLength > 0 ? .length(bodyLength) : .none
+        switch RequestGuard.checkFraming(head.headers, limits: limits) {
+        case .failure(let rejection): throw HTTP1Error(rejection.status, rejection.reason)
+        case .success(let found): framing = found
+        }
         body = BodyDecoder(framing, maximum: limits.maxBodyBytes)
-        return .head((head, RawHeaders(head: bytes, fields: fields)))
+        return .head(head)
     }
 
     /// 414 rather than 431 when it is the request line that never ends.
@@ -59,33 +59,47 @@ struct RequestDecoder {
         return HTTP1Error(.uriTooLong, "request target longer than \(limits.maxURILength) bytes")
     }
 
-    /// `METHOD SP target SP HTTP/x.y` and the headers (as text, and where they are in the head).
-    static func parse(_ bytes: UnsafeRawBufferPointer) throws(HTTP1Error) -> (HTTPRequestHead, [HeadParser.Field]) {
-        let (firstLine, fields) = try HeadParser.lines(bytes)
-        let line = UnsafeRawBufferPointer(rebasing: bytes[firstLine])
-        guard let firstSpace = line.firstIndex(of: 0x20), firstSpace > 0,
-              let lastSpace = line.lastIndex(of: 0x20), lastSpace > firstSpace + 1 else {
-            throw HTTP1Error(.badRequest, "malformed request line")
+    /// `METHOD SP target SP HTTP/x.y` and the headers.
+    static func parse(_ head: ByteBuffer) throws(HTTP1Error) -> RequestHead {
+        let (method, target, version, fields) = try head.withUnsafeReadableBytes { bytes throws(HTTP1Error) in
+            let (firstLine, fields) = try HeadParser.lines(bytes)
+            let line = UnsafeRawBufferPointer(rebasing: bytes[firstLine])
+            guard let firstSpace = line.firstIndex(of: 0x20), firstSpace > 0,
+                  let lastSpace = line.lastIndex(of: 0x20), lastSpace > firstSpace + 1 else {
+                throw HTTP1Error(.badRequest, "malformed request line")
+            }
+            guard line[0..<firstSpace].allSatisfy(HeadParser.isTokenByte) else { throw HTTP1Error(.badRequest, "malformed method") }
+            // The target is visible ASCII only: spaces, controls and raw non-ASCII bytes must be percent-encoded.
+            for index in firstSpace + 1..<lastSpace where line[index] <= 0x20 || line[index] >= 0x7F {
+                throw HTTP1Error(.badRequest, "malformed request target")
+            }
+            guard let version = HeadParser.version(UnsafeRawBufferPointer(rebasing: line[(lastSpace + 1)...])) else {
+                throw HTTP1Error(.badRequest, "malformed HTTP version")
+            }
+            return (String(decoding: UnsafeRawBufferPointer(rebasing: line[0..<firstSpace]), as: UTF8.self),
+                    String(decoding: UnsafeRawBufferPointer(rebasing: line[(firstSpace + 1)..<lastSpace]), as: UTF8.self), version, fields)
         }
-        guard line[0..<firstSpace].allSatisfy(HeadParser.isTokenByte) else { throw HTTP1Error(.badRequest, "malformed method") }
-        // The target is visible ASCII only: spaces, controls and raw non-ASCII bytes must be percent-encoded.
-        for index in firstSpace + 1..<lastSpace where line[index] <= 0x20 || line[index] >= 0x7F {
-            throw HTTP1Error(.badRequest, "malformed request target")
-        }
-        guard let version = HeadParser.version(UnsafeRawBufferPointer(rebasing: line[(lastSpace + 1)...])) else {
-            throw HTTP1Error(.badRequest, "malformed HTTP version")
-        }
-        let method = String(decoding: UnsafeRawBufferPointer(rebasing: line[0..<firstSpace]), as: UTF8.self)
-        let target = String(decoding: UnsafeRawBufferPointer(rebasing: line[(firstSpace + 1)..<lastSpace]), as: UTF8.self)
-        var headers = HTTPHeaders()
-        headers.reserveCapacity(fields.count)
-        for field in fields {
-            headers.add(name: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[field.nameStart..<field.nameEnd]), as: UTF8.self),
-                        value: String(decoding: UnsafeRawBufferPointer(rebasing: bytes[field.valueStart..<field.valueEnd]), as: UTF8.self))
-        }
-        return (HTTPRequestHead(version: version, method: HTTPMethod(rawValue: method), uri: target, headers: headers), fields)
+        let headers = RawHeaders(head: head, fields: fields)
+        return RequestHead(method: HTTPMethod(rawValue: method), uri: target, version: version, headers: headers, connection: headers.connectionOptions())
     }
 }
 
-/// A part of a client's request; its head comes as text for the policies and as it arrived for passing it on.
-typealias ClientRequestPart = MessagePart<(HTTPRequestHead, RawHeaders)>
+/// A client's request head: its request line as text, its headers as they arrived (a header becomes text only
+/// when a policy asks for it; the upstream is sent the kept ones byte for byte).
+struct RequestHead: Sendable {
+    var method: HTTPMethod
+    var uri: String
+    var version: HTTPVersion
+    var headers: RawHeaders
+    /// What its `Connection` headers say, read once by the decoder.
+    var connection: (close: Bool, keepAlive: Bool, named: [String])
+
+    /// Whether the client keeps the connection open after the answer (RFC 9112 §9.3).
+    var isKeepAlive: Bool { version.minor >= 1 ? !connection.close : connection.keepAlive && !connection.close }
+
+    /// The head as NIO's type, for what keeps or reports a request (sampled traffic, API descriptions).
+    var text: HTTPRequestHead { HTTPRequestHead(version: version, method: method, uri: uri, headers: headers.text) }
+}
+
+/// A part of a client's request.
+typealias ClientRequestPart = MessagePart<RequestHead>
