@@ -45,6 +45,9 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     private let allocator = ByteBufferAllocator()
     /// The buffer of the last answer's head, for the next one.
     private var heads = RecycledBuffer()
+    /// The lists of headers the last request and answer appended, for the next ones (`HeaderRewrite`).
+    private var appendedToRequest: [(String, String)] = []
+    private var appendedToAnswer: [(String, String)] = []
     private var state = State.idle
     private var exchange: Exchange?
     /// The upstream connections of this connection's event loop (the same pool across reloads).
@@ -415,7 +418,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
                                 responseHeaders: responseHeaders, origin: head.headers.first(name: "origin"), authenticated: principal != nil,
                                 version: head.version == .http1_0 ? .http1_0 : .http1_1)
             var upstreamHead = ForwardedHeaders.upstreamRequest(head, path: path, basePath: upstream.basePath, client: forwardedClient,
-                                                                tls: tls, correlation: correlation, principal: principal)
+                                                                tls: tls, correlation: correlation, principal: principal, reusing: &appendedToRequest)
             upstreamHead.framing = requestChunked ? .chunked : .plain
             if expectsContinue {
                 // Every check has passed: the client may send its body. The upstream gets it without waiting for a go-ahead of its own.
@@ -502,6 +505,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         if !isWritable { connection.handler.pauseReads() }
         state = .forwarding(connection)
         connection.handler.send(head)
+        appendedToRequest = head.headers.appended
         for part in rest { connection.handler.send(part) }
         // Within a read, channelReadComplete flushes once for the whole batch; after an asynchronous connect, flush here
         // (with the other writes of this loop turn).
@@ -564,7 +568,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
                 exchange.keepAlive = false
                 framing = .untilClose
             }
-            var response = HeaderRewrite(head.headers, dropping: ForwardedHeaders.responseDropped)
+            var response = HeaderRewrite(head.headers, dropping: ForwardedHeaders.responseDropped, reusing: &appendedToAnswer)
             ForwardedHeaders.rewriteResponse(&response, head, version: exchange.version, route: exchange.route, tls: tls, correlation: exchange.correlation,
                                              keepAlive: exchange.keepAlive)
             switch framing {
@@ -591,6 +595,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
                 }
             }
             writeHead(version: exchange.version, status: head.status, response, framing: clientFraming, bodyLength: length, context: context)
+            appendedToAnswer = response.appended
         case .body(var buffer):
             if let maximum = runtime.trafficRecorder?.settings.maxBody, var sampled = traffic, (sampled.responseBody?.count ?? 0) + buffer.readableBytes <= maximum {
                 sampled.responseBody = (sampled.responseBody ?? []) + buffer.readableBytesView
@@ -849,8 +854,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
 
     /// Counts the current request in the metrics and writes its line to the audit log, if there is one.
     private func audit(_ decision: String, status: Int, reason: String?, correlation: String) {
-        guard let record else { return }
-        self.record = nil
+        // Moved out, not copied (a copy costs a reference count per field).
+        guard let record = record.take() else { return }
         let reason = reason ?? contractNote
         detect(record, status: status, correlation: correlation)
         if let traffic, let recorder = runtime.trafficRecorder {

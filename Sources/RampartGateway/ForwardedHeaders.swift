@@ -17,8 +17,8 @@ enum ForwardedHeaders {
     /// The request head sent upstream: the normalized path, hop-by-hop headers removed (those the `Connection`
     /// header names too), and who asked.
     static func upstreamRequest(_ head: RequestHead, path: String, basePath: String, client: ForwardedClient?, tls: Bool, correlation: String,
-                                principal: Principal? = nil) -> UpstreamRequestHead {
-        var headers = HeaderRewrite(head.headers, dropping: requestDropped)
+                                principal: Principal? = nil, reusing spare: inout [(String, String)]) -> UpstreamRequestHead {
+        var headers = HeaderRewrite(head.headers, dropping: requestDropped, reusing: &spare)
         headers.drop(head.connection.named)
         // Only the gateway says who the caller is: anything a client sent under those names is dropped.
         if let principal {

@@ -42,7 +42,8 @@ public enum RequestGuard {
         for (name, value) in head.headers { bytes.writeString("\(name): \(value)\r\n") }
         bytes.writeString("\r\n")
         let read: RequestHead
-        do { read = try RequestDecoder.parse(bytes) } catch { return Rejection(error.status, error.reason) }
+        var parser = HeadParser()
+        do { read = try RequestDecoder.parse(bytes, parser: &parser) } catch { return Rejection(error.status, error.reason) }
         if let rejection = checkRead(read, limits: limits) { return rejection }
         if case .failure(let rejection) = checkFraming(read.headers, limits: limits) { return rejection }
         return nil

@@ -13,21 +13,33 @@ struct HeaderRewrite {
     let source: Source
     /// Names of the source headers to leave out: a fixed set shared by every message, and this message's own.
     private let standard: HeaderNames
-    private var dropped: [String] = []
+    private var dropped: [String]
     /// Bit n is set when a name in `dropped` has n bytes, so most headers are kept without comparing names.
-    private var droppedLengths: UInt64 = 0
-    private(set) var appended: [(String, String)] = []
+    private var droppedLengths: UInt64
+    private(set) var appended: [(String, String)]
 
-    init(_ source: HTTPHeaders, dropping standard: HeaderNames = .none) {
-        self.source = .text(source)
+    private init(_ source: Source, standard: HeaderNames, appended: [(String, String)]) {
+        self.source = source
         self.standard = standard
-        appended.reserveCapacity(8)
+        dropped = []
+        droppedLengths = 0
+        self.appended = appended
     }
 
-    init(_ source: RawHeaders, dropping standard: HeaderNames = .none) {
-        self.source = .raw(source)
-        self.standard = standard
+    init(_ source: HTTPHeaders, dropping standard: HeaderNames = .none) {
+        var appended: [(String, String)] = []
         appended.reserveCapacity(8)
+        self.init(.text(source), standard: standard, appended: appended)
+    }
+
+    /// `spare` lends the list of appended headers: one kept from an earlier rewrite (`appended`) is used again once
+    /// nothing else holds it, an allocation fewer per message.
+    init(_ source: RawHeaders, dropping standard: HeaderNames = .none, reusing spare: inout [(String, String)]) {
+        var appended = spare
+        spare = []
+        appended.removeAll(keepingCapacity: true)
+        appended.reserveCapacity(8)
+        self.init(.raw(source), standard: standard, appended: appended)
     }
 
     /// Leaves out every source header called `name`, and any appended one.

@@ -42,7 +42,7 @@ struct RequestDecoder {
         } catch {
             throw requestLineTooLong(limits) ?? error
         }
-        let head = try Self.parse(buffer!.readSlice(length: length)!)
+        let head = try Self.parse(buffer!.readSlice(length: length)!, parser: &parser)
         // The framing checks leave one way to read the body: a single `chunked`, or one plain length, or none.
         switch RequestGuard.checkFraming(head.headers, limits: limits) {
         case .failure(let rejection): throw HTTP1Error(rejection.status, rejection.reason)
@@ -60,9 +60,9 @@ struct RequestDecoder {
     }
 
     /// `METHOD SP target SP HTTP/x.y` and the headers.
-    static func parse(_ head: ByteBuffer) throws(HTTP1Error) -> RequestHead {
+    static func parse(_ head: ByteBuffer, parser: inout HeadParser) throws(HTTP1Error) -> RequestHead {
         let (method, target, version, fields) = try head.withUnsafeReadableBytes { bytes throws(HTTP1Error) in
-            let (firstLine, fields) = try HeadParser.lines(bytes)
+            let (firstLine, fields) = try parser.lines(bytes)
             let line = UnsafeRawBufferPointer(rebasing: bytes[firstLine])
             guard let firstSpace = line.firstIndex(of: 0x20), firstSpace > 0,
                   let lastSpace = line.lastIndex(of: 0x20), lastSpace > firstSpace + 1 else {

@@ -34,7 +34,7 @@ struct ResponseDecoder {
     private mutating func finalHead() throws(HTTP1Error) -> RawResponseHead? {
         while true {
             guard let length = try parser.headLength(in: buffer!, maximum: Self.maximumHead, status: .badGateway) else { return nil }
-            let head = try Self.parse(buffer!.readSlice(length: length)!, answersHead: answersHead)
+            let head = try Self.parse(buffer!.readSlice(length: length)!, answersHead: answersHead, parser: &parser)
             let status = head.status.code
             guard status >= 100 && status < 200 else { return head }
             guard status != 101 else { throw HTTP1Error(.badGateway, "upstream switched protocols") }
@@ -49,9 +49,9 @@ struct ResponseDecoder {
     }
 
     /// `HTTP/x.y SP status SP reason` and the headers, left as bytes; how the body is framed (none for an answer to HEAD).
-    static func parse(_ head: ByteBuffer, answersHead: Bool) throws(HTTP1Error) -> RawResponseHead {
+    static func parse(_ head: ByteBuffer, answersHead: Bool, parser: inout HeadParser) throws(HTTP1Error) -> RawResponseHead {
         let (version, status, fields) = try head.withUnsafeReadableBytes { bytes throws(HTTP1Error) in
-            let (firstLine, fields) = try HeadParser.lines(bytes)
+            let (firstLine, fields) = try parser.lines(bytes)
             let line = UnsafeRawBufferPointer(rebasing: bytes[firstLine])
             guard line.count >= 12, let version = HeadParser.version(UnsafeRawBufferPointer(rebasing: line[0..<8])), line[8] == 0x20,
                   line[9...11].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), line[9] != 0x30, line.count == 12 || line[12] == 0x20 else {
