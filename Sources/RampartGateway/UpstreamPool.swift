@@ -63,7 +63,7 @@ final class UpstreamHandler: ChannelInboundHandler {
     }
 
     /// Flushes what was sent, with the other writes of this loop turn.
-    func flush() { if let context { flushes.flush(context) } }
+    func flush() { if let context { flushes.flushRequests(context) } }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         // Loaded once: each load of a weak reference costs atomic operations.

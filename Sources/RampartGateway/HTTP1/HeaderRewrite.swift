@@ -89,23 +89,36 @@ struct HeaderRewrite {
 
     /// Whether the rewritten headers have one called `name`.
     func contains(_ name: String) -> Bool {
-        if appended.contains(where: { Self.sameName($0.0, name) }) { return true }
-        var found = false
-        forEachKept { fieldName, _ in
-            found = Self.sameName(fieldName, name)
-            return !found
-        }
-        return found
+        // The source is searched by name first: most names differ in length, and whether a name is kept costs more.
+        appended.contains { Self.sameName($0.0, name) } || sourceValue(name, { _ in () }) != nil && keeps(name)
     }
 
     /// The first value of `name` among the rewritten headers.
     func first(_ name: String) -> String? {
-        var found: String?
-        forEachKept { fieldName, value in
-            if Self.sameName(fieldName, name) { found = String(decoding: value, as: UTF8.self) }
-            return found == nil
+        (sourceValue(name) { String(decoding: $0, as: UTF8.self) }.flatMap { keeps(name) ? $0 : nil }) ?? appended.first { Self.sameName($0.0, name) }?.1
+    }
+
+    /// Whether source headers called `name` are kept (they all are or none: the rules go by name).
+    private func keeps(_ name: String) -> Bool {
+        var name = name
+        return name.withUTF8 { kept(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// `value` of the first source header called `name`, kept or not.
+    private func sourceValue<Value>(_ name: String, _ value: (UnsafeRawBufferPointer) -> Value) -> Value? {
+        switch source {
+        case .raw(let headers):
+            var found: Value?
+            headers.forEach { fieldName, fieldValue in
+                guard Self.sameName(fieldName, name) else { return true }
+                found = value(fieldValue)
+                return false
+            }
+            return found
+        case .text(let headers):
+            guard var text = headers.first(name: name) else { return nil }
+            return text.withUTF8 { value(UnsafeRawBufferPointer($0)) }
         }
-        return found ?? appended.first { Self.sameName($0.0, name) }?.1
     }
 
     /// The rewritten headers, in order: the kept source headers, then the appended ones.
