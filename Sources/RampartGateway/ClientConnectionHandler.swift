@@ -172,8 +172,10 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         decoder.receive(unwrapInboundIn(data))
         reading = true
         defer { reading = false }
+        // Read once per batch of bytes (a reload in the middle of one applies from the next).
+        let limits = runtime.configuration.limits
         do {
-            while let part = try decoder.next(limits: runtime.configuration.limits) {
+            while let part = try decoder.next(limits: limits) {
                 // A request the client pipelined behind one still in flight waits its turn, and so does what follows it.
                 if !pipelined.isEmpty || (part.isHead && !isIdle) {
                     pipelined.append(part)
@@ -315,6 +317,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             runtime = current.value
             runtimeGeneration = generation
         }
+        // One reference for the whole function (each `self.runtime` read costs one).
+        let runtime = runtime
         requestComplete = false
         responseStarted = false
         bytesOut = 0
@@ -392,6 +396,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     private func proceed(_ decision: Gatekeeper.Decision, route: GatewayConfiguration.Route, head: RequestHead, path: String, correlation: String) {
         // A token verified off the loop may come back to a request already answered (its body timed out, the client left).
         guard let context, !isAnswered else { return }
+        let runtime = runtime
         switch decision {
         case .deny(let status, let reason, let headers):
             record?.route = route.name
