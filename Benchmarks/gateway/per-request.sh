@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # What one proxied request costs, split the way the issue #5 notes discuss it: user and kernel CPU per request for
-# `rampart gateway` and HAProxy on the same variant, and Rampart's allocations (malloc) and reference-count increments
+# `rampart gateway` and HAProxy on the same variant, the machine's context switches and inter-processor interrupts per
+# request with each, and Rampart's allocations (malloc) and reference-count increments
 # (swift_retain) per request, counted with perf uprobes. Run Benchmarks/gateway/run.sh first: it leaves the work
 # folder (configurations, keys, the backend's nginx configuration) this script reuses.
 #   bash Benchmarks/gateway/per-request.sh GW_FOLDER [VARIANT]   # VARIANT: plain (default), ratelimit, full, ...
@@ -36,10 +37,12 @@ echo "|---|---:|---:|---:|---:|"
 cpu rampart $gw_pid 19030
 cpu haproxy "$(cat "$GW/haproxy.pid")" $hap_port
 
-# Context switches per request, machine-wide (the proxy, the backend and wrk wake one another).
+# Context switches and inter-processor interrupts per request, machine-wide (the proxy, the backend and wrk wake one
+# another; a wake-up that finds the other core idle costs an interrupt, and on a VM an exit to the hypervisor).
 switches() {
-    perf stat -a -e context-switches -- wrk -t1 -c50 -d4s "${auth[@]}" "http://127.0.0.1:$2/api/items" 2>&1 |
-        awk -v name="$1" '/requests in/ {n = $1} /context-switches/ {gsub(",", "", $1); s = $1} END {printf "%s: %.2f context switches per request\n", name, s / n}'
+    perf stat -a -e context-switches,ipi:ipi_send_cpu -- wrk -t1 -c50 -d4s "${auth[@]}" "http://127.0.0.1:$2/api/items" 2>&1 |
+        awk -v name="$1" '/requests in/ {n = $1} /context-switches/ {gsub(",", "", $1); s = $1} /ipi_send_cpu/ {gsub(",", "", $1); i = $1}
+             END {printf "%s: %.2f context switches and %.3f inter-processor interrupts per request\n", name, s / n, i / n}'
 }
 echo
 switches rampart 19030

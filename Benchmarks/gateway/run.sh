@@ -8,13 +8,13 @@
 # Prints the peers' table, then Rampart's rows: requests/s, p50/p99, proxy CPU per request, peak RSS, errors and
 # the ratios to the matching HAProxy variant; then SwiftNIO's own floor (a byte relay, and NIO's HTTP codecs with no
 # gateway work) measured the same way; then Rampart's peak memory with 1,000 open connections.
-#   bash Benchmarks/gateway/run.sh        # DUR=10 CONNS=50 (as the peers' defaults), REPS=3 (medians of 3 runs each)
+#   bash Benchmarks/gateway/run.sh        # DUR=10 CONNS=50 (as the peers' defaults), REPS=5 (medians of 5 runs each)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 DUR=${DUR:-10}
 CONNS=${CONNS:-50}
 # Every variant, the peers' and Rampart's, runs once per round, REPS rounds; tables show the median run (this 2-core machine is noisy).
-REPS=${REPS:-3}
+REPS=${REPS:-5}
 GW=${GW:-$(mktemp -d /tmp/rampart-gateway-bench.XXXXXX)}
 export GW DUR CONNS
 PEERS=../shared/bench/gateway-peers
