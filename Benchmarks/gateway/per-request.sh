@@ -5,6 +5,7 @@
 # (swift_retain) per request, counted with perf uprobes. Run Benchmarks/gateway/run.sh first: it leaves the work
 # folder (configurations, keys, the backend's nginx configuration) this script reuses.
 #   bash Benchmarks/gateway/per-request.sh GW_FOLDER [VARIANT]   # VARIANT: plain (default), ratelimit, full, ...
+#   RAMPART=/tmp/old/.build/release/rampart bash Benchmarks/gateway/per-request.sh GW_FOLDER   # another build
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 GW=${1:?usage: per-request.sh GW_FOLDER [VARIANT] (the work folder Benchmarks/gateway/run.sh printed)}
@@ -14,8 +15,13 @@ case $VARIANT in plain) hap_port=19020 ;; ratelimit) hap_port=19022 ;; full|guar
 auth=()
 case $VARIANT in jwt_rs256|full|guarded) auth=(-H "Authorization: Bearer $(cat "$GW/keys/rs256.good.jwt")") ;; esac
 
-swift build -c release --product rampart >/dev/null
-rampart="$(swift build -c release --show-bin-path)/rampart"
+# RAMPART=/path/to/rampart measures another build (an earlier commit's, to compare); by default this tree's release build.
+if [ -n "${RAMPART:-}" ]; then
+    rampart=$RAMPART
+else
+    swift build -c release --product rampart >/dev/null
+    rampart="$(swift build -c release --show-bin-path)/rampart"
+fi
 nginx -c "$GW/conf/backend-nginx.conf"
 (cd "$GW" && haproxy -D -f "$GW/conf/haproxy.cfg" -p "$GW/haproxy.pid")
 (cd "$GW" && exec "$rampart" gateway --config "rampart-$VARIANT.yml" > "$GW/per-request.log" 2>&1) & gw_pid=$!

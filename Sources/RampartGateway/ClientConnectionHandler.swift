@@ -569,7 +569,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             var framing = head.framing
             // The client's connection outlives the upstream's: a body that ends when the upstream closes is chunked
             // for an HTTP/1.1 client. An HTTP/1.0 client has no chunks: its body ends when its connection closes.
-            if exchange.version.minor == 0 && framing == .chunked || framing == .untilClose && (exchange.version.minor == 0 || head.headers.contains("transfer-encoding")) {
+            if exchange.version.minor == 0 && framing == .chunked || framing == .untilClose && (exchange.version.minor == 0 || head.headers.contains(name: "transfer-encoding")) {
                 exchange.keepAlive = false
                 framing = .untilClose
             }
@@ -974,8 +974,8 @@ enum GatewayError: Error, Equatable {
 }
 
 extension NIODeadline {
-    /// The monotonic clock as of the kernel's last tick: at most a few milliseconds behind `now()`, and a fifth of its
-    /// cost to read. Enough to set deadlines counted in seconds (the watchdog still checks them against `now()`).
+    /// The monotonic clock as of the kernel's last tick: at most a few milliseconds behind `now()`, and cheaper to read
+    /// (no clock-source read). Enough to set deadlines counted in seconds (the watchdog still checks them against `now()`).
     static func coarseNow() -> NIODeadline {
         var time = timespec()
         clock_gettime(CLOCK_MONOTONIC_COARSE, &time)

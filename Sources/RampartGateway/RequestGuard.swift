@@ -59,20 +59,19 @@ public enum RequestGuard {
         var bytes = 0
         var hosts = 0
         var emptyHost = false
-        var expectation: String?
+        var unsupportedExpectation = false
         head.headers.forEach { name, value in
             bytes += name.count + value.count + 4
             if HeaderRewrite.sameName(name, "host") {
                 hosts += 1
                 emptyHost = emptyHost || value.isEmpty || value.contains(UInt8(ascii: ","))
-            } else if HeaderRewrite.sameName(name, "expect"), !HeaderRewrite.sameName(value, "100-continue") {
-                expectation = String(decoding: value, as: UTF8.self)
-                return false
+            } else if HeaderRewrite.sameName(name, "expect") {
+                // RFC 9110: 100-continue is the only expectation there is (the gateway answers it itself).
+                unsupportedExpectation = !HeaderRewrite.sameName(value, "100-continue")
             }
-            return true
+            return !unsupportedExpectation
         }
-        // RFC 9110: 100-continue is the only expectation there is (the gateway answers it itself).
-        if expectation != nil { return Rejection(.expectationFailed, "unsupported expectation") }
+        if unsupportedExpectation { return Rejection(.expectationFailed, "unsupported expectation") }
         guard bytes <= limits.maxHeaderBytes else { return Rejection(.requestHeaderFieldsTooLarge, "headers larger than \(limits.maxHeaderBytes) bytes") }
         if head.version.minor == 1 && (hosts != 1 || emptyHost) { return Rejection(.badRequest, "HTTP/1.1 needs exactly one Host header") }
         return nil

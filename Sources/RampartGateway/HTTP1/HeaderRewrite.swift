@@ -108,13 +108,7 @@ struct HeaderRewrite {
     private func sourceValue<Value>(_ name: String, _ value: (UnsafeRawBufferPointer) -> Value) -> Value? {
         switch source {
         case .raw(let headers):
-            var found: Value?
-            headers.forEach { fieldName, fieldValue in
-                guard Self.sameName(fieldName, name) else { return true }
-                found = value(fieldValue)
-                return false
-            }
-            return found
+            return headers.first(name: name, value)
         case .text(let headers):
             guard var text = headers.first(name: name) else { return nil }
             return text.withUTF8 { value(UnsafeRawBufferPointer($0)) }

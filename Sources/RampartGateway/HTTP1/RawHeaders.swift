@@ -19,29 +19,23 @@ struct RawHeaders {
         }
     }
 
-    func contains(_ name: String) -> Bool {
-        var found = false
-        forEach { fieldName, _ in
-            found = HeaderRewrite.sameName(fieldName, name)
-            return !found
+    /// `value` of the first header called `name` (compared ignoring case), or nil if there is none.
+    func first<Value>(name: String, _ value: (UnsafeRawBufferPointer) -> Value) -> Value? {
+        var found: Value?
+        forEach { fieldName, fieldValue in
+            guard HeaderRewrite.sameName(fieldName, name) else { return true }
+            found = value(fieldValue)
+            return false
         }
         return found
     }
 
     /// The same lookups as `HTTPHeaders`', for the policies: only the values asked for become text.
-    func contains(name: String) -> Bool { contains(name) }
+    func first(name: String) -> String? { first(name: name) { String(decoding: $0, as: UTF8.self) } }
+
+    func contains(name: String) -> Bool { first(name: name) { _ in () } != nil }
 
     var count: Int { fields.count }
-
-    /// The first value of `name`.
-    func first(name: String) -> String? {
-        var found: String?
-        forEach { fieldName, value in
-            if HeaderRewrite.sameName(fieldName, name) { found = String(decoding: value, as: UTF8.self) }
-            return found == nil
-        }
-        return found
-    }
 
     /// Every value of `name`, in order.
     subscript(name name: String) -> [String] {
@@ -66,8 +60,8 @@ struct RawHeaders {
 
     /// What the `Connection` headers say: `close`, `keep-alive`, and the other headers they name (which are
     /// hop-by-hop too; `Transfer-Encoding` is not counted, bodies are re-framed with it). Read on bytes.
-    func connectionOptions() -> (close: Bool, keepAlive: Bool, named: [String]) {
-        var options = (close: false, keepAlive: false, named: [String]())
+    func connectionOptions() -> ConnectionOptions {
+        var options = ConnectionOptions()
         forEach { name, value in
             guard HeaderRewrite.sameName(name, "connection") else { return true }
             var start = 0
@@ -120,10 +114,21 @@ struct RawResponseHead {
     /// How its body ends, as the decoder read it (`.none` for answers to HEAD, 204 and 304, whatever their headers say).
     var framing = BodyFraming.none
     /// What its `Connection` headers say, read once by the decoder.
-    var connection: (close: Bool, keepAlive: Bool, named: [String]) = (false, false, [])
+    var connection = ConnectionOptions()
 
-    /// Whether the upstream keeps the connection open after this answer (RFC 9112 §9.3).
-    var isKeepAlive: Bool { version.minor >= 1 ? !connection.close : connection.keepAlive && !connection.close }
+    /// Whether the upstream keeps the connection open after this answer.
+    var isKeepAlive: Bool { connection.keepsAlive(version) }
+}
+
+/// What a message's `Connection` headers say.
+struct ConnectionOptions {
+    var close = false
+    var keepAlive = false
+    /// The other headers they name, lower-cased: hop-by-hop too.
+    var named: [String] = []
+
+    /// Whether the connection stays open after the message (RFC 9112 §9.3): HTTP/1.1 unless `close`, HTTP/1.0 only with `keep-alive`.
+    func keepsAlive(_ version: HTTPVersion) -> Bool { version.minor >= 1 ? !close : keepAlive && !close }
 }
 
 extension UnsafeRawBufferPointer {

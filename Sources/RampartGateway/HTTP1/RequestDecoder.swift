@@ -92,10 +92,10 @@ struct RequestHead: Sendable {
     var version: HTTPVersion
     var headers: RawHeaders
     /// What its `Connection` headers say, read once by the decoder.
-    var connection: (close: Bool, keepAlive: Bool, named: [String])
+    var connection: ConnectionOptions
 
-    /// Whether the client keeps the connection open after the answer (RFC 9112 §9.3).
-    var isKeepAlive: Bool { version.minor >= 1 ? !connection.close : connection.keepAlive && !connection.close }
+    /// Whether the client keeps the connection open after the answer.
+    var isKeepAlive: Bool { connection.keepsAlive(version) }
 
     /// The head as NIO's type, for what keeps or reports a request (sampled traffic, API descriptions).
     var text: HTTPRequestHead { HTTPRequestHead(version: version, method: method, uri: uri, headers: headers.text) }
