@@ -65,7 +65,16 @@ final class UpstreamHandler: ChannelInboundHandler {
     /// Flushes what was sent, with the other writes of this loop turn.
     func flush() { if let context { flushes.flushRequests(context) } }
 
+    /// Bytes taken from the socket so far (counted here for a plain connection, by `ReceivedBytesCounter` in front
+    /// of TLS for an encrypted one): what the kernel has received beyond it is waiting unread.
+    let received = ReceivedBytes()
+    private var countsReads = true
+
+    /// Called when a handler in front (TLS) counts the socket's bytes instead.
+    func countedInFront() { countsReads = false }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        if countsReads { received.count &+= UInt64(unwrapInboundIn(data).readableBytes) }
         // Loaded once: each load of a weak reference costs atomic operations.
         guard let sink else {
             // Bytes on a connection nobody is using (an idle one in the pool): it is not fit to reuse.
@@ -140,6 +149,53 @@ typealias UpstreamRequestPart = MessagePart<UpstreamRequestHead>
 struct UpstreamConnection {
     let channel: any Channel
     let handler: UpstreamHandler
+
+    /// Whether the upstream has sent bytes that nobody asked for and the gateway has not read yet: on an idle
+    /// connection they are a stray or forged answer, which would otherwise become the answer to the next request sent
+    /// on it (another client's). Asks the kernel how many bytes it has received (`tcp_info`) and compares with what was
+    /// read. Called on the connection's event loop, where the answer is immediate.
+    var hasUnreadBytes: Bool {
+        guard let provider = channel as? SocketOptionProvider else { return false }
+        let unread = UnreadCheck()
+        let read = handler.received.count
+        provider.unsafeGetSocketOption(level: .tcp, name: .tcp_info).assumeIsolated().whenComplete { (result: Result<KernelTCPInfo, any Error>) in
+            switch result {
+            case .success(let info): unread.answer = info.bytesReceived > read
+            case .failure: unread.answer = true  // a socket that cannot say is not trusted with another client's request
+            }
+        }
+        return unread.answer ?? true
+    }
+
+    private final class UnreadCheck { var answer: Bool? }
+}
+
+/// How many bytes an upstream connection has taken from its socket.
+final class ReceivedBytes {
+    var count: UInt64 = 0
+}
+
+/// Counts the bytes of an encrypted upstream connection as they come off the socket, before TLS reads them.
+final class ReceivedBytesCounter: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    let received: ReceivedBytes
+
+    init(_ received: ReceivedBytes) { self.received = received }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        received.count &+= UInt64(unwrapInboundIn(data).readableBytes)
+        context.fireChannelRead(data)
+    }
+}
+
+/// Linux's `struct tcp_info` up to `tcpi_bytes_received` (Linux 4.1 and later); glibc's copy of the struct stops before
+/// it. A kernel that fills less leaves it 0, which makes every idle connection look clean, as before this check.
+struct KernelTCPInfo: Sendable {
+    private var words: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64,
+                        UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    /// `tcpi_bytes_received`, at byte offset 128: the bytes received in order (read or not).
+    var bytesReceived: UInt64 { words.16 }
 }
 
 /// Idle keep-alive connections to each upstream, one pool per event loop so that a client connection
@@ -169,9 +225,15 @@ final class UpstreamPool: @unchecked Sendable {
     func idleConnection(to upstream: GatewayConfiguration.Upstream) -> UpstreamConnection? {
         eventLoop.assertInEventLoop()
         let list = idleList(upstream)
-        // A connection the upstream closed while idle has seen `channelInactive`, which made it unfit to reuse.
+        // A connection the upstream closed while idle has seen `channelInactive`, which made it unfit to reuse; one with
+        // bytes waiting that the loop has not read yet is closed too.
         while let connection = list.connections.popLast() {
-            if connection.handler.reusable { return connection }
+            guard connection.handler.reusable else { continue }
+            guard !connection.hasUnreadBytes else {
+                connection.channel.close(promise: nil)
+                continue
+            }
+            return connection
         }
         return nil
     }
@@ -192,6 +254,8 @@ final class UpstreamPool: @unchecked Sendable {
                     if let tls {
                         // SNI and certificate verification for the upstream's host name (an IP address is verified, not sent as SNI).
                         let serverName = host.contains(":") || host.allSatisfy({ $0.isNumber || $0 == "." }) ? nil : host
+                        handler.countedInFront()
+                        try channel.pipeline.syncOperations.addHandler(ReceivedBytesCounter(handler.received))
                         try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverName))
                     }
                     try channel.pipeline.syncOperations.addHandler(handler)

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
@@ -81,7 +84,7 @@ private final class RawUpstream: Sendable {
     func stop() async { try? await channel.close() }
 }
 
-private func gateway(_ upstream: RawUpstream) async throws -> GatewayServer {
+private func gateway(_ upstream: RawUpstream, group: any EventLoopGroup = gatewayTestLoops) async throws -> GatewayServer {
     let text = """
     gateway:
       listeners: [{address: "127.0.0.1:0"}]
@@ -90,7 +93,7 @@ private func gateway(_ upstream: RawUpstream) async throws -> GatewayServer {
       routes:
         - {path: /, upstream: api}
     """
-    return try await GatewayServer.start(GatewayConfiguration.parse(SpecDocument(text: text, file: "gateway.yml").root), group: gatewayTestLoops)
+    return try await GatewayServer.start(GatewayConfiguration.parse(SpecDocument(text: text, file: "gateway.yml").root), group: group)
 }
 
 /// The body of a chunked message, decoded.
@@ -193,4 +196,91 @@ private func dechunk(_ text: Substring) -> String {
     }
     await server.stop()
     await upstream.stop()
+}
+
+/// A stray answer that reaches the gateway while its loop is busy (here: held for 0.8 s) sits unread in the kernel when
+/// the next request arrives. Reusing that connection would hand the stray answer to whoever asks next, another client
+/// included; the gateway must see the unread bytes and take a fresh connection.
+@Test func strayBytesWaitingUnreadOnAnIdleConnectionNeverBecomeTheNextAnswer() async throws {
+    let upstream = try await RawUpstream.start { request in
+        let forged = "HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nforged"
+        // The stray answer comes 300 ms after the real one (six 50 ms pauses), as a separate write.
+        return request.hasPrefix("GET /first") ? ("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok" + String(repeating: "\u{1}", count: 6) + forged, false)
+                                               : ("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nreal", false)
+    }
+    // One loop: every client shares one pool, and the test can hold that loop.
+    let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    let server = try await gateway(upstream, group: loops)
+    let port = server.addresses[0].port!
+    let alice = try BlockingClient(port: port)
+    #expect(try alice.exchange("GET /first HTTP/1.1\r\nHost: a\r\n\r\n").hasSuffix("\r\n\r\nok"))
+    loops.next().execute { Thread.sleep(forTimeInterval: 0.8) }
+    try await Task.sleep(for: .milliseconds(100))
+    // Alice's next request is ready before the stray bytes: the loop reads it first once it wakes.
+    let next = try alice.exchange("GET /next HTTP/1.1\r\nHost: a\r\n\r\n")
+    #expect(next.hasSuffix("\r\n\r\nreal"), "never the stray answer: \(next)")
+    for _ in 0..<3 {
+        let bob = try BlockingClient(port: port)
+        let answer = try bob.exchange("GET /next HTTP/1.1\r\nHost: b\r\n\r\n")
+        #expect(answer.hasSuffix("\r\n\r\nreal"), "another client never gets the stray answer: \(answer)")
+    }
+    #expect(upstream.requests.withLockedValue { $0.count } == 5, "each request reached the upstream once")
+    await server.stop()
+    await upstream.stop()
+    try await loops.shutdownGracefully()
+}
+
+@Test func strayBytesOnAnIdleConnectionCloseIt() async throws {
+    // Junk 100 ms after a complete answer, while the connection idles in the pool, and clients taking turns.
+    let upstream = try await RawUpstream.start { request in
+        request.hasPrefix("GET /first") ? ("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok\u{1}\u{1}junk after the body", false)
+                                        : ("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nreal", false)
+    }
+    let server = try await gateway(upstream)
+    let port = server.addresses[0].port!
+    #expect(try BlockingClient(port: port).exchange("GET /first HTTP/1.1\r\nHost: a\r\n\r\n").hasSuffix("ok"))
+    try await Task.sleep(for: .milliseconds(300))
+    for client in 0..<4 {
+        let answer = try BlockingClient(port: port).exchange("GET /next HTTP/1.1\r\nHost: c\(client)\r\n\r\n")
+        #expect(answer.hasPrefix("HTTP/1.1 200") && answer.hasSuffix("\r\n\r\nreal"), "\(answer)")
+    }
+    await server.stop()
+    await upstream.stop()
+}
+
+/// A keep-alive HTTP/1.1 client on a plain blocking socket: one request at a time, answers framed by Content-Length.
+/// (Blocking, so that it never waits on the event loops a test holds.)
+final class BlockingClient {
+    private let socket: Int32
+
+    init(port: Int) throws {
+        socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let connected = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard connected == 0 else { close(socket); throw ChannelError.connectTimeout(.seconds(0)) }
+    }
+
+    deinit { close(socket) }
+
+    /// Sends a request and reads its answer (head and Content-Length body).
+    func exchange(_ request: String) throws -> String {
+        _ = request.withCString { send(socket, $0, strlen($0), 0) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            if let text = String(validating: bytes, as: UTF8.self), let head = text.range(of: "\r\n\r\n") {
+                let length = text[..<head.lowerBound].split(separator: "\r\n").first { $0.lowercased().hasPrefix("content-length:") }
+                    .flatMap { Int($0.dropFirst(15).trimmingCharacters(in: .whitespaces)) } ?? 0
+                if text.utf8.count - text.utf8.distance(from: text.startIndex, to: head.upperBound) >= length { return text }
+            }
+            let count = recv(socket, &chunk, chunk.count, 0)
+            guard count > 0 else { return String(decoding: bytes, as: UTF8.self) }
+            bytes += chunk[0..<count]
+        }
+    }
 }
