@@ -21,6 +21,10 @@ struct AuditCommand: ParsableCommand {
           rampart audit openapi.yaml --write-baseline .rampart-baseline.json
           rampart audit openapi.yaml --baseline .rampart-baseline.json   # fail only on new findings
 
+        `$ref`s may only read files inside the spec's own folder (symbolic links resolved); a reference to a file
+        outside it is refused and reported as unresolved-reference, quoting nothing of that file. `--ref-root`
+        widens or narrows that folder, e.g. to the repository root when specs share schemas across folders.
+
         Silence a rule for one node and everything below it with `x-rampart-ignore: [rule-id]` in the spec;
         disable rules or change their severity in rampart.yml (see docs/configuration.md).
         """)
@@ -38,6 +42,9 @@ struct AuditCommand: ParsableCommand {
 
     @Option(help: "Write the fingerprints of this run's findings to a baseline file.")
     var writeBaseline: String?
+
+    @Option(help: "The folder $refs may read files from (default: each spec's own folder).")
+    var refRoot: String?
 
     @Option(help: "Specs audited at once when auditing a folder.")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -97,7 +104,7 @@ struct AuditCommand: ParsableCommand {
             for index in stride(from: worker, to: files.count, by: jobs) {
                 let file = files[index]
                 do {
-                    slots[index] = Entry(file: file, result: try Auditor.audit(path: file, options: options))
+                    slots[index] = Entry(file: file, result: try Auditor.audit(path: file, options: options, referenceRoot: refRoot))
                 } catch {
                     slots[index] = Entry(file: file, error: error as? SpecError ?? SpecError(file: file, problem: "\(error)"))
                 }

@@ -3,8 +3,13 @@ import Testing
 @testable import RampartSpec
 
 @Test func followsRelativeFileReferencesAcrossFolders() throws {
-    let root = Paths.specs + "/oai-examples/examples/v2.0/json/petstore-separate/spec/swagger.json"
-    let api = try APIDescription(SpecDocument(path: root))
+    let folder = Paths.specs + "/oai-examples/examples/v2.0/json/petstore-separate"
+    let root = folder + "/spec/swagger.json"
+    // It reaches into ../common: that needs a reference root above the spec's own folder.
+    let confined = try APIDescription(SpecDocument(path: root))
+    _ = confined.outputSchemas
+    #expect(confined.document.brokenReferences.contains { $0.reference == "../common/Error.json" && $0.reason.hasPrefix("refused") })
+    let api = try APIDescription(SpecDocument(path: root, referenceRoot: folder))
     #expect(api.version == .swagger2)
     #expect(api.operations.count == 4)
     _ = api.inputSchemas
@@ -144,4 +149,16 @@ func notADescriptionIsAClearError(text: String, expected: String) {
     #expect(findings.first?.location.pointer == "/components/securitySchemes/legacy")
     let all = try audit(text.replacingOccurrences(of: "components:", with: "x-rampart-ignore: [all]\ncomponents:")).findings
     #expect(all.isEmpty)
+}
+
+/// Minified JSON puts every finding on line 1: each excerpt must show its own place, read in bounded time, not the
+/// start of a 1 MB line (which made auditing minified Stripe quadratic).
+@Test func excerptsOnOneLongLineShowTheirOwnPlace() throws {
+    let paths = (0..<3000).map { #""/things\#($0)":{"get":{"responses":{"200":{"description":"ok"}}}}"# }.joined(separator: ",")
+    let text = #"{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"# + paths + "}}"
+    let result = Auditor.audit(try APIDescription(SpecDocument(text: text, file: "min.json")))
+    let last = try #require(result.findings.first { $0.location.pointer?.hasPrefix("/paths/~1things2999") == true })
+    let excerpt = try #require(last.evidence?.excerpt)
+    #expect(excerpt.contains("things2999"), "\(excerpt)")
+    #expect(excerpt.count <= 201)
 }

@@ -22,8 +22,9 @@ public struct AuditResult: Sendable {
 public enum Auditor {
     public static var metadata: [RuleMetadata] { rules.map { $0.metadata } }
 
-    public static func audit(path: String, options: AuditOptions = .init()) throws(SpecError) -> AuditResult {
-        audit(try APIDescription(SpecDocument(path: path)), options: options)
+    /// - Parameter referenceRoot: the folder `$ref`s may read files from (default: the spec's own folder).
+    public static func audit(path: String, options: AuditOptions = .init(), referenceRoot: String? = nil) throws(SpecError) -> AuditResult {
+        audit(try APIDescription(SpecDocument(path: path, referenceRoot: referenceRoot)), options: options)
     }
 
     public static func audit(_ api: APIDescription, options: AuditOptions = .init()) -> AuditResult {
@@ -51,7 +52,7 @@ public enum Auditor {
     static func makeFinding(_ rule: RuleMetadata, _ hit: RuleHit, _ document: SpecDocument, severity: Severity?) -> Finding {
         let cursor = hit.cursor
         let line = cursor.node.reportLine, column = cursor.node.reportColumn
-        let excerpt = document.sourceLine(file: cursor.file, line: line).map { String($0.trimmingPrefix(while: \.isWhitespace).prefix(200)) }
+        let excerpt = document.excerpt(file: cursor.file, line: line, column: column)
         return Finding(
             rule: rule,
             location: Location(pointer: cursor.pointer, position: SourcePosition(file: cursor.file, line: line, column: column)),

@@ -1,4 +1,9 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// A node together with where it is: the file and the JSON pointer inside that file.
 public struct Cursor {
@@ -83,11 +88,20 @@ public final class SpecDocument {
     private var reportedBroken: Set<String> = []
     /// Most `$ref` hops followed in one chain before it is called a loop.
     static let maxHops = 64
+    /// The folder (symbolic links resolved) that `$ref`s may read files from: a description under review must not
+    /// be able to pull a key file or a kubeconfig into a report. Nil for a document from memory: it reads no files.
+    public let referenceRoot: String?
 
     /// Loads the root file. Errors here (unreadable, not JSON/YAML) are fatal for the audit.
-    public init(path: String) throws(SpecError) {
+    /// - Parameter referenceRoot: the folder `$ref`s may read from (default: the root file's own folder).
+    public init(path: String, referenceRoot: String? = nil) throws(SpecError) {
         rootFile = Self.normalize(path)
-        let (node, bytes) = try Self.read(rootFile)
+        let folder = referenceRoot ?? (rootFile as NSString).deletingLastPathComponent
+        guard let resolved = Self.realPath(folder.isEmpty ? "." : folder) else {
+            throw SpecError(file: referenceRoot ?? rootFile, problem: "the reference root folder '\(folder)' does not exist")
+        }
+        self.referenceRoot = resolved
+        let (node, bytes) = try Self.read(rootFile, isRoot: true)
         files[rootFile] = node
         sources[rootFile] = bytes
         root = Cursor(node: node, file: rootFile, pointer: "")
@@ -96,6 +110,7 @@ public final class SpecDocument {
     /// A document from text in memory (tests, the bundled demo).
     public init(text: String, file: String) throws(SpecError) {
         rootFile = file
+        referenceRoot = nil
         let bytes = Array(text.utf8)
         let node = try Self.parse(bytes, file: file)
         files[file] = node
@@ -106,12 +121,14 @@ public final class SpecDocument {
     /// How many files have been loaded so far.
     public var fileCount: Int { files.count }
 
-    static func read(_ path: String) throws(SpecError) -> (SpecNode, [UInt8]) {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw SpecError(file: path, problem: "no such file")
-        }
-        guard !isDirectory.boolValue else { throw SpecError(file: path, problem: "is a folder, not a spec file") }
+    /// Reads and parses a file. Only regular files (and, for the root, a pipe such as `<(…)`): a device such as
+    /// /dev/zero or /dev/stdin would never end.
+    static func read(_ path: String, isRoot: Bool = false) throws(SpecError) -> (SpecNode, [UInt8]) {
+        var status = stat()
+        guard stat(path, &status) == 0 else { throw SpecError(file: path, problem: "no such file") }
+        let type = status.st_mode & S_IFMT
+        guard type != S_IFDIR else { throw SpecError(file: path, problem: "is a folder, not a spec file") }
+        guard type == S_IFREG || (isRoot && type == S_IFIFO) else { throw SpecError(file: path, problem: "not a regular file (a device or socket)") }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw SpecError(file: path, problem: "cannot be read (permissions?)")
         }
@@ -189,8 +206,10 @@ public final class SpecDocument {
     /// Byte offset where each line starts, per file, built on first use.
     private var lineStarts: [String: [Int]] = [:]
 
-    /// The source line, for evidence excerpts.
-    public func sourceLine(file: String, line: Int) -> String? {
+    /// The evidence excerpt for a place: its source line from the first non-blank, at most `width` characters. On a
+    /// long line (minified JSON) only the stretch around the column is read, so each excerpt costs the same however
+    /// long the line: thousands of findings on one 2 MB line stay linear.
+    public func excerpt(file: String, line: Int, column: Int, width: Int = 200) -> String? {
         guard let bytes = sources[file], line >= 1 else { return nil }
         if lineStarts[file] == nil {
             var starts = [0]
@@ -198,10 +217,20 @@ public final class SpecDocument {
             lineStarts[file] = starts
         }
         guard let starts = lineStarts[file], line <= starts.count else { return nil }
-        let start = starts[line - 1]
-        var end = start
-        while end < bytes.count, bytes[end] != 0x0A, bytes[end] != 0x0D { end += 1 }
-        return String(decoding: bytes[start..<end], as: UTF8.self)
+        let lineStart = starts[line - 1]
+        let place = min(bytes.count, lineStart + max(0, column - 1))
+        var from = lineStart
+        while from < place, bytes[from] == 0x20 || bytes[from] == 0x09 { from += 1 }
+        let clipped = place - from > width / 2
+        if clipped {
+            from = place - width / 4
+            while from < place, bytes[from] & 0xC0 == 0x80 { from += 1 }  // not inside a UTF-8 sequence
+        }
+        var end = from
+        let limit = min(bytes.count, from + width * 4)
+        while end < limit, bytes[end] != 0x0A, bytes[end] != 0x0D { end += 1 }
+        let text = String(decoding: bytes[from..<end], as: UTF8.self).prefix(width)
+        return clipped ? "…" + text : String(text)
     }
 
     /// Follows `$ref` (and chains of them) to the node they name; anything else is returned as is.
@@ -230,6 +259,10 @@ public final class SpecDocument {
             let decoded = filePart.removingPercentEncoding ?? filePart
             let base = (cursor.file as NSString).deletingLastPathComponent
             file = Self.normalize(decoded.hasPrefix("/") ? decoded : (base.isEmpty ? decoded : base + "/" + decoded))
+            if let refusal = confinementProblem(file) {
+                recordBroken(cursor, reference: reference, reason: refusal)
+                return nil
+            }
             guard load(file, from: cursor, reference: reference) else { return nil }
         }
         guard fragment.isEmpty || fragment.hasPrefix("/") else {
@@ -243,6 +276,31 @@ public final class SpecDocument {
         let pointer = fragment.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
             .map { "/" + Cursor.escape(Cursor.unescape($0)) }.joined()
         return Cursor(node: node, file: file, pointer: pointer)
+    }
+
+    /// Why a referenced file may not be read, or nil if it may: it must lie inside the reference root once every
+    /// symbolic link is resolved. The reason names the rule, never anything of the file (not even whether it exists
+    /// when it lies outside).
+    private func confinementProblem(_ file: String) -> String? {
+        guard let referenceRoot else { return "a document given as text cannot reference other files" }
+        let outside = "refused: outside the folder $refs may read (\(referenceRoot); see --ref-root)"
+        let absolute = file.hasPrefix("/") ? file : Self.normalize(FileManager.default.currentDirectoryPath + "/" + file)
+        guard Self.isInside(absolute, referenceRoot) || Self.isInside(Self.realPath((absolute as NSString).deletingLastPathComponent) ?? "/", referenceRoot) else {
+            return outside
+        }
+        guard let resolved = Self.realPath(absolute) else { return nil }  // missing: reported as such when loading
+        return Self.isInside(resolved, referenceRoot) ? nil : outside
+    }
+
+    static func isInside(_ path: String, _ folder: String) -> Bool {
+        folder == "/" || path == folder || path.hasPrefix(folder.hasSuffix("/") ? folder : folder + "/")
+    }
+
+    /// The absolute path with every symbolic link, `.` and `..` resolved, or nil if it does not exist.
+    static func realPath(_ path: String) -> String? {
+        guard let resolved = realpath(path, nil) else { return nil }
+        defer { free(resolved) }
+        return String(cString: resolved)
     }
 
     private func load(_ file: String, from cursor: Cursor, reference: String) -> Bool {
