@@ -17,6 +17,10 @@ public struct Lab: Sendable {
     public struct Running: Sendable {
         public let url: URL
         let task: Task<Void, any Error>
+        let tokens: LabTokens
+
+        /// Every token the lab has handed out so far (logins, cookies, OAuth2): live credentials no report may show.
+        public var issuedTokens: [String] { tokens.issued.withLockedValue { $0 } }
 
         /// Waits until the server stops.
         public func wait() async {
@@ -41,10 +45,10 @@ public struct Lab: Sendable {
         var iterator = bound.makeAsyncIterator()
         guard let actual = await iterator.next() else { throw CancellationError() }
         let shown = host.contains(":") ? "[\(host)]" : host
-        return Running(url: URL(string: "http://\(shown):\(actual)")!, task: task)
+        return Running(url: URL(string: "http://\(shown):\(actual)")!, task: task, tokens: application.state.tokens)
     }
 
-    func makeApplication(host: String, port: Int) throws -> (router: Router<BasicRequestContext>, configuration: ApplicationConfiguration) {
+    func makeApplication(host: String, port: Int) throws -> (router: Router<BasicRequestContext>, configuration: ApplicationConfiguration, state: LabState) {
         let state = try LabState(secure: secure)
         let router = Router()
         router.add(middleware: LabMiddleware(state: state))
@@ -54,7 +58,7 @@ public struct Lab: Sendable {
         router.get("/openapi.json") { _, _ in Self.resource("openapi.json", type: "application/json") }
         router.get("/rampart.yml") { _, _ in Self.resource("rampart.yml", type: "application/yaml") }
         LabRoutes(state: state).register(on: router)
-        return (router, ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil))
+        return (router, ApplicationConfiguration(address: .hostname(host, port: port), serverName: nil), state)
     }
 
     static func resource(_ name: String, type: String) -> Response {

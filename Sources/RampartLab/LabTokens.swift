@@ -1,6 +1,7 @@
 import Crypto
-import _CryptoExtras
 import Foundation
+import NIOConcurrencyHelpers
+import _CryptoExtras
 
 /// The lab's JSON Web Tokens. Hand-written rather than jwt-kit: the vulnerable lab must accept tokens
 /// that any correct library refuses (`alg: none`, expired, HS256 keyed with the RSA public key).
@@ -10,6 +11,8 @@ struct LabTokens: Sendable {
     let hmacKey: SymmetricKey
     /// RS256 key for partner (OAuth2 client-credentials) tokens; its public half is published as a JWKS.
     let rsaKey: _RSA.Signing.PrivateKey
+    /// Every token this lab has handed out, so tests can check that no report shows a live one.
+    let issued = NIOLockedValueBox<[String]>([])
     static let weakSecret = "secret123"
     static let lifetime: TimeInterval = 900
     /// The `iss` of every token the lab issues (a gateway in front of the lab checks it).
@@ -31,7 +34,9 @@ struct LabTokens: Sendable {
         let header = Self.encode(["alg": "HS256", "typ": "JWT"])
         let body = Self.encode(["iss": Self.issuer, "sub": String(subject), "role": role, "iat": Int(now.timeIntervalSince1970), "exp": Int(now.timeIntervalSince1970 + Self.lifetime)])
         let input = header + "." + body
-        return input + "." + Self.base64URL(Data(HMAC<SHA256>.authenticationCode(for: Data(input.utf8), using: hmacKey)))
+        let token = input + "." + Self.base64URL(Data(HMAC<SHA256>.authenticationCode(for: Data(input.utf8), using: hmacKey)))
+        issued.withLockedValue { $0.append(token) }
+        return token
     }
 
     func issueRS256(subject: Int64, role: String, now: Date = Date()) throws -> String {
@@ -39,7 +44,9 @@ struct LabTokens: Sendable {
         let body = Self.encode(["iss": Self.issuer, "sub": String(subject), "role": role, "iat": Int(now.timeIntervalSince1970), "exp": Int(now.timeIntervalSince1970 + Self.lifetime)])
         let input = header + "." + body
         let signature = try rsaKey.signature(for: Data(input.utf8), padding: .insecurePKCS1v1_5)
-        return input + "." + Self.base64URL(signature.rawRepresentation)
+        let token = input + "." + Self.base64URL(signature.rawRepresentation)
+        issued.withLockedValue { $0.append(token) }
+        return token
     }
 
     /// The claims of a token this lab accepts, or nil.

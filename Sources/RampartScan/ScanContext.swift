@@ -178,7 +178,23 @@ public final class ScanContext: @unchecked Sendable {
         }
     }
 
-    public var findings: [Finding] { state.withLockedValue { state in state.order.compactMap { state.findings[$0] } } }
+    public var findingCount: Int { state.withLockedValue { $0.order.count } }
+
+    /// The findings, redacted once more with everything the redactor has learnt by now: a credential handed out late
+    /// in the scan may have been sent in a request that an earlier finding shows.
+    public var findings: [Finding] {
+        state.withLockedValue { state in state.order.compactMap { state.findings[$0] } }.map { finding in
+            var finding = finding
+            finding.message = redactor.redact(finding.message)
+            if var evidence = finding.evidence {
+                evidence.request = evidence.request.map(redactor.redact)
+                evidence.response = evidence.response.map(redactor.redact)
+                evidence.curl = evidence.curl.map(redactor.redact)
+                finding.evidence = evidence
+            }
+            return finding
+        }
+    }
 
     func operationDone() { state.withLockedValue { $0.operationsDone += 1 } }
     public var operationsDone: Int { state.withLockedValue { $0.operationsDone } }
@@ -188,7 +204,8 @@ extension Evidence {
     /// The request as raw HTTP, the start of the response, and a curl command; all redacted.
     static func of(_ exchange: Exchange, redactor: Redactor) -> Evidence {
         let request = exchange.request
-        var head = "\(request.method) \(request.url.absoluteString) HTTP/1.1\n"
+        redactor.learn(from: exchange.response)
+        var head = "\(request.method) \(redactor.redact(url: request.url)) HTTP/1.1\n"
         head += request.headers.map { "\($0.name): \(redactor.redact(header: $0.name, value: $0.value))\n" }.joined()
         if let body = request.body, !body.isEmpty {
             let text = String(decoding: body.prefix(2000), as: UTF8.self)

@@ -75,7 +75,7 @@ public struct ScanRunner: Sendable {
         let checks = self.checks
         func tick(_ phase: String, _ done: Int) {
             progress(ScanProgress(phase: phase, checksDone: done, checksTotal: checks.count, operationsTested: scan.operationsDone,
-                                 requests: engine.counters.sent, findings: scan.findings.count))
+                                 requests: engine.counters.sent, findings: scan.findingCount))
         }
 
         do {

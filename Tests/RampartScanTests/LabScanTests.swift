@@ -2,24 +2,27 @@ import Foundation
 import RampartCore
 import RampartHTTP
 import RampartLab
+import RampartReport
 import RampartScan
 import RampartSpec
 import Testing
 
 /// Scans of the lab and its secure twin, each run once and shared by the tests below.
 enum LabScan {
-    static let vulnerable = Task { try await run(secure: false) }
-    static let secure = Task { try await run(secure: true) }
+    static let vulnerableRun = Task { try await run(secure: false) }
+    static let vulnerable = Task { try await vulnerableRun.value.result }
+    static let secure = Task { try await run(secure: true).result }
 
-    static func run(secure: Bool) async throws -> ScanResult {
+    static func run(secure: Bool) async throws -> (result: ScanResult, issuedTokens: [String]) {
         let lab = try await Lab(secure: secure).start()
         let description = try APIDescription(SpecDocument(text: Lab.openAPIDocument, file: "openapi.json"))
         let configuration = try ScanConfiguration.parse(SpecDocument(text: Lab.scanConfiguration, file: "rampart.yml").root)
         let runner = ScanRunner(target: lab.url, description: description, configuration: configuration,
                                 engineOptions: EngineOptions(requestsPerSecond: nil, concurrency: 8), rulePacks: try RulePackLoader.builtIn())
         let result = try await runner.run()
+        let issued = lab.issuedTokens
         await lab.stop()
-        return result
+        return (result, issued)
     }
 }
 
@@ -92,6 +95,22 @@ func eachCheckFiresOnTheLabAndNotOnItsSecureTwin(_ rule: String) async throws {
     // The users' own bearer tokens are masked; a finding about one shows where it was, not what it was.
     let enumeration = try #require(findings.first { $0.ruleId == "token-accepted-in-url" })
     #expect(enumeration.evidence?.curl?.contains("access_token=%5BREDACTED%5D") == true || enumeration.evidence?.curl?.contains("[REDACTED]") == true)
+}
+
+/// A canary: every token the lab handed out during the scan (logins, session cookies, OAuth2, the session a NoSQL
+/// injection obtained) is looked for in the report of every format. None may appear, not even its signature.
+@Test(arguments: ReportFormat.allCases)
+func noLiveCredentialAppearsInAnyFormat(_ format: ReportFormat) async throws {
+    let (result, issued) = try await LabScan.vulnerableRun.value
+    #expect(issued.count >= 3, "the scan signed in: \(issued.count)")
+    #expect(result.findings.contains { $0.ruleId == "token-accepted-in-url" } && result.findings.contains { $0.ruleId == "nosql-injection" })
+    let report = Report(tool: .init(version: "test"), command: "scan", target: "lab", findings: result.findings, rules: [])
+    let written = format.render(report)
+    for token in Set(issued) {
+        let signature = String(token.split(separator: ".").last ?? "")
+        #expect(!written.contains(token) && !written.contains(signature), "a live token leaked into the \(format) report")
+    }
+    #expect(written.contains("REDACTED"), "the places they were are marked")
 }
 
 @Test func theFullScanStaysWithinItsBudget() async throws {
