@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import NIOConcurrencyHelpers
 import NIOCore
@@ -111,7 +112,7 @@ public final class GatewayServer: Sendable {
               configuration.threads == old.configuration.threads else { throw StartError.listenersChanged }
         let runtime = try await GatewayRuntime.build(configuration, baseDirectory: baseDirectory, previous: old)
         current.value = runtime
-        if runtime.auditLog !== old.auditLog { old.auditLog?.flush() }
+        if runtime.auditLog !== old.auditLog { old.auditLog?.close() }
     }
 
     /// Stops accepting connections, lets the requests in flight finish (for at most `drainTimeout` seconds;
@@ -120,7 +121,7 @@ public final class GatewayServer: Sendable {
         for channel in channels { try? await channel.close() }
         await connections.drain(timeout: drainTimeout)
         current.value.pools.closeAll()
-        current.value.auditLog?.flush()
+        current.value.auditLog?.close()
         current.value.trafficRecorder?.flush()
     }
 
@@ -170,18 +171,27 @@ final class GatewayRuntime: Sendable {
     /// With `checkOnly`, the audit log is only checked to be writable, not opened (a check creates no file).
     static func build(_ configuration: GatewayConfiguration, baseDirectory: String, previous: GatewayRuntime?,
                       checkOnly: Bool = false) async throws -> GatewayRuntime {
-        func path(_ file: String) -> String { file.hasPrefix("/") ? file : (baseDirectory as NSString).appendingPathComponent(file) }
+        func path(_ file: String) -> String {
+            file.hasPrefix("/") || baseDirectory.isEmpty ? file : (baseDirectory as NSString).appendingPathComponent(file)
+        }
         let gatekeeper = try await Gatekeeper.load(configuration, baseDirectory: baseDirectory, limiter: previous?.gatekeeper.limiter)
+        let metrics = previous?.metrics ?? GatewayMetrics()
         let auditLog: AuditLog?
-        if let file = configuration.auditLog, checkOnly {
-            let target = FileManager.default.fileExists(atPath: path(file)) ? path(file) : (path(file) as NSString).deletingLastPathComponent
-            guard FileManager.default.isWritableFile(atPath: target) else { throw GatewayServer.StartError.auditLog(file, CocoaError(.fileWriteNoPermission)) }
-            auditLog = nil
-        } else if let file = configuration.auditLog {
-            if let previousLog = previous?.auditLog, previousLog.path == path(file) {
+        if var settings = configuration.auditLog {
+            let file = settings.path
+            settings.path = path(file)
+            let key: SymmetricKey?
+            do { key = try AuditLog.key(settings, baseDirectory: baseDirectory) } catch { throw GatewayServer.StartError.auditLog(file, error) }
+            if checkOnly {
+                // A file in the current folder has "" as its folder, which is the current one.
+                let folder = (settings.path as NSString).deletingLastPathComponent
+                let target = FileManager.default.fileExists(atPath: settings.path) ? settings.path : (folder.isEmpty ? "." : folder)
+                guard FileManager.default.isWritableFile(atPath: target) else { throw GatewayServer.StartError.auditLog(file, CocoaError(.fileWriteNoPermission)) }
+                auditLog = nil
+            } else if let previousLog = previous?.auditLog, previousLog.settings == settings {
                 auditLog = previousLog
             } else {
-                do { auditLog = try AuditLog(path: path(file)) } catch { throw GatewayServer.StartError.auditLog(file, error) }
+                do { auditLog = try AuditLog(settings: settings, key: key, metrics: metrics) } catch { throw GatewayServer.StartError.auditLog(file, error) }
             }
         } else {
             auditLog = nil
@@ -235,7 +245,7 @@ final class GatewayRuntime: Sendable {
             }
         }
         return GatewayRuntime(configuration: configuration, router: Router(routes: configuration.routes), pools: previous?.pools ?? UpstreamPools(),
-                              gatekeeper: gatekeeper, auditLog: auditLog, metrics: previous?.metrics ?? GatewayMetrics(), listenerTLS: listenerTLS,
+                              gatekeeper: gatekeeper, auditLog: auditLog, metrics: metrics, listenerTLS: listenerTLS,
                               upstreamTLS: upstreamTLS, contracts: contracts, trafficRecorder: trafficRecorder,
                               alerts: configuration.detection.map { settings in
                                   previous?.alerts.flatMap { $0.detector.settings == settings ? $0 : nil } ?? AlertSink(settings: settings)

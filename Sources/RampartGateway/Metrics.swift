@@ -17,6 +17,8 @@ public final class GatewayMetrics: Sendable {
         var latencySum = 0.0
         var connections = 0
         var alerts: [String: Int] = [:]
+        var auditBacklog = 0
+        var auditDropped = 0
     }
     private let state = NIOLockedValueBox(State())
 
@@ -36,6 +38,13 @@ public final class GatewayMetrics: Sendable {
 
     func alert(detector: String) {
         state.withLockedValue { $0.alerts[detector, default: 0] += 1 }
+    }
+
+    func auditLog(backlog: Int, dropped: Int) {
+        state.withLockedValue { state in
+            state.auditBacklog = backlog
+            state.auditDropped = dropped
+        }
     }
 
     func connections(_ open: Int) {
@@ -60,6 +69,10 @@ public final class GatewayMetrics: Sendable {
         out += "rampart_gateway_open_connections \(state.connections)\n"
         out += "# HELP rampart_gateway_alerts_total Anomaly alerts by detector.\n# TYPE rampart_gateway_alerts_total counter\n"
         for (detector, count) in state.alerts.sorted(by: { $0.key < $1.key }) { out += "rampart_gateway_alerts_total{detector=\"\(detector)\"} \(count)\n" }
+        out += "# HELP rampart_gateway_audit_backlog Decisions waiting to be written to the audit log.\n# TYPE rampart_gateway_audit_backlog gauge\n"
+        out += "rampart_gateway_audit_backlog \(state.auditBacklog)\n"
+        out += "# HELP rampart_gateway_audit_dropped_total Decisions dropped because the audit log's backlog was full (when_full: shed).\n"
+        out += "# TYPE rampart_gateway_audit_dropped_total counter\nrampart_gateway_audit_dropped_total \(state.auditDropped)\n"
         return out
     }
 }

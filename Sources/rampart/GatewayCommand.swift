@@ -16,25 +16,57 @@ struct GatewayCommand: AsyncParsableCommand {
 struct GatewayVerifyLogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify-log",
-        abstract: "Check that a gateway audit log is intact: every line carries the hash of the line before it.",
+        abstract: "Check that a gateway audit log is intact: its chain of hashes and its signed checkpoints.",
         discussion: """
-        Exit codes: 0 intact · 1 a line was changed, removed or reordered (its number is printed) · 2 unreadable file.
+        Every line carries the hash of the line before it (an HMAC under the log's key when audit_log has key_file or
+        key_env), so a changed, removed, inserted or reordered line is found at its number. With a key, the gateway also
+        writes signed checkpoints to FILE.checkpoints (the number of lines and the last line's chain value); given the
+        key, verify-log checks every checkpoint's signature and that the log still holds the lines they cover, which
+        finds a cut tail, a forged appended line and a chain rewritten from scratch. Lines written after the last
+        checkpoint (at most checkpoint_interval seconds of them) can still be cut without a trace: see docs/gateway.md.
+
+        Exit codes: 0 intact · 1 tampered (the line or checkpoint is printed) · 2 unreadable file or key.
 
         Examples:
           rampart gateway verify-log gateway-audit.jsonl
+          rampart gateway verify-log gateway-audit.jsonl --key-file /etc/rampart/audit.key
+          RAMPART_AUDIT_KEY=… rampart gateway verify-log gateway-audit.jsonl --key-env RAMPART_AUDIT_KEY
         """)
 
     @Argument(help: "The audit log (JSON lines).")
     var file: String
 
+    @Option(help: "The file with the log's key (audit_log.key_file).")
+    var keyFile: String?
+
+    @Option(help: "The environment variable with the log's key (audit_log.key_env).")
+    var keyEnv: String?
+
     func run() throws {
-        let result: Result<Int, AuditLog.ChainBreak>
-        do { result = try AuditLog.verify(path: file) } catch { throw CLIFailure.input("\(file): cannot read the audit log (\(error.localizedDescription))") }
+        var settings = AuditLogSettings(path: file)
+        settings.keyFile = keyFile
+        settings.keyEnvironment = keyEnv
+        let result: Result<AuditLog.Verification, AuditLog.ChainBreak>
+        do {
+            let key = try AuditLog.key(settings)
+            result = try AuditLog.verify(path: file, key: key)
+        } catch let error as AuditLog.KeyError {
+            throw CLIFailure.input(error.description)
+        } catch {
+            throw CLIFailure.input("\(file): cannot read the audit log (\(error.localizedDescription))")
+        }
         switch result {
-        case .success(let lines):
-            print("\(file): intact, \(lines) entries")
+        case .success(let verified):
+            var line = "\(file): intact, \(verified.entries) entries"
+            if let last = verified.lastCheckpoint {
+                line += "; \(verified.checkpoints) checkpoint(s), the last (\(last)) covers \(verified.coveredEntries)"
+                if verified.entries > verified.coveredEntries { line += " (\(verified.entries - verified.coveredEntries) newer entries not yet covered)" }
+            } else {
+                line += "; no checkpoint (unkeyed log: truncation and rewriting cannot be ruled out)"
+            }
+            print(line)
         case .failure(let chainBreak):
-            Terminal.error("\(file):\(chainBreak.line): \(chainBreak.problem)")
+            Terminal.error(chainBreak.line > 0 ? "\(file):\(chainBreak.line): \(chainBreak.problem)" : "\(file): \(chainBreak.problem)")
             throw ExitCode(1)
         }
     }
@@ -76,7 +108,7 @@ struct GatewayServeCommand: AsyncParsableCommand {
 
         A route may enforce an OpenAPI description (openapi: api.yaml): only documented operations pass, parameters and JSON bodies are checked against their schemas (400 without echoing the input, 415 for undeclared content types), properties the answers' schemas do not declare are removed, and 5xx answers that show stack traces become a generic error; mode: monitor only logs. traffic_log: writes sampled, redacted records that `rampart discover` reads. detection: watches for BOLA enumeration, brute force, credential stuffing, volume and error spikes, new operations and scraping, and raises alerts (audit log, metrics, webhook, optional block); see docs/detection.md.
 
-        Every decision can go to an audit log (audit_log:), JSON lines chained by hashes; `rampart gateway verify-log` checks it.
+        Every decision can go to an audit log (audit_log:), JSON lines chained by hashes (HMACs with a key), with signed checkpoints beside it; `rampart gateway verify-log` checks both. It is written every flush_interval (0.2 s) from a bounded backlog (max_backlog; when_full: block or shed, counted in /metrics).
 
         CORS is the gateway's: upstream Access-Control headers are dropped and each route's policy (explicit origins) decides.
 
@@ -120,6 +152,9 @@ struct GatewayServeCommand: AsyncParsableCommand {
         }
         let schemes = configuration.listeners.map { $0.tls == nil ? "http" : "https" } + ["http"]
         let listening = zip(schemes, server.addresses).map { "\($0)://\($1.ipAddress ?? "?"):\($1.port ?? 0)" }.joined(separator: ", ")
+        if let log = configuration.auditLog, !log.hasKey {
+            Terminal.note("rampart gateway: the audit log \(log.path) has no key (audit_log.key_file or key_env): its chain shows accidental damage, not a deliberate rewrite")
+        }
         FileHandle.standardOutput.write(Data("rampart gateway listening on \(listening); Ctrl-C stops it, SIGHUP reloads \(config)\n".utf8))
         enum Signal { case reload, stop }
         let (signals, continuation) = AsyncStream<Signal>.makeStream()

@@ -1,5 +1,6 @@
 import Foundation
-import RampartGateway
+import Crypto
+@testable import RampartGateway
 import Testing
 
 private func temporaryLog() -> String {
@@ -17,12 +18,13 @@ private func entry(_ index: Int) -> AuditEntry {
     let log = try AuditLog(path: path)
     for index in 1...5 { log.record(entry(index)) }
     log.flush()
-    #expect(try AuditLog.verify(path: path) == .success(5))
+    #expect(try AuditLog.verify(path: path).get().entries == 5)
     // The chain continues across restarts.
+    log.close()
     let reopened = try AuditLog(path: path)
     reopened.record(entry(6))
-    reopened.flush()
-    #expect(try AuditLog.verify(path: path) == .success(6))
+    reopened.close()
+    #expect(try AuditLog.verify(path: path).get().entries == 6)
 
     var lines = try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
     let original = lines
@@ -32,5 +34,121 @@ private func entry(_ index: Int) -> AuditEntry {
     lines = original
     lines.remove(at: 1)
     try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
-    #expect(try AuditLog.verify(path: path) == .failure(AuditLog.ChainBreak(line: 2, problem: "the chain is broken here: a line before it was changed, removed or reordered")))
+    guard case .failure(let removed) = try AuditLog.verify(path: path) else { Issue.record("a removed line verified"); return }
+    #expect(removed.line == 2 && removed.problem.hasPrefix("the chain is broken here"))
+}
+
+private let key = SymmetricKey(data: Array("0123456789abcdef0123456789abcdef".utf8))
+
+/// A keyed log of `count` entries, closed (so its last checkpoint covers every line).
+private func keyedLog(_ count: Int) throws -> String {
+    let path = temporaryLog()
+    let log = try AuditLog(settings: AuditLogSettings(path: path), key: key)
+    for index in 1...count { log.record(entry(index)) }
+    log.close()
+    return path
+}
+
+private func lines(_ path: String) throws -> [String] {
+    try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map(String.init)
+}
+
+private func write(_ lines: [String], _ path: String) throws {
+    try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+}
+
+private func remove(_ path: String) {
+    for suffix in ["", ".checkpoints", ".state"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+}
+
+@Test func aKeyedLogFindsACutTailAnEditedLastLineAForgedLineAndARewrittenChain() throws {
+    let path = try keyedLog(5)
+    defer { remove(path) }
+    let intact = try AuditLog.verify(path: path, key: key).get()
+    #expect(intact.entries == 5 && intact.coveredEntries == 5)
+    let original = try lines(path)
+
+    // The tail cut: the last checkpoint recorded five lines.
+    try write(Array(original.dropLast()), path)
+    guard case .failure(let cut) = try AuditLog.verify(path: path, key: key) else { Issue.record("a cut tail verified"); return }
+    #expect(cut.problem.contains("truncated"))
+
+    // The last line edited.
+    var edited = original
+    edited[4] = edited[4].replacingOccurrences(of: "\"decision\":\"allow\"", with: "\"decision\":\"deny\"")
+    try write(edited, path)
+    #expect((try? AuditLog.verify(path: path, key: key).get()) == nil)
+
+    // A forged line appended, chained as well as one can without the key (SHA-256 of the last line).
+    var forged = entry(6)
+    forged.prev = AuditLog.Chain(key: nil).value(of: Array(original[4].utf8))
+    let (before, after) = forged.encodedAroundPrev()
+    try write(original + [before + "\"prev\":\"\(forged.prev)\"" + after], path)
+    guard case .failure(let appended) = try AuditLog.verify(path: path, key: key) else { Issue.record("a forged line verified"); return }
+    #expect(appended.line == 6)
+
+    // The whole chain rewritten from scratch (with another key), checkpoints and all.
+    remove(path)
+    let rewritten = try AuditLog(settings: AuditLogSettings(path: path), key: SymmetricKey(data: Array("another key, not the log's own!!".utf8)))
+    for index in 1...5 { rewritten.record(entry(index)) }
+    rewritten.close()
+    guard case .failure(let forgedCheckpoint) = try AuditLog.verify(path: path, key: key) else { Issue.record("a rewritten log verified"); return }
+    #expect(forgedCheckpoint.problem.contains("signature does not match"))
+
+    // Checkpoints removed: a keyed log without any cannot be vouched for.
+    try FileManager.default.removeItem(atPath: path + ".checkpoints")
+    #expect((try? AuditLog.verify(path: path, key: key).get()) == nil)
+}
+
+@Test func restartsContinueFromTheStateFileOrTheLogsLastLine() throws {
+    let path = try keyedLog(3)
+    defer { remove(path) }
+    #expect(FileManager.default.fileExists(atPath: path + ".state"))
+    let again = try AuditLog(settings: AuditLogSettings(path: path), key: key)
+    again.record(entry(4))
+    again.close()
+    // Without the state file the head comes from reading the log (in pieces).
+    try FileManager.default.removeItem(atPath: path + ".state")
+    let third = try AuditLog(settings: AuditLogSettings(path: path), key: key)
+    third.record(entry(5))
+    third.close()
+    let verified = try AuditLog.verify(path: path, key: key).get()
+    #expect(verified.entries == 5 && verified.coveredEntries == 5 && verified.checkpoints == 3)
+}
+
+@Test func decisionsReachTheFileWithinTheFlushIntervalWithoutAFlush() async throws {
+    // What a kill -9 would find: everything recorded more than a flush interval ago is in the file.
+    let path = temporaryLog()
+    defer { remove(path) }
+    var settings = AuditLogSettings(path: path)
+    settings.flushInterval = 0.05
+    let log = try AuditLog(settings: settings)
+    for index in 1...200 { log.record(entry(index % 10)) }
+    try await Task.sleep(for: .milliseconds(600))
+    #expect(try lines(path).count == 200)
+    log.close()
+}
+
+@Test func aFullBacklogShedsAndCountsOrBlocks() throws {
+    let path = temporaryLog()
+    defer { remove(path) }
+    var settings = AuditLogSettings(path: path)
+    settings.flushInterval = 10
+    settings.maxBacklog = 10
+    settings.whenFull = .shed
+    let shedding = try AuditLog(settings: settings)
+    for index in 1...100 { shedding.record(entry(index % 10)) }
+    #expect(shedding.dropped == 90)
+    shedding.close()
+    #expect(try lines(path).count == 10)
+
+    // Blocking: nothing is lost, the callers wait for the writer.
+    remove(path)
+    settings.whenFull = .block
+    settings.flushInterval = 0.01
+    let blocking = try AuditLog(settings: settings)
+    for index in 1...500 { blocking.record(entry(index % 10)) }
+    blocking.close()
+    #expect(blocking.dropped == 0)
+    #expect(try AuditLog.verify(path: path).get().entries == 500)
 }
