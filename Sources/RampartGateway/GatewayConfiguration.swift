@@ -10,7 +10,7 @@ public struct GatewayConfiguration: Sendable {
     public var upstreams: [String: Upstream] = [:]
     public var authenticators: [String: Authenticator] = [:]
     public var routes: [Route] = []
-    public var auditLog: String?
+    public var auditLog: AuditLogSettings?
     public var trafficLog: TrafficLogSettings?
     /// Anomaly detection (docs/detection.md); nil: off.
     public var detection: DetectionSettings?
@@ -228,11 +228,11 @@ public struct GatewayConfiguration: Sendable {
         if let name = certificateAuthenticators.sorted().first, !configuration.listeners.contains(where: { $0.tls?.clientCA != nil }) {
             throw gateway["authenticators"]![name]!.error("the mtls authenticator '\(name)' needs a listener with 'tls.client_ca' (the CA bundle client certificates are verified against)")
         }
-        if let log = gateway["audit_log"] { configuration.auditLog = try string(log, "'audit_log'") }
+        if let log = gateway["audit_log"] { configuration.auditLog = try auditLog(log) }
         if let traffic = gateway["traffic_log"] { configuration.trafficLog = try trafficLog(traffic) }
         if let detection = gateway["detection"] { configuration.detection = try Self.detection(detection) }
         if let clients = gateway["clients"] { configuration.clients = try clientFilter(clients) }
-        if let threads = gateway["threads"] { configuration.threads = Int(try number(threads, "'threads'", minimum: 1)) }
+        if let threads = gateway["threads"] { configuration.threads = try integer(threads, "'threads'", in: 1...256) }
         return configuration
     }
 
@@ -243,9 +243,25 @@ public struct GatewayConfiguration: Sendable {
         return text
     }
 
-    static func number(_ cursor: Cursor, _ what: String, minimum: Double = 0) throws(SpecError) -> Double {
-        guard let value = cursor.node.number, value >= minimum else { throw cursor.error("\(what) must be a number ≥ \(minimum.formatted())") }
+    /// A number within `range` (every number in the configuration has one, documented in docs/gateway.md: a
+    /// timeout of 1e10 seconds or a limit of 1e19 would overflow the clocks and counters it feeds).
+    static func number(_ cursor: Cursor, _ what: String, in range: ClosedRange<Double>) throws(SpecError) -> Double {
+        guard let value = cursor.node.number, value.isFinite, range.contains(value) else {
+            throw cursor.error("\(what) must be a number from \(plain(range.lowerBound)) to \(plain(range.upperBound))")
+        }
         return value
+    }
+
+    /// A whole number within `range`.
+    static func integer(_ cursor: Cursor, _ what: String, in range: ClosedRange<Int>) throws(SpecError) -> Int {
+        guard let value = cursor.node.number, value.isFinite, value.rounded() == value, value >= Double(range.lowerBound), value <= Double(range.upperBound) else {
+            throw cursor.error("\(what) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return Int(value)
+    }
+
+    private static func plain(_ value: Double) -> String {
+        value.rounded() == value && abs(value) < 1e15 ? String(Int(value)) : String(value)
     }
 
     static func strings(_ cursor: Cursor, _ what: String) throws(SpecError) -> [String] {
@@ -298,13 +314,13 @@ public struct GatewayConfiguration: Sendable {
     static func requestLimits(_ cursor: Cursor) throws(SpecError) -> RequestLimits {
         try checkKeys(cursor, ["max_uri_length", "max_header_count", "max_header_bytes", "max_body_bytes", "methods", "header_timeout", "body_timeout"], in: "'limits'")
         var limits = RequestLimits()
-        if let value = cursor["max_uri_length"] { limits.maxURILength = Int(try number(value, "'max_uri_length'", minimum: 1)) }
-        if let value = cursor["max_header_count"] { limits.maxHeaderCount = Int(try number(value, "'max_header_count'", minimum: 1)) }
-        if let value = cursor["max_header_bytes"] { limits.maxHeaderBytes = Int(try number(value, "'max_header_bytes'", minimum: 1)) }
-        if let value = cursor["max_body_bytes"] { limits.maxBodyBytes = Int(try number(value, "'max_body_bytes'", minimum: 0)) }
+        if let value = cursor["max_uri_length"] { limits.maxURILength = try integer(value, "'max_uri_length'", in: 1...1_048_576) }
+        if let value = cursor["max_header_count"] { limits.maxHeaderCount = try integer(value, "'max_header_count'", in: 1...10_000) }
+        if let value = cursor["max_header_bytes"] { limits.maxHeaderBytes = try integer(value, "'max_header_bytes'", in: 1...1_048_576) }
+        if let value = cursor["max_body_bytes"] { limits.maxBodyBytes = try integer(value, "'max_body_bytes'", in: 0...(1 << 40)) }
         if let value = cursor["methods"] { limits.allowedMethods = Set(try strings(value, "'methods'").map { $0.uppercased() }) }
-        if let value = cursor["header_timeout"] { limits.headerTimeout = try number(value, "'header_timeout'", minimum: 0.01) }
-        if let value = cursor["body_timeout"] { limits.bodyTimeout = try number(value, "'body_timeout'", minimum: 0.01) }
+        if let value = cursor["header_timeout"] { limits.headerTimeout = try number(value, "'header_timeout'", in: 0.01...86_400) }
+        if let value = cursor["body_timeout"] { limits.bodyTimeout = try number(value, "'body_timeout'", in: 0.01...86_400) }
         return limits
     }
 
@@ -317,9 +333,9 @@ public struct GatewayConfiguration: Sendable {
         let path = url.path
         if let ca = cursor["ca"], url.scheme?.lowercased() != "https" { throw ca.error("'ca' is for https upstreams (this one is \(text))") }
         return Upstream(url: url, basePath: path.hasSuffix("/") ? String(path.dropLast()) : path,
-                        connectTimeout: try cursor["connect_timeout"].map { cursor throws(SpecError) in try number(cursor, "'connect_timeout'", minimum: 0.001) } ?? 2,
-                        responseTimeout: try cursor["response_timeout"].map { cursor throws(SpecError) in try number(cursor, "'response_timeout'", minimum: 0.001) } ?? 30,
-                        maxIdleConnections: Int(try cursor["max_idle_connections"].map { cursor throws(SpecError) in try number(cursor, "'max_idle_connections'", minimum: 1) } ?? 1024),
+                        connectTimeout: try cursor["connect_timeout"].map { cursor throws(SpecError) in try number(cursor, "'connect_timeout'", in: 0.001...3_600) } ?? 2,
+                        responseTimeout: try cursor["response_timeout"].map { cursor throws(SpecError) in try number(cursor, "'response_timeout'", in: 0.001...86_400) } ?? 30,
+                        maxIdleConnections: try cursor["max_idle_connections"].map { cursor throws(SpecError) in try integer(cursor, "'max_idle_connections'", in: 1...100_000) } ?? 1024,
                         caFile: try cursor["ca"].map { cursor throws(SpecError) in try string(cursor, "'ca'") })
     }
 
@@ -363,9 +379,9 @@ public struct GatewayConfiguration: Sendable {
             }
             let audience = try body["audience"].map { cursor throws(SpecError) in try oneOrMany(cursor, "'audience'") } ?? []
             var settings = JWTSettings(issuer: try body.requiredString("issuer"), audience: audience, keys: source, algorithms: algorithms,
-                                       leeway: try body["leeway"].map { cursor throws(SpecError) in try number(cursor, "'leeway'") } ?? 30)
-            if let value = body["refresh_interval"] { settings.refreshInterval = try number(value, "'refresh_interval'", minimum: 1) }
-            if let value = body["unknown_kid_refresh_interval"] { settings.unknownKidRefreshInterval = try number(value, "'unknown_kid_refresh_interval'") }
+                                       leeway: try body["leeway"].map { cursor throws(SpecError) in try number(cursor, "'leeway'", in: 0...3_600) } ?? 30)
+            if let value = body["refresh_interval"] { settings.refreshInterval = try number(value, "'refresh_interval'", in: 1...604_800) }
+            if let value = body["unknown_kid_refresh_interval"] { settings.unknownKidRefreshInterval = try number(value, "'unknown_kid_refresh_interval'", in: 0...86_400) }
             if let value = body["allow_short_secret"] {
                 guard secretSource, let allow = value.node.bool else { throw value.error("'allow_short_secret' is true or false, and only for secret_env or secret_file") }
                 settings.allowShortSecret = allow
@@ -448,9 +464,9 @@ public struct GatewayConfiguration: Sendable {
             }
             guard let limit = item["limit"] else { throw item.error("a rate limit needs 'limit' (requests per 'per' seconds)") }
             route.rateLimits.append(RateLimitRule(key: keys, limit: RateLimit(
-                limit: Int(try number(limit, "'limit'", minimum: 1)),
-                period: try item["per"].map { cursor throws(SpecError) in try number(cursor, "'per'", minimum: 0.001) } ?? 1,
-                burst: try item["burst"].map { cursor throws(SpecError) in Int(try number(cursor, "'burst'", minimum: 1)) })))
+                limit: try integer(limit, "'limit'", in: 1...1_000_000_000),
+                period: try item["per"].map { cursor throws(SpecError) in try number(cursor, "'per'", in: 0.001...31_536_000) } ?? 1,
+                burst: try item["burst"].map { cursor throws(SpecError) in try integer(cursor, "'burst'", in: 1...1_000_000_000) })))
         }
         if let cors = cursor["cors"] {
             try checkKeys(cors, ["origins", "methods", "headers", "credentials", "max_age"], in: "'cors'")
@@ -459,7 +475,7 @@ public struct GatewayConfiguration: Sendable {
             if credentials && origins.contains("*") { throw cors["origins"]!.error("'*' cannot be combined with credentials: list the trusted origins") }
             route.cors = CORSPolicy(origins: origins, methods: try cors["methods"].map { cursor throws(SpecError) in try strings(cursor, "'methods'") } ?? ["GET", "POST"],
                                     headers: try cors["headers"].map { cursor throws(SpecError) in try strings(cursor, "'headers'") } ?? ["Authorization", "Content-Type"],
-                                    credentials: credentials, maxAge: Int(try cors["max_age"].map { cursor throws(SpecError) in try number(cursor, "'max_age'") } ?? 600))
+                                    credentials: credentials, maxAge: try cors["max_age"].map { cursor throws(SpecError) in try integer(cursor, "'max_age'", in: 0...86_400) } ?? 600)
         }
         if let headers = cursor["headers"] {
             try checkKeys(headers, ["add", "remove"], in: "'headers'")
@@ -506,16 +522,35 @@ public struct GatewayConfiguration: Sendable {
         return settings
     }
 
+    /// `audit_log: FILE`, or a mapping with the file and how it is written and signed.
+    static func auditLog(_ cursor: Cursor) throws(SpecError) -> AuditLogSettings {
+        if cursor.node.scalarText != nil { return AuditLogSettings(path: try string(cursor, "'audit_log'")) }
+        try checkKeys(cursor, ["path", "key_file", "key_env", "flush_interval", "checkpoint_interval", "max_backlog", "when_full"], in: "'audit_log'")
+        var settings = AuditLogSettings(path: try cursor.requiredString("path"))
+        settings.keyFile = try cursor["key_file"].map { cursor throws(SpecError) in try string(cursor, "'audit_log.key_file'") }
+        settings.keyEnvironment = try cursor["key_env"].map { cursor throws(SpecError) in try string(cursor, "'audit_log.key_env'") }
+        if settings.keyFile != nil && settings.keyEnvironment != nil { throw cursor.error("'audit_log' takes key_file or key_env, not both") }
+        if let value = cursor["flush_interval"] { settings.flushInterval = try number(value, "'audit_log.flush_interval'", in: 0.01...10) }
+        if let value = cursor["checkpoint_interval"] { settings.checkpointInterval = try number(value, "'audit_log.checkpoint_interval'", in: 0.1...3_600) }
+        if let value = cursor["max_backlog"] { settings.maxBacklog = try integer(value, "'audit_log.max_backlog'", in: 1...10_000_000) }
+        if let value = cursor["when_full"] {
+            guard let choice = value.node.scalarText.flatMap(AuditLogSettings.WhenFull.init(rawValue:)) else {
+                throw value.error("'audit_log.when_full' must be block or shed")
+            }
+            settings.whenFull = choice
+        }
+        return settings
+    }
+
     static func trafficLog(_ cursor: Cursor) throws(SpecError) -> TrafficLogSettings {
         if let path = cursor.node.string { return TrafficLogSettings(path: path) }
         try checkKeys(cursor, ["path", "sample_rate", "bodies", "max_body"], in: "'traffic_log'")
         var settings = TrafficLogSettings(path: try cursor.requiredString("path"))
         if let rate = cursor["sample_rate"] {
-            settings.sampleRate = try number(rate, "'sample_rate'")
-            guard settings.sampleRate <= 1 else { throw rate.error("'sample_rate' is a share of requests, from 0 to 1") }
+            settings.sampleRate = try number(rate, "'sample_rate'", in: 0...1)
         }
         settings.bodies = cursor["bodies"]?.node.bool ?? true
-        if let size = cursor["max_body"] { settings.maxBody = Int(try number(size, "'max_body'")) }
+        if let size = cursor["max_body"] { settings.maxBody = try integer(size, "'max_body'", in: 0...16_777_216) }
         return settings
     }
 }

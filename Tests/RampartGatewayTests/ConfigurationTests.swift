@@ -90,3 +90,80 @@ func mistakesNameTheLine(_ text: String, _ message: String) {
     #expect(allowed == ["GET", "HEAD"])
     guard case .notFound = Router(routes: configuration.routes).route(method: "GET", host: nil, path: "/elsewhere") else { Issue.record("404"); return }
 }
+
+/// Every number in gateway.yml, each in a configuration that is otherwise valid: `VALUE` stands for the number.
+private let numericKeys: [(key: String, yaml: String)] = {
+    let base = """
+    gateway:
+      listeners: [{address: "127.0.0.1:18700"}]
+      upstreams: {api: {url: "http://127.0.0.1:18701"UPSTREAM}}
+      authenticators: {demo: {jwt: {issuer: "https://demo", jwks_file: keys.json, algorithms: [RS256]JWT}}}
+      routes:
+        - {path: /, upstream: api, authenticate: [demo]ROUTE}
+    """
+    func at(_ place: String, _ text: String) -> String {
+        ["UPSTREAM", "JWT", "ROUTE"].reduce(base) { $0.replacingOccurrences(of: $1, with: $1 == place ? text : "") }
+    }
+    var keys: [(String, String)] = [("threads", at("", "") + "\n  threads: VALUE")]
+    for key in ["max_uri_length", "max_header_count", "max_header_bytes", "max_body_bytes", "header_timeout", "body_timeout"] {
+        keys.append((key, at("", "") + "\n  limits: {\(key): VALUE}"))
+    }
+    for key in ["connect_timeout", "response_timeout", "max_idle_connections"] { keys.append((key, at("UPSTREAM", ", \(key): VALUE"))) }
+    for key in ["leeway", "refresh_interval", "unknown_kid_refresh_interval"] { keys.append((key, at("JWT", ", \(key): VALUE"))) }
+    keys.append(("limit", at("ROUTE", ", rate_limits: [{key: ip, limit: VALUE}]")))
+    keys.append(("per", at("ROUTE", ", rate_limits: [{key: ip, limit: 5, per: VALUE}]")))
+    keys.append(("burst", at("ROUTE", ", rate_limits: [{key: ip, limit: 5, burst: VALUE}]")))
+    keys.append(("max_age", at("ROUTE", ", cors: {origins: [\"https://a.example\"], max_age: VALUE}")))
+    for key in ["sample_rate", "max_body"] { keys.append((key, at("", "") + "\n  traffic_log: {path: t.jsonl, \(key): VALUE}")) }
+    for key in ["flush_interval", "checkpoint_interval", "max_backlog"] { keys.append((key, at("", "") + "\n  audit_log: {path: a.jsonl, \(key): VALUE}")) }
+    for key in ["window", "learning", "smoothing", "warmup_windows"] { keys.append((key, at("", "") + "\n  detection: {\(key): VALUE}")) }
+    for (section, key) in [("enumeration", "minimum"), ("enumeration", "factor"), ("authentication", "per_client"), ("authentication", "per_username"),
+                           ("authentication", "usernames_per_client"), ("spikes", "factor"), ("spikes", "volume_minimum"), ("spikes", "error_minimum"),
+                           ("scraping", "sequential"), ("scraping", "page_size"), ("block", "seconds")] {
+        keys.append(("\(section).\(key)", at("", "") + "\n  detection: {\(section): {\(key): VALUE}}"))
+    }
+    for key in ["timeout", "retries", "queue"] {
+        keys.append(("webhook.\(key)", at("", "") + "\n  detection: {webhook: {url: \"http://127.0.0.1:9\", \(key): VALUE}}"))
+    }
+    return keys
+}()
+
+/// Numbers that crashed the gateway (at --check, or at its first request) before every key had a range.
+private let hostileNumbers = ["1e19", "1e999", "-1e999", "9223372036854775807", "18446744073709551616", "1e17", "1e10", "-1", "0.5", ".nan", "1e-320"]
+
+@Test(arguments: numericKeys.map(\.key))
+func everyNumberInTheConfigurationHasARangeAndAnErrorWithItsPlace(_ key: String) throws {
+    let yaml = try #require(numericKeys.first { $0.key == key }).yaml
+    _ = try parse(yaml.replacingOccurrences(of: "VALUE", with: "1"))  // the configuration is valid with a plain value
+    for value in hostileNumbers {
+        do {
+            let configuration = try parse(yaml.replacingOccurrences(of: "VALUE", with: value))
+            // Accepted: then it is within the documented ranges, which keep every clock and counter from overflowing.
+            #expect(configuration.limits.headerTimeout <= 86_400 && configuration.limits.bodyTimeout <= 86_400 && (configuration.threads ?? 1) <= 256,
+                    "\(key): \(value)")
+            #expect(configuration.upstreams.values.allSatisfy { $0.responseTimeout <= 86_400 && $0.connectTimeout <= 3_600 })
+        } catch {
+            let message = "\(error)"
+            #expect(message.range(of: #"^gateway\.yml:\d+:\d+: .*must be a (whole )?number from "#, options: .regularExpression) != nil, "\(key) = \(value): \(message)")
+        }
+    }
+}
+
+/// Random damage to a valid configuration, every key of it: a clear error or a configuration, never a crash.
+@Test func mutatedConfigurationsAreErrorsNotCrashes() {
+    var random = SystemRandomNumberGenerator()
+    let pieces = ["1e19", "-", ":", "{", "}", "[", "]", "\"", "\n", " ", "0", "null", "~", "&a", "*a", "!!binary", "\u{0}", "é", "1e999", ","]
+    for (_, yaml) in numericKeys {
+        let text = Array(yaml.replacingOccurrences(of: "VALUE", with: "2"))
+        for _ in 0..<20 {
+            var mutated = text
+            for _ in 0..<Int.random(in: 1...4, using: &random) {
+                let index = Int.random(in: 0..<mutated.count, using: &random)
+                mutated.replaceSubrange(index..<min(mutated.count, index + Int.random(in: 0...3, using: &random)), with: Array(pieces.randomElement(using: &random)!))
+            }
+            do { _ = try parse(String(mutated)) } catch {
+                #expect(error is SpecError, "\(error)")
+            }
+        }
+    }
+}

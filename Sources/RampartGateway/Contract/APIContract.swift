@@ -77,6 +77,7 @@ final class APIContract: Sendable {
         }
         self.operations = operations
         compiler.finish()
+        if let problem = compiler.problems.first { throw problem }
     }
 
     private static func compile(_ operation: APIDescription.Operation, base: String, credentialParameters: Set<String>, compiler: inout SchemaCompiler) -> Operation {

@@ -14,7 +14,7 @@ final class SchemaValidator: @unchecked Sendable {
     fileprivate(set) var multipleOf: Double?
     fileprivate(set) var minLength: Int?
     fileprivate(set) var maxLength: Int?
-    fileprivate(set) var pattern: NSRegularExpression?
+    fileprivate(set) var pattern: LinearPattern?
     fileprivate(set) var format: String?
     fileprivate(set) var properties: [String: SchemaValidator] = [:]
     fileprivate(set) var required: [String] = []
@@ -59,7 +59,7 @@ final class SchemaValidator: @unchecked Sendable {
             let length = string.count
             if let minLength, length < minLength { return "\(place): shorter than \(minLength) characters" }
             if let maxLength, length > maxLength { return "\(place): longer than \(maxLength) characters" }
-            if let pattern, pattern.firstMatch(in: string, range: NSRange(string.startIndex..., in: string)) == nil { return "\(place): does not match the required pattern" }
+            if let pattern, !pattern.matches(string) { return "\(place): does not match the required pattern" }
             if let format, !Formats.matches(string, format: format) { return "\(place): not a valid \(format)" }
         case let array as [Any]:
             if let minItems, array.count < minItems { return "\(place): fewer than \(minItems) items" }
@@ -145,8 +145,16 @@ final class SchemaValidator: @unchecked Sendable {
 struct SchemaCompiler {
     let document: SpecDocument
     private var compiled: [String: SchemaValidator] = [:]
+    /// Schemas that cannot be enforced as written (a pattern with a backreference, say): the contract refuses to load.
+    private(set) var problems: [SpecError] = []
 
     init(document: SpecDocument) { self.document = document }
+
+    /// A length or count bound as an Int; one too large for any input (1e19) is no bound rather than a crash.
+    static func count(_ node: SpecNode?) -> Int? {
+        guard let value = node?.number, value.isFinite, value >= 0 else { return nil }
+        return value < 1e15 ? Int(value) : nil
+    }
 
     /// Works out every compiled schema's declared properties; call once, after the last `compile`.
     func finish() {
@@ -186,18 +194,23 @@ struct SchemaCompiler {
         if let bound = node["exclusiveMinimum"]?.number { schema.minimum = (bound, true) }
         if let bound = node["exclusiveMaximum"]?.number { schema.maximum = (bound, true) }
         schema.multipleOf = node["multipleOf"]?.number
-        schema.minLength = node["minLength"]?.number.map(Int.init)
-        schema.maxLength = node["maxLength"]?.number.map(Int.init)
-        if let pattern = node["pattern"]?.string { schema.pattern = try? NSRegularExpression(pattern: pattern) }
+        schema.minLength = Self.count(node["minLength"])
+        schema.maxLength = Self.count(node["maxLength"])
+        if let pattern = node["pattern"]?.string {
+            do { schema.pattern = try LinearPattern(pattern) } catch {
+                problems.append(SpecError(file: resolved.file, line: node.reportLine, column: node.reportColumn, pointer: resolved.pointer + "/pattern",
+                                          problem: "this pattern cannot be enforced: \(error)"))
+            }
+        }
         schema.format = node["format"]?.string
         for (name, property) in resolved["properties"]?.entries ?? [] { schema.properties[name] = compile(property) }
         schema.required = node["required"]?.strings ?? []
         if let additional = resolved["additionalProperties"] { schema.additionalProperties = compile(additional) }
-        schema.minProperties = node["minProperties"]?.number.map(Int.init)
-        schema.maxProperties = node["maxProperties"]?.number.map(Int.init)
+        schema.minProperties = Self.count(node["minProperties"])
+        schema.maxProperties = Self.count(node["maxProperties"])
         if let items = resolved["items"] { schema.items = compile(items) }
-        schema.minItems = node["minItems"]?.number.map(Int.init)
-        schema.maxItems = node["maxItems"]?.number.map(Int.init)
+        schema.minItems = Self.count(node["minItems"])
+        schema.maxItems = Self.count(node["maxItems"])
         schema.uniqueItems = node["uniqueItems"]?.bool ?? false
         schema.allOf = (resolved["allOf"]?.items ?? []).map { compile($0) }
         schema.anyOf = (resolved["anyOf"]?.items ?? []).map { compile($0) }

@@ -51,19 +51,18 @@ extension GatewayConfiguration {
                                "webhook", "block"], in: "'detection'")
         var settings = DetectionSettings()
         func count(_ parent: Cursor?, _ key: String, _ what: String) throws(SpecError) -> Int? {
-            try parent?[key].map { cursor throws(SpecError) in Int(try number(cursor, "'\(what).\(key)'", minimum: 1)) }
+            try parent?[key].map { cursor throws(SpecError) in try integer(cursor, "'\(what).\(key)'", in: 1...1_000_000_000) }
         }
-        if let window = cursor["window"] { settings.window = try number(window, "'detection.window'", minimum: 1) }
-        if let learning = cursor["learning"] { settings.learning = try number(learning, "'detection.learning'") }
+        if let window = cursor["window"] { settings.window = try number(window, "'detection.window'", in: 1...86_400) }
+        if let learning = cursor["learning"] { settings.learning = try number(learning, "'detection.learning'", in: 0...31_536_000) }
         if let smoothing = cursor["smoothing"] {
-            settings.smoothing = try number(smoothing, "'detection.smoothing'", minimum: 0.01)
-            guard settings.smoothing <= 1 else { throw smoothing.error("'detection.smoothing' is a weight between 0.01 and 1") }
+            settings.smoothing = try number(smoothing, "'detection.smoothing'", in: 0.01...1)
         }
-        if let warmup = cursor["warmup_windows"] { settings.warmupWindows = Int(try number(warmup, "'detection.warmup_windows'", minimum: 1)) }
+        if let warmup = cursor["warmup_windows"] { settings.warmupWindows = try integer(warmup, "'detection.warmup_windows'", in: 1...10_000) }
         if let enumeration = cursor["enumeration"] {
             try checkKeys(enumeration, ["minimum", "factor"], in: "'detection.enumeration'")
             settings.enumerationMinimum = try count(enumeration, "minimum", "enumeration") ?? settings.enumerationMinimum
-            if let factor = enumeration["factor"] { settings.enumerationFactor = try number(factor, "'enumeration.factor'", minimum: 1) }
+            if let factor = enumeration["factor"] { settings.enumerationFactor = try number(factor, "'enumeration.factor'", in: 1...1_000_000) }
         }
         if let authentication = cursor["authentication"] {
             try checkKeys(authentication, ["per_client", "per_username", "usernames_per_client"], in: "'detection.authentication'")
@@ -73,7 +72,7 @@ extension GatewayConfiguration {
         }
         if let spikes = cursor["spikes"] {
             try checkKeys(spikes, ["factor", "volume_minimum", "error_minimum"], in: "'detection.spikes'")
-            if let factor = spikes["factor"] { settings.spikeFactor = try number(factor, "'spikes.factor'", minimum: 1) }
+            if let factor = spikes["factor"] { settings.spikeFactor = try number(factor, "'spikes.factor'", in: 1...1_000_000) }
             settings.volumeMinimum = try count(spikes, "volume_minimum", "spikes") ?? settings.volumeMinimum
             settings.errorMinimum = try count(spikes, "error_minimum", "spikes") ?? settings.errorMinimum
         }
@@ -93,14 +92,14 @@ extension GatewayConfiguration {
                 throw webhook["url"]!.error("'detection.webhook.url' must be an http or https URL")
             }
             var hook = DetectionSettings.Webhook(url: url)
-            if let timeout = webhook["timeout"] { hook.timeout = try number(timeout, "'webhook.timeout'", minimum: 0.1) }
-            if let retries = webhook["retries"] { hook.retries = Int(try number(retries, "'webhook.retries'")) }
+            if let timeout = webhook["timeout"] { hook.timeout = try number(timeout, "'webhook.timeout'", in: 0.1...300) }
+            if let retries = webhook["retries"] { hook.retries = try integer(retries, "'webhook.retries'", in: 0...100) }
             hook.queue = try count(webhook, "queue", "webhook") ?? hook.queue
             settings.webhook = hook
         }
         if let block = cursor["block"] {
             try checkKeys(block, ["seconds"], in: "'detection.block'")
-            settings.blockSeconds = try number(block["seconds"] ?? block, "'detection.block.seconds'", minimum: 1)
+            settings.blockSeconds = try number(block["seconds"] ?? block, "'detection.block.seconds'", in: 1...31_536_000)
         }
         return settings
     }
