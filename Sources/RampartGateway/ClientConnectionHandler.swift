@@ -219,13 +219,18 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             requestHasBody = decoder.framing != .none
             requestChunked = decoder.framing == .chunked
             if requestHasBody {
+                bodyStarted = .coarseNow()
+                bodyReceived = 0
                 bodyDeadline = nextBodyDeadline
                 armWatchdog(context.eventLoop)
             }
             begin(head, context: context)
         case .body(let buffer):
             // A later deadline needs no new timer: the armed one finds it not yet due and re-arms.
-            if bodyDeadline != nil { bodyDeadline = nextBodyDeadline }
+            if bodyDeadline != nil {
+                bodyReceived += buffer.readableBytes
+                bodyDeadline = nextBodyDeadline
+            }
             pass(.body(buffer))
         case .end:
             bodyDeadline = nil
@@ -240,8 +245,20 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         }
     }
 
-    /// When the next piece of a request body must have arrived, counted from now.
-    private var nextBodyDeadline: NIODeadline { .coarseNow() + .nanoseconds(Int64(runtime.configuration.limits.bodyTimeout * 1e9)) }
+    /// When the next piece of a request body must have arrived: within the body timeout of the last, and (with a
+    /// minimum body rate) by the time the bytes so far have bought: the body timeout from the start, plus one second
+    /// per `min_body_rate` bytes, as Apache's mod_reqtimeout counts. A client trickling a byte just inside each timeout
+    /// no longer holds its upstream connection for ever.
+    private var nextBodyDeadline: NIODeadline {
+        let limits = runtime.configuration.limits
+        let timeout = TimeAmount.nanoseconds(Int64(limits.bodyTimeout * 1e9))
+        let next = NIODeadline.coarseNow() + timeout
+        guard limits.minimumBodyRate > 0 else { return next }
+        let bought = TimeAmount.nanoseconds(Int64(Double(bodyReceived) / Double(limits.minimumBodyRate) * 1e9))
+        return min(next, bodyStarted + timeout + bought)
+    }
+    private var bodyStarted = NIODeadline.uptimeNanoseconds(0)
+    private var bodyReceived = 0
 
     /// The exchange is over: the connection waits for its next request, or takes up one the client pipelined.
     private func becameIdle(_ context: ChannelHandlerContext) {
@@ -351,7 +368,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         // The guard refused any other expectation; this one the gateway answers itself once the request passes.
         expectsContinue = requestHasBody && head.headers.contains(name: "expect")
         let path: String
-        do { path = try PathNormalizer.normalize(head.uri) } catch {
+        do { path = try PathNormalizer.normalize(head.uri, refusingTrailingDotsAndSpaces: limits.refuseTrailingDotsAndSpaces) } catch {
             return answer(.badRequest, "request path refused: \(error)", correlation: correlation, keepAlive: false, decision: "reject")
         }
         record?.path = path
@@ -425,6 +442,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             var upstreamHead = ForwardedHeaders.upstreamRequest(head, path: path, basePath: upstream.basePath, client: forwardedClient,
                                                                 tls: tls, correlation: correlation, principal: principal, reusing: &appendedToRequest)
             upstreamHead.framing = requestChunked ? .chunked : .plain
+            if runtime.configuration.limits.underscoreHeaders == .drop { upstreamHead.headers.drop(head.headers.underscoredNames()) }
             if expectsContinue {
                 // Every check has passed: the client may send its body. The upstream gets it without waiting for a go-ahead of its own.
                 upstreamHead.headers.drop("expect")

@@ -312,7 +312,8 @@ public struct GatewayConfiguration: Sendable {
     }
 
     static func requestLimits(_ cursor: Cursor) throws(SpecError) -> RequestLimits {
-        try checkKeys(cursor, ["max_uri_length", "max_header_count", "max_header_bytes", "max_body_bytes", "methods", "header_timeout", "body_timeout"], in: "'limits'")
+        try checkKeys(cursor, ["max_uri_length", "max_header_count", "max_header_bytes", "max_body_bytes", "methods", "header_timeout", "body_timeout",
+                               "min_body_rate", "refuse_trailing_dots_and_spaces", "underscore_headers"], in: "'limits'")
         var limits = RequestLimits()
         if let value = cursor["max_uri_length"] { limits.maxURILength = try integer(value, "'max_uri_length'", in: 1...1_048_576) }
         if let value = cursor["max_header_count"] { limits.maxHeaderCount = try integer(value, "'max_header_count'", in: 1...10_000) }
@@ -321,6 +322,17 @@ public struct GatewayConfiguration: Sendable {
         if let value = cursor["methods"] { limits.allowedMethods = Set(try strings(value, "'methods'").map { $0.uppercased() }) }
         if let value = cursor["header_timeout"] { limits.headerTimeout = try number(value, "'header_timeout'", in: 0.01...86_400) }
         if let value = cursor["body_timeout"] { limits.bodyTimeout = try number(value, "'body_timeout'", in: 0.01...86_400) }
+        if let value = cursor["min_body_rate"] { limits.minimumBodyRate = try integer(value, "'min_body_rate'", in: 0...1_073_741_824) }
+        if let value = cursor["refuse_trailing_dots_and_spaces"] {
+            guard let flag = value.node.bool else { throw value.error("'refuse_trailing_dots_and_spaces' must be true or false") }
+            limits.refuseTrailingDotsAndSpaces = flag
+        }
+        if let value = cursor["underscore_headers"] {
+            guard let policy = value.node.scalarText.flatMap(RequestLimits.UnderscoreHeaders.init(rawValue:)) else {
+                throw value.error("'underscore_headers' must be refuse, drop or pass")
+            }
+            limits.underscoreHeaders = policy
+        }
         return limits
     }
 

@@ -11,6 +11,7 @@ public enum PathNormalizer {
         case invalidPercentEncoding
         case invalidUTF8
         case aboveRoot
+        case trailingDotOrSpace
 
         public var description: String {
             switch self {
@@ -20,13 +21,16 @@ public enum PathNormalizer {
             case .invalidPercentEncoding: "malformed percent-encoding in the path"
             case .invalidUTF8: "the decoded path is not valid UTF-8 (overlong or truncated sequence)"
             case .aboveRoot: "'..' climbs above the root"
+            case .trailingDotOrSpace: "a path segment ending in a dot or a space (servers that strip them would see another path)"
             }
         }
     }
 
     /// The normalized path (query removed): percent-decoded, `;parameters` dropped from every segment,
     /// empty and `.` segments removed, `..` resolved. Case is kept; `routingKey` folds it.
-    public static func normalize(_ target: String) throws(Refusal) -> String {
+    /// - Parameter trailingDotsAndSpaces: whether to refuse segments ending in `.` or a space (`/admin.`, `/admin%20`),
+    ///   which upstreams that strip them (IIS, Windows file systems) take for `/admin` after authorization saw another path.
+    public static func normalize(_ target: String, refusingTrailingDotsAndSpaces: Bool = true) throws(Refusal) -> String {
         let path = target.utf8.firstIndex(of: UInt8(ascii: "?")).map { String(target[..<$0]) } ?? target
         guard path.hasPrefix("/") else { throw .notOriginForm }
         if isAlreadyNormal(path) { return path }
@@ -40,7 +44,9 @@ public enum PathNormalizer {
             case "..":
                 guard !segments.isEmpty else { throw .aboveRoot }
                 segments.removeLast()
-            default: segments.append(segment)
+            default:
+                if refusingTrailingDotsAndSpaces, let last = segment.unicodeScalars.last, last == "." || last == " " || last == "\t" { throw .trailingDotOrSpace }
+                segments.append(segment)
             }
         }
         let trailingSlash = path.count > 1 && path.hasSuffix("/") && !segments.isEmpty
@@ -59,13 +65,16 @@ public enum PathNormalizer {
             case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
                  UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "~"):
                 continue
-            case UInt8(ascii: "."), UInt8(ascii: "/"):
+            case UInt8(ascii: "."):
                 if previous == UInt8(ascii: "/") { return false }
+            case UInt8(ascii: "/"):
+                // An empty segment, or one ending in a dot: the full walk looks at it.
+                if previous == UInt8(ascii: "/") || previous == UInt8(ascii: ".") { return false }
             default:
                 return false
             }
         }
-        return true
+        return previous != UInt8(ascii: ".")
     }
 
     /// The key routes and authorization rules are matched on: the normalized path, lower-cased,

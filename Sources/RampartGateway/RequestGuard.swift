@@ -14,6 +14,14 @@ public struct RequestLimits: Sendable {
     public var headerTimeout: Double = 10
     /// Seconds allowed between two pieces of a request body (nginx's client_body_timeout).
     public var bodyTimeout: Double = 30
+    /// Bytes per second a request body must average (after `bodyTimeout`'s allowance); 0 turns the floor off.
+    public var minimumBodyRate = 500
+    /// Refuse paths with a segment ending in a dot or a space (`/admin.`, `/admin%20`), which some upstreams strip.
+    public var refuseTrailingDotsAndSpaces = true
+    /// What to do with header names containing `_` (`Transfer_Encoding`), which some servers read as `-`.
+    public var underscoreHeaders: UnderscoreHeaders = .drop
+
+    public enum UnderscoreHeaders: String, Sendable { case refuse, drop, pass }
 
     public init() {}
 }
@@ -60,9 +68,14 @@ public enum RequestGuard {
         var hosts = 0
         var emptyHost = false
         var unsupportedExpectation = false
+        var authorizations = 0
+        var underscored = false
         head.headers.forEach { name, value in
             bytes += name.count + value.count + 4
-            if HeaderRewrite.sameName(name, "host") {
+            underscored = underscored || name.contains(UInt8(ascii: "_"))
+            if HeaderRewrite.sameName(name, "authorization") {
+                authorizations += 1
+            } else if HeaderRewrite.sameName(name, "host") {
                 hosts += 1
                 emptyHost = emptyHost || value.isEmpty || value.contains(UInt8(ascii: ","))
             } else if HeaderRewrite.sameName(name, "expect") {
@@ -72,6 +85,9 @@ public enum RequestGuard {
             return !unsupportedExpectation
         }
         if unsupportedExpectation { return Rejection(.expectationFailed, "unsupported expectation") }
+        // Only one credential is verified; a second (a forged token riding along) must not reach the upstream.
+        if authorizations > 1 { return Rejection(.badRequest, "more than one Authorization header") }
+        if underscored && limits.underscoreHeaders == .refuse { return Rejection(.badRequest, "a header name with '_' (limits.underscore_headers: refuse)") }
         guard bytes <= limits.maxHeaderBytes else { return Rejection(.requestHeaderFieldsTooLarge, "headers larger than \(limits.maxHeaderBytes) bytes") }
         if head.version.minor == 1 && (hosts != 1 || emptyHost) { return Rejection(.badRequest, "HTTP/1.1 needs exactly one Host header") }
         return nil

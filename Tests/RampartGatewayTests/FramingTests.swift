@@ -267,9 +267,15 @@ final class BlockingClient {
 
     deinit { close(socket) }
 
+    /// Writes bytes; false once the peer has closed.
+    @discardableResult
+    func write(_ text: String) -> Bool {
+        text.withCString { Glibc.send(socket, $0, strlen($0), Int32(MSG_NOSIGNAL)) } > 0
+    }
+
     /// Sends a request and reads its answer (head and Content-Length body).
     func exchange(_ request: String) throws -> String {
-        _ = request.withCString { send(socket, $0, strlen($0), 0) }
+        write(request)
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {

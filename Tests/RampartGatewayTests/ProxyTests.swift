@@ -427,3 +427,92 @@ private final class Conversation: ChannelInboundHandler, @unchecked Sendable {
     await server.stop()
     await upstream.stop()
 }
+
+/// An upstream that shows which of the headers a test cares about reached it.
+private func headerEcho() async throws -> TestServer {
+    try await TestServer.start(keepAlive: true) { head in
+        Canned(headers: [("X-Seen-Host", head.headers.first(name: "host") ?? "-"), ("X-Seen-Underscore", head.headers.first(name: "transfer_encoding") ?? "-"),
+                         ("X-Seen-Authorizations", String(head.headers[canonicalForm: "authorization"].count))])
+    }
+}
+
+@Test func aSecondAuthorizationHeaderIsRefused() async throws {
+    let upstream = try await headerEcho()
+    let server = try await gateway(upstream.httpURL)
+    let answer = try await raw(server.addresses[0].port!, "GET / HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer verified\r\nAuthorization: Bearer eyJhbGciOiJub25lIn0.e30.\r\nConnection: close\r\n\r\n")
+    #expect(answer.hasPrefix("HTTP/1.1 400"), "\(answer)")
+    let one = try await raw(server.addresses[0].port!, "GET / HTTP/1.1\r\nHost: a\r\nAuthorization: Bearer verified\r\nConnection: close\r\n\r\n")
+    #expect(one.hasPrefix("HTTP/1.1 200") && one.contains("X-Seen-Authorizations: 1"), "\(one)")
+    await server.stop()
+    await upstream.stop()
+}
+
+@Test func connectionCannotRemoveHeadersTheRequestNeeds() async throws {
+    let upstream = try await headerEcho()
+    let server = try await gateway(upstream.httpURL)
+    let answer = try await raw(server.addresses[0].port!, "GET / HTTP/1.1\r\nHost: api.example\r\nConnection: close, Host, Content-Length\r\n\r\n")
+    #expect(answer.hasPrefix("HTTP/1.1 200") && answer.contains("X-Seen-Host: api.example"), "\(answer)")
+    await server.stop()
+    await upstream.stop()
+}
+
+@Test(arguments: ["/admin.", "/admin%2e", "/admin..", "/admin%20", "/admin%2E/", "/admin./users", "/admin%09"])
+func pathsEndingInADotOrASpaceAreRefused(_ path: String) async throws {
+    let upstream = try await headerEcho()
+    let server = try await gateway(upstream.httpURL)
+    let answer = try await raw(server.addresses[0].port!, "GET \(path) HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+    #expect(answer.hasPrefix("HTTP/1.1 400"), "\(path): \(answer)")
+    let fine = try await raw(server.addresses[0].port!, "GET /v1.2/report.json HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n")
+    #expect(fine.hasPrefix("HTTP/1.1 200"), "dots inside a segment are fine: \(fine)")
+    await server.stop()
+    await upstream.stop()
+}
+
+@Test func headerNamesWithUnderscoresAreDroppedOrRefused() async throws {
+    let upstream = try await headerEcho()
+    let server = try await gateway(upstream.httpURL)
+    let request = "GET / HTTP/1.1\r\nHost: a\r\nTransfer_Encoding: chunked\r\nConnection: close\r\n\r\n"
+    let dropped = try await raw(server.addresses[0].port!, request)
+    #expect(dropped.hasPrefix("HTTP/1.1 200") && dropped.contains("X-Seen-Underscore: -"), "dropped by default: \(dropped)")
+    await server.stop()
+    let text = """
+    gateway:
+      listeners: [{address: "127.0.0.1:0"}]
+      limits: {underscore_headers: refuse}
+      upstreams: {api: {url: "\(upstream.httpURL.absoluteString)"}}
+      routes: [{path: /, upstream: api}]
+    """
+    let refusing = try await GatewayServer.start(GatewayConfiguration.parse(SpecDocument(text: text, file: "gateway.yml").root), group: gatewayTestLoops)
+    let refused = try await raw(refusing.addresses[0].port!, request)
+    #expect(refused.hasPrefix("HTTP/1.1 400"), "\(refused)")
+    await refusing.stop()
+    await upstream.stop()
+}
+
+/// A body trickled a byte at a time, each byte inside the body timeout: the rate floor ends it (408), where the
+/// per-piece timeout alone let it hold its upstream connection for as long as the client liked.
+@Test func aBodyTrickledBelowTheRateFloorIsCutOff() async throws {
+    let upstream = try await headerEcho()
+    let text = """
+    gateway:
+      listeners: [{address: "127.0.0.1:0"}]
+      limits: {body_timeout: 2, min_body_rate: 100}
+      upstreams: {api: {url: "\(upstream.httpURL.absoluteString)"}}
+      routes: [{path: /, upstream: api}]
+    """
+    let server = try await GatewayServer.start(GatewayConfiguration.parse(SpecDocument(text: text, file: "gateway.yml").root), group: gatewayTestLoops)
+    let client = try BlockingClient(port: server.addresses[0].port!)
+    client.write("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 10000\r\n\r\n")
+    // One byte every 0.5 s: well inside the 2 s between pieces, far below 100 bytes a second.
+    let started = Date()
+    var open = true
+    while open && Date().timeIntervalSince(started) < 12 {
+        try await Task.sleep(for: .milliseconds(500))
+        open = client.write("x")
+    }
+    let answer = try client.exchange("")
+    #expect(answer.hasPrefix("HTTP/1.1 408") || !open, "\(answer)")
+    #expect(Date().timeIntervalSince(started) < 10, "cut off after about 2 s plus what the bytes bought")
+    await server.stop()
+    await upstream.stop()
+}

@@ -58,6 +58,16 @@ struct RawHeaders {
         return headers
     }
 
+    /// The names containing `_` (lower case), most often none.
+    func underscoredNames() -> [String] {
+        var names: [String] = []
+        forEach { name, _ in
+            if name.contains(UInt8(ascii: "_")) { names.append(String(decoding: name, as: UTF8.self).lowercased()) }
+            return true
+        }
+        return names
+    }
+
     /// What the `Connection` headers say: `close`, `keep-alive`, and the other headers they name (which are
     /// hop-by-hop too; `Transfer-Encoding` is not counted, bodies are re-framed with it). Read on bytes.
     func connectionOptions() -> ConnectionOptions {
@@ -74,7 +84,7 @@ struct RawHeaders {
                     options.close = true
                 } else if HeaderRewrite.sameName(token, "keep-alive") {
                     options.keepAlive = true
-                } else if !token.isEmpty && !HeaderRewrite.sameName(token, "transfer-encoding") {
+                } else if !token.isEmpty && !ConnectionOptions.neverHopByHop.contains(where: { HeaderRewrite.sameName(token, $0) }) {
                     options.named.append(String(decoding: token, as: UTF8.self).lowercased())
                 }
             }
@@ -126,6 +136,9 @@ struct ConnectionOptions {
     var keepAlive = false
     /// The other headers they name, lower-cased: hop-by-hop too.
     var named: [String] = []
+    /// Headers a `Connection` header may not remove: what the message needs to be read (Host, the framing) and what
+    /// the gateway itself relies on. `Connection: Host` once made the gateway send an HTTP/1.1 request without Host.
+    static let neverHopByHop = ["host", "content-length", "transfer-encoding", "authorization", "content-type", "cookie", "x-correlation-id"]
 
     /// Whether the connection stays open after the message (RFC 9112 §9.3): HTTP/1.1 unless `close`, HTTP/1.0 only with `keep-alive`.
     func keepsAlive(_ version: HTTPVersion) -> Bool { version.minor >= 1 ? !close : keepAlive && !close }
