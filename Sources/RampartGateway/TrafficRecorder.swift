@@ -62,7 +62,7 @@ final class TrafficRecorder: Sendable {
         var out: [String: String] = [:]
         for (name, value) in headers {
             let lower = name.lowercased()
-            out[lower] = SensitiveValues.credentialHeaders.contains(lower) ? redacted : redact(name: lower, value: value)
+            out[lower] = SensitiveValues.isCredentialHeader(lower) ? redacted : redact(name: lower, value: value)
         }
         return out
     }

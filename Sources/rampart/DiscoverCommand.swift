@@ -44,6 +44,9 @@ struct DiscoverCommand: ParsableCommand {
     @Option(help: "Write an OpenAPI 3.1 draft of the traffic to this file (YAML, or JSON when it ends in .json).")
     var emitSpec: String?
 
+    @Option(help: "The most bytes one traffic file may hold once decompressed; gzip that expands more than 250 times is refused as a bomb.")
+    var maxInputBytes: UInt64 = 16 << 30
+
     @OptionGroup var report: ReportOptions
 
     func validate() throws {
@@ -51,6 +54,10 @@ struct DiscoverCommand: ParsableCommand {
     }
 
     func run() throws {
+        try ChunkReader.$maximumBytes.withValue(maxInputBytes) { try discover() }
+    }
+
+    private func discover() throws {
         let api: APIDescription?
         do { api = try spec.map { try APIDescription(SpecDocument(path: $0)) } } catch { throw CLIFailure.input("\(error)") }
 

@@ -83,3 +83,42 @@ struct DiscoverCLITests {
         #expect(cut.stderr.contains("cut short"))
     }
 }
+
+/// Hostile traffic files: a gzip bomb, zero padding that gzip -d accepts, an empty file.
+@Test func gzipBombsAreRefusedPaddingIsReadEmptyFilesAreErrors() async throws {
+    let folder = try CLI.temporaryFolder()
+    // 64 MB of zeros in about 64 KB: a ratio of 1,000 (real logs compress 5 to 50 times).
+    let bomb = Process()
+    bomb.executableURL = URL(fileURLWithPath: "/bin/sh")
+    bomb.arguments = ["-c", "head -c 67108864 /dev/zero | gzip -9 > bomb.log.gz; printf '127.0.0.1 - - [10/Oct/2024:13:55:36 +0000] \"GET /api/a HTTP/1.1\" 200 1\\n' | gzip > padded.log.gz; head -c 512 /dev/zero >> padded.log.gz; : > empty.log"]
+    bomb.currentDirectoryURL = URL(fileURLWithPath: folder)
+    try bomb.run()
+    bomb.waitUntilExit()
+    let refused = try await CLI.detached("discover", "--input", "bomb.log.gz", in: folder)
+    #expect(refused.status == 2 && refused.stderr.contains("decompression bomb"), "\(refused.stderr)")
+    let capped = try await CLI.detached("discover", "--input", "padded.log.gz", "--max-input-bytes", "10", in: folder)
+    #expect(capped.status == 2 && capped.stderr.contains("--max-input-bytes"), "\(capped.stderr)")
+    let padded = try await CLI.detached("discover", "--input", "padded.log.gz", "--format", "json", "--fail-on", "none", in: folder)
+    #expect(padded.status == 0 && padded.stdout.contains("/api/a"), "gzip -d reads it, so do we: \(padded.stderr)")
+    let empty = try await CLI.detached("discover", "--input", "empty.log", in: folder)
+    #expect(empty.status == 2 && empty.stderr.contains("empty"), "\(empty.stderr)")
+}
+
+/// --emit-spec never turns a secret into an enum: a handful of passwords, card numbers or tokens seen often enough
+/// used to become `enum: [...]` in the draft, verbatim.
+@Test func theDraftSpecNeverListsSensitiveValues() async throws {
+    let folder = try CLI.temporaryFolder()
+    let secrets = ["hunter2-Secret!", "4111111111111111", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ"]
+    var entries: [String] = []
+    for index in 0..<12 {
+        let body = #"{"password":"\#(secrets[0])","card":"\#(secrets[1])","session":"\#(secrets[2])","plan":"\#(["free", "pro"][index % 2])"}"#
+        let escaped = body.replacingOccurrences(of: "\"", with: "\\\"")
+        entries.append(#"{"startedDateTime":"2026-12-03T10:00:0\#(index % 10)Z","request":{"method":"POST","url":"http://api.example/api/signup","headers":[],"postData":{"mimeType":"application/json","text":"\#(escaped)"}},"response":{"status":201,"headers":[],"content":{"mimeType":"application/json","text":"{}"}}}"#)
+    }
+    try #"{"log":{"entries":[\#(entries.joined(separator: ","))]}}"#.write(toFile: folder + "/signup.har", atomically: true, encoding: .utf8)
+    let result = try await CLI.detached("discover", "--har", "signup.har", "--emit-spec", "draft.yaml", "--fail-on", "none", in: folder)
+    #expect(result.status == 0, "\(result.stderr)")
+    let draft = try String(contentsOfFile: folder + "/draft.yaml", encoding: .utf8)
+    #expect(draft.contains("free") && draft.contains("pro"), "an ordinary small set still becomes an enum: \(draft)")
+    for secret in secrets { #expect(!draft.contains(secret), "\(secret) written into the draft") }
+}

@@ -189,12 +189,18 @@ struct ContractTests {
     @Test func trafficRecordsAreSampledRedactedAndReadByDiscover() async throws {
         let upstream = try await Upstream()
         let (server, folder) = try await Self.gateway(upstream, extra: "  traffic_log: {path: traffic.jsonl, sample_rate: 0.5}")
-        for _ in 0..<5 { _ = try await Self.send(server, .GET, "/api/orders/7", headers: [("Authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln")]) }
+        for _ in 0..<5 {
+            _ = try await Self.send(server, .GET, "/api/orders/7", headers: [("Authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln"),
+                                                                              ("X-Session-Token", "sess-0f1e2d3c4b5a69788796a5b4")])
+        }
         for _ in 0..<5 { _ = try await Self.send(server, .POST, "/api/orders?api_key=sk_live_abcdefghijklmnopqrstuvwx", body: #"{"id":1,"total":5}"#) }
         await server.stop()
         let text = try String(contentsOfFile: folder + "/traffic.jsonl", encoding: .utf8)
         #expect(text.split(separator: "\n").count == 5, "half of ten requests")
-        #expect(!text.contains("eyJhbGci") && !text.contains("sk_live_") && text.contains("[redacted]"))
+        #expect(!text.contains("eyJhbGci") && !text.contains("sk_live_") && !text.contains("sess-0f1e") && text.contains("[redacted]"))
+        // OAuth codes and signed-URL signatures are credentials by name, whatever they look like.
+        #expect(SensitiveValues.isCredentialParameter("code") && SensitiveValues.isCredentialParameter("sig") && !SensitiveValues.isCredentialParameter("page"))
+        #expect(SensitiveValues.isCredentialHeader("X-Session-Token") && !SensitiveValues.isCredentialHeader("Accept-Language"))
         var records: [TrafficRecord] = []
         let summary = try TrafficSource.read(path: folder + "/traffic.jsonl") { records.append($0) }
         #expect(summary.format == .gateway && summary.malformed == 0)

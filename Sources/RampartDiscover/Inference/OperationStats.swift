@@ -48,7 +48,14 @@ public struct SensitiveSighting: Hashable, Codable, Sendable, Comparable {
 /// What one parameter's values looked like.
 struct ParameterStats {
     var count = 0
-    var types = SchemaBuilder()
+    var types: SchemaBuilder
+
+    init(name: String) { types = SchemaBuilder(name: name) }
+
+    init(count: Int, types: SchemaBuilder) {
+        self.count = count
+        self.types = types
+    }
     /// Types are inferred from the first values; a million more of the same would only cost time.
     static let typedSamples = 1_000
 
@@ -109,11 +116,11 @@ final class OperationStats {
             lastSeen = max(lastSeen ?? time, time)
         }
         for (name, value) in record.query {
-            query[name, default: ParameterStats()].add(value)
+            query[name, default: ParameterStats(name: name)].add(value)
             if let kind = SensitiveData.classify(name: name, value: value) { sensitive[SensitiveSighting(place: "request query", name: name, kind: kind), default: 0] += 1 }
         }
         for (name, value) in record.requestHeaders ?? [] where !name.hasPrefix(":") {
-            if !Self.standardHeaders.contains(name) && !name.hasPrefix("sec-") { headers[name, default: ParameterStats()].add(value) }
+            if !Self.standardHeaders.contains(name) && !name.hasPrefix("sec-") { headers[name, default: ParameterStats(name: name)].add(value) }
             if name != "authorization" && name != "cookie" && !AuthScheme.apiKeyHeaders.contains(name),
                let kind = SensitiveData.classify(name: name, value: value) {
                 sensitive[SensitiveSighting(place: "request header", name: name, kind: kind), default: 0] += 1

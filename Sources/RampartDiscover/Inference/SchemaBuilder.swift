@@ -3,6 +3,8 @@ import Foundation
 /// A JSON Schema learned from samples: types merged across samples, properties required only when every
 /// sampled object had them, string formats when every sample matched one, enums for small sets of strings.
 final class SchemaBuilder {
+    /// The property or parameter name the values travel under, if any: a credential name never gets an enum.
+    let name: String
     private(set) var samples = 0
     private var types: Set<String> = []
     private var formats: [String: Int] = [:]
@@ -15,6 +17,12 @@ final class SchemaBuilder {
     private var items: SchemaBuilder?
     private var minimum: Double?
     private var maximum: Double?
+
+    init(name: String = "") {
+        self.name = name
+        // Passwords, tokens and keys are never listed, however few of them were seen.
+        if SensitiveData.NameMeaning.of(name) != .other || AuthScheme.isAPIKeyParameter(name) { values = nil }
+    }
 
     static let enumLimit = 6
     static let enumMinimumSamples = 8
@@ -39,6 +47,11 @@ final class SchemaBuilder {
             strings += 1
             if let format = Self.format(of: string) { formats[format, default: 0] += 1 }
             if values != nil {
+                // A value the classifier flags (a card number, an SSN, a JWT) is never written out as an enum member.
+                if SensitiveData.classify(name: name, value: string) != nil {
+                    values = nil
+                    return
+                }
                 values!.insert(string)
                 if values!.count > Self.enumLimit || string.count > 40 { values = nil }
             }
@@ -53,7 +66,7 @@ final class SchemaBuilder {
             for key in object.keys.sorted() where properties.count < Self.propertyLimit || properties[key] != nil {
                 let builder = properties[key] ?? {
                     propertyOrder.append(key)
-                    let fresh = SchemaBuilder()
+                    let fresh = SchemaBuilder(name: key)
                     properties[key] = fresh
                     return fresh
                 }()

@@ -2,12 +2,21 @@ import CZlib
 import Foundation
 
 /// Reads a file in fixed-size chunks, decompressing gzip transparently (several members too, as `cat a.gz b.gz`
-/// makes), so a multi-gigabyte log never sits in memory.
-final class ChunkReader {
+/// makes, and trailing zero padding, as `gzip -d` reads it), so a multi-gigabyte log never sits in memory. A gzip
+/// bomb is stopped: at most `maximumBytes` decompressed, and at most `maximumRatio` bytes out per byte in.
+public final class ChunkReader {
+    /// The most bytes one input may decompress to (`discover --max-input-bytes`).
+    @TaskLocal public static var maximumBytes: UInt64 = 16 << 30
+    /// Real logs compress 5 to 50 times; zeros, 1,000 times: past this, the file is taken for a bomb.
+    static let maximumRatio: UInt64 = 250
+
     private let handle: FileHandle
     private let chunkSize: Int
     private var inflater: Inflater?
     private var first = true
+    private var compressedRead: UInt64 = 0
+    private var produced: UInt64 = 0
+    private let limit = ChunkReader.maximumBytes
 
     init(path: String, chunkSize: Int = 1 << 20) throws(DiscoverError) {
         guard let handle = FileHandle(forReadingAtPath: path) else { throw DiscoverError(file: path, problem: "cannot open the file") }
@@ -20,31 +29,53 @@ final class ChunkReader {
 
     deinit { try? handle.close() }
 
-    /// The next decompressed chunk, or nil at the end of the file.
+    /// The next decompressed chunk (at most `chunkSize` bytes of it), or nil at the end of the file.
     func next() throws(DiscoverError) -> [UInt8]? {
         while true {
+            if let inflater, inflater.hasInput {
+                let out = try inflater.inflate(upTo: chunkSize)
+                if !out.isEmpty { return try counted(out) }
+                continue
+            }
             let raw: Data
             do { raw = try handle.read(upToCount: chunkSize) ?? Data() } catch { throw DiscoverError(file: path, problem: "cannot read: \(error.localizedDescription)") }
             if first {
                 first = false
+                if raw.isEmpty { throw DiscoverError(file: path, problem: "the file is empty") }
                 if raw.count >= 2 && raw[raw.startIndex] == 0x1f && raw[raw.startIndex + 1] == 0x8b { inflater = try Inflater(path: path) }
             }
-            guard let inflater else { return raw.isEmpty ? nil : [UInt8](raw) }
+            guard let inflater else { return raw.isEmpty ? nil : try counted([UInt8](raw)) }
             if raw.isEmpty {
                 try inflater.finish()
+                if produced == 0 { throw DiscoverError(file: path, problem: "the gzip data holds nothing") }
                 return nil
             }
-            let out = try inflater.inflate(raw)
-            if !out.isEmpty { return out }
+            compressedRead += UInt64(raw.count)
+            inflater.give(raw)
         }
+    }
+
+    private func counted(_ bytes: [UInt8]) throws(DiscoverError) -> [UInt8] {
+        produced += UInt64(bytes.count)
+        if produced > limit {
+            throw DiscoverError(file: path, problem: "more than \(limit) bytes of input (raise --max-input-bytes if this is real traffic)")
+        }
+        if inflater != nil, produced > 1 << 20, produced > compressedRead * Self.maximumRatio {
+            throw DiscoverError(file: path, problem: "the gzip data expands more than \(Self.maximumRatio) times: refused as a decompression bomb")
+        }
+        return bytes
     }
 }
 
-/// zlib's streaming inflate in gzip mode.
+/// zlib's streaming inflate in gzip mode, a bounded piece of output at a time.
 private final class Inflater {
     private var stream = z_stream()
     private let path: String
     private var ended = false
+    /// After the last member only zero bytes may follow (padding, as tape and block devices leave it).
+    private var inPadding = false
+    private var input: [UInt8] = []
+    private var offset = 0
 
     init(path: String) throws(DiscoverError) {
         self.path = path
@@ -56,41 +87,51 @@ private final class Inflater {
 
     deinit { inflateEnd(&stream) }
 
-    func inflate(_ input: Data) throws(DiscoverError) -> [UInt8] {
-        var output: [UInt8] = []
+    var hasInput: Bool { offset < input.count }
+
+    func give(_ data: Data) {
+        input = [UInt8](data)
+        offset = 0
+    }
+
+    /// Up to `limit` decompressed bytes from the input given so far.
+    func inflate(upTo limit: Int) throws(DiscoverError) -> [UInt8] {
+        if ended || inPadding, input[offset] == 0 {
+            // Zero padding after a complete member: skipped, as gzip -d does.
+            while offset < input.count, input[offset] == 0 { offset += 1 }
+            inPadding = true
+            return []
+        }
+        if inPadding { throw DiscoverError(file: path, problem: "data after the zero padding that ends the gzip stream") }
+        var output = [UInt8](repeating: 0, count: limit)
         var failure: DiscoverError?
-        var input = [UInt8](input)
-        input.withUnsafeMutableBufferPointer { source in
-            stream.next_in = source.baseAddress
-            stream.avail_in = UInt32(source.count)
-            var buffer = [UInt8](repeating: 0, count: 1 << 18)
-            while stream.avail_in > 0 {
-                let produced: Int = buffer.withUnsafeMutableBufferPointer { target in
-                    stream.next_out = target.baseAddress
-                    stream.avail_out = UInt32(target.count)
-                    let status = CZlib.inflate(&stream, Z_NO_FLUSH)
-                    if status == Z_STREAM_END {
-                        // Another gzip member may follow.
-                        ended = true
-                        inflateReset(&stream)
-                    } else if status != Z_OK && status != Z_BUF_ERROR {
-                        failure = DiscoverError(file: path, problem: "corrupt gzip data (zlib error \(status))")
-                    } else {
-                        ended = false
-                    }
-                    return target.count - Int(stream.avail_out)
+        let produced = input.withUnsafeMutableBufferPointer { source in
+            output.withUnsafeMutableBufferPointer { target in
+                stream.next_in = source.baseAddress! + offset
+                stream.avail_in = UInt32(source.count - offset)
+                stream.next_out = target.baseAddress
+                stream.avail_out = UInt32(target.count)
+                let status = CZlib.inflate(&stream, Z_NO_FLUSH)
+                if status == Z_STREAM_END {
+                    // Another gzip member (or padding) may follow.
+                    ended = true
+                    inflateReset(&stream)
+                } else if status != Z_OK && status != Z_BUF_ERROR {
+                    failure = DiscoverError(file: path, problem: "corrupt gzip data (zlib error \(status))")
+                } else {
+                    ended = false
                 }
-                output.append(contentsOf: buffer[0..<produced])
-                if failure != nil { break }
-                if produced == 0 && stream.avail_in > 0 && !ended { break }
+                offset = source.count - Int(stream.avail_in)
+                return target.count - Int(stream.avail_out)
             }
         }
         if let failure { throw failure }
+        output.removeSubrange(produced...)
         return output
     }
 
     func finish() throws(DiscoverError) {
-        if !ended && stream.total_in > 0 { throw DiscoverError(file: path, problem: "the gzip data is cut short") }
+        if !ended && !inPadding { throw DiscoverError(file: path, problem: "the gzip data is cut short") }
     }
 }
 

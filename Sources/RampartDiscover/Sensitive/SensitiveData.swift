@@ -156,8 +156,24 @@ public enum SensitiveValues {
     /// Headers that carry credentials, whatever their value looks like (lower case).
     public static let credentialHeaders: Set<String> = AuthScheme.apiKeyHeaders.union(["authorization", "proxy-authorization", "cookie", "set-cookie"])
 
-    /// Whether a query parameter's name says it carries a credential (`api_key`, `token`, `password`, `client_secret`…).
+    /// Whether a query parameter's name says it carries a credential (`api_key`, `token`, `password`, `client_secret`,
+    /// an OAuth `code`, a signed URL's `sig`…).
     public static func isCredentialParameter(_ name: String) -> Bool {
-        AuthScheme.isAPIKeyParameter(name) || SensitiveData.NameMeaning.of(name) != .other
+        AuthScheme.isAPIKeyParameter(name) || SensitiveData.NameMeaning.of(name) != .other || oneTimeCredentials.contains(name.lowercased())
+    }
+
+    /// Query parameters that are credentials for a moment or for a URL: OAuth codes, signatures, session ids in URLs.
+    static let oneTimeCredentials: Set<String> = [
+        "code", "sig", "signature", "x-amz-signature", "x-amz-credential", "x-amz-security-token", "x-goog-signature", "x-goog-credential",
+        "session", "sessionid", "session_id", "sid", "jsessionid", "phpsessid", "otp", "ticket",
+    ]
+
+    /// Whether a header's name says it carries a credential: the standard ones, and custom session or token headers
+    /// (`X-Session-Token`, `X-CSRF-Token`, `X-Auth`, `X-My-App-Key`).
+    public static func isCredentialHeader(_ name: String) -> Bool {
+        let lower = name.lowercased()
+        return credentialHeaders.contains(lower) || ["session", "token", "auth", "secret", "key", "csrf", "xsrf", "signature", "password", "jwt"].contains {
+            lower.contains($0)
+        }
     }
 }
