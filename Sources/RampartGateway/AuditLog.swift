@@ -4,6 +4,7 @@ import Foundation
 import Glibc
 #endif
 import NIOConcurrencyHelpers
+import RampartCore
 
 /// One decision of the gateway, as the audit log records it. No credentials and no query strings.
 public struct AuditEntry: Codable, Sendable, Equatable {
@@ -58,22 +59,7 @@ public struct AuditEntry: Codable, Sendable, Equatable {
         return (before, after)
     }
 
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x2028 || scalar.value == 0x2029:
-                out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    static func quoted(_ text: String) -> String { JSONText.quoted(text) }
 }
 
 /// How the audit log is written (`audit_log:` in gateway.yml).

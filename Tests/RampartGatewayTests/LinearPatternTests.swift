@@ -55,15 +55,7 @@ func patternsThatCannotBeCheckedInLinearTimeAreRefused(_ pattern: String) {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-redos-\(UUID().uuidString)").path
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: folder) }
-    try """
-    openapi: 3.0.3
-    info: {title: t, version: "1"}
-    paths:
-      /api/search:
-        get:
-          parameters: [{name: q, in: query, schema: {type: string, pattern: "^(a+)+$"}}]
-          responses: {"200": {description: ok}}
-    """.write(toFile: folder + "/redos.yaml", atomically: true, encoding: .utf8)
+    try searchSpec(pattern: "^(a+)+$").write(toFile: folder + "/redos.yaml", atomically: true, encoding: .utf8)
     let text = """
         gateway:
           listeners: [{address: "127.0.0.1:0"}]
@@ -80,15 +72,7 @@ func patternsThatCannotBeCheckedInLinearTimeAreRefused(_ pattern: String) {
     await server.stop()
 
     // A pattern with a backreference cannot be enforced: the configuration does not load, and says where.
-    try """
-    openapi: 3.0.3
-    info: {title: t, version: "1"}
-    paths:
-      /api/search:
-        get:
-          parameters: [{name: q, in: query, schema: {type: string, pattern: "^(a)\\\\1$"}}]
-          responses: {"200": {description: ok}}
-    """.write(toFile: folder + "/redos.yaml", atomically: true, encoding: .utf8)
+    try searchSpec(pattern: #"^(a)\\1$"#).write(toFile: folder + "/redos.yaml", atomically: true, encoding: .utf8)
     await #expect {
         _ = try await GatewayServer.start(configuration, baseDirectory: folder, group: gatewayTestLoops)
     } throws: { error in
@@ -97,3 +81,16 @@ func patternsThatCannotBeCheckedInLinearTimeAreRefused(_ pattern: String) {
     await upstream.server.stop()
 }
 
+
+/// One operation whose query parameter `q` must match `pattern` (a YAML double-quoted string: backslashes doubled).
+private func searchSpec(pattern: String) -> String {
+    """
+    openapi: 3.0.3
+    info: {title: t, version: "1"}
+    paths:
+      /api/search:
+        get:
+          parameters: [{name: q, in: query, schema: {type: string, pattern: "\(pattern)"}}]
+          responses: {"200": {description: ok}}
+    """
+}

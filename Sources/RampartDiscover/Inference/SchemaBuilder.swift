@@ -1,4 +1,5 @@
 import Foundation
+import RampartCore
 
 /// A JSON Schema learned from samples: types merged across samples, properties required only when every
 /// sampled object had them, string formats when every sample matched one, enums for small sets of strings.
@@ -170,19 +171,5 @@ public indirect enum OrderedJSON: Equatable, Sendable {
         return bare && !["true", "false", "null", "yes", "no", "on", "off", "y", "n"].contains(text.lowercased()) ? text : quoted(text)
     }
 
-    static func quoted(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
-    }
+    static func quoted(_ text: String) -> String { JSONText.quoted(text) }
 }
