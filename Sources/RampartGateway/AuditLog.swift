@@ -348,11 +348,14 @@ public final class AuditLog: Sendable {
     /// The head of an existing log, read a megabyte at a time: its line count and the chain value of its last line.
     static func scanHead(_ path: String, chain: Chain) throws -> ChainHead {
         var head = ChainHead(lines: 0, bytes: 0, head: genesis)
+        var last: [UInt8] = []
         try LineReader.forEachLine(path) { line, _ in
             head.lines += 1
             head.bytes += line.count + 1
-            head.head = chain.value(of: line)
+            last.removeAll(keepingCapacity: true)
+            last.append(contentsOf: line)
         }
+        if head.lines > 0 { head.head = chain.value(of: last) }
         return head
     }
 

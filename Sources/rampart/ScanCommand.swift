@@ -107,14 +107,21 @@ struct ScanCommand: AsyncParsableCommand {
 
         let description: APIDescription?
         var source = "none"
-        do {
-            (description, source) = try await SpecLoader.load(spec: spec, target: base, insecure: insecure)
-        } catch let failure as SpecLoader.Failure {
-            guard spec == nil else { throw CLIFailure.input(failure.description) }
-            Terminal.note("rampart: \(failure.description); scanning without one (only target-wide checks and rule packs)")
+        if dryRun && (spec == nil || spec!.hasPrefix("http://") || spec!.hasPrefix("https://")) {
+            // A dry run sends nothing, the description's download included: it says where it would look.
+            let places = spec.map { [$0] } ?? SpecLoader.discoveryPaths.map { URL(string: $0, relativeTo: base)!.absoluteString }
+            source = "not fetched in a dry run; would try \(places.joined(separator: ", "))"
             description = nil
-        } catch let error as SpecError {
-            throw CLIFailure.input(error.description)
+        } else {
+            do {
+                (description, source) = try await SpecLoader.load(spec: spec, target: base, insecure: insecure)
+            } catch let failure as SpecLoader.Failure {
+                guard spec == nil else { throw CLIFailure.input(failure.description) }
+                Terminal.note("rampart: \(failure.description); scanning without one (only target-wide checks and rule packs)")
+                description = nil
+            } catch let error as SpecError {
+                throw CLIFailure.input(error.description)
+            }
         }
 
         var options = ScanOptions()

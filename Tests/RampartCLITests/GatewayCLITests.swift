@@ -111,3 +111,17 @@ import Testing
     let missing = try await CLI.detached("gateway", "--config", config, "--check")
     #expect(missing.status == 2 && missing.stderr.contains("authenticator 'demo'") && missing.stderr.contains("demo-jwks.json: cannot read the file"), "\(missing)")
 }
+
+/// `--check` run from the configuration's own folder with a relative audit log: the folder is "", which is the current one.
+@Test func checkFromTheConfigurationsOwnFolderFindsTheAuditLogWritable() async throws {
+    let folder = try CLI.temporaryFolder()
+    try """
+    gateway:
+      listeners: [{address: "127.0.0.1:0"}]
+      upstreams: {api: {url: "http://127.0.0.1:9"}}
+      routes: [{path: /, upstream: api}]
+      audit_log: audit.jsonl
+    """.write(toFile: folder + "/demo.yml", atomically: true, encoding: .utf8)
+    let result = try await CLI.detached("gateway", "--config", "demo.yml", "--check", in: folder)
+    #expect(result.status == 0 && result.stdout.contains("valid"), "\(result.stderr)")
+}

@@ -1,5 +1,7 @@
 import Foundation
+import NIOConcurrencyHelpers
 import RampartLab
+import RampartTestSupport
 import Testing
 
 /// `rampart scan` and `rampart lab` as a user runs them, against labs started in this process.
@@ -170,4 +172,18 @@ func everyFormatIsWritten(_ format: String) async throws {
     try (line + "\n" + line + "\n").write(toFile: folder + "/audit.jsonl", atomically: true, encoding: .utf8)
     let verify = try await CLI.detached("gateway", "verify-log", folder + "/audit.jsonl")
     #expect(verify.status == 1 && verify.stderr.contains("audit.jsonl:2: the chain is broken here"), "\(verify.stderr)")
+}
+
+/// `--dry-run` sends nothing at all: without --spec it would have downloaded the description first.
+@Test func dryRunWithoutASpecDownloadsNothing() async throws {
+    let requests = NIOLockedValueBox(0)
+    let target = try await TestServer.start { _ in
+        requests.withLockedValue { $0 += 1 }
+        return Canned()
+    }
+    let result = try await CLI.detached("scan", "--target", target.httpURL.absoluteString, "--dry-run")
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.contains("not fetched in a dry run; would try"), "\(result.stdout)")
+    #expect(requests.withLockedValue { $0 } == 0, "a dry run sent requests")
+    await target.stop()
 }

@@ -152,3 +152,27 @@ private func remove(_ path: String) {
     #expect(blocking.dropped == 0)
     #expect(try AuditLog.verify(path: path).get().entries == 500)
 }
+
+/// Someone edits the log: random damage to random lines of a keyed log never crashes verify-log, and never passes.
+@Test func randomlyEditedLogsNeverVerify() throws {
+    let path = try keyedLog(20)
+    defer { remove(path) }
+    let original = try lines(path)
+    var random = SystemRandomNumberGenerator()
+    for _ in 0..<60 {
+        var edited = original
+        let line = Int.random(in: 0..<edited.count, using: &random)
+        var bytes = Array(edited[line].utf8)
+        let at = Int.random(in: 0..<bytes.count, using: &random)
+        switch Int.random(in: 0..<4, using: &random) {
+        case 0: bytes[at] = bytes[at] == UInt8(ascii: "1") ? UInt8(ascii: "2") : UInt8(ascii: "1")
+        case 1: bytes.remove(at: at)
+        case 2: bytes.insert(UInt8.random(in: 0x20...0x7E, using: &random), at: at)
+        default: edited.remove(at: line)
+        }
+        if edited.count == original.count { edited[line] = String(decoding: bytes, as: UTF8.self) }
+        guard edited != original else { continue }
+        try write(edited, path)
+        #expect((try? AuditLog.verify(path: path, key: key).get()) == nil, "an edit of line \(line + 1) verified")
+    }
+}

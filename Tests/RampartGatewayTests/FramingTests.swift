@@ -15,6 +15,8 @@ private final class RawUpstream: Sendable {
     let channel: any Channel
     /// The raw requests received, in order.
     let requests = NIOLockedValueBox<[String]>([])
+    /// Connections accepted.
+    let connections = NIOLockedValueBox(0)
     var port: Int { channel.localAddress!.port! }
 
     private final class Connection: ChannelInboundHandler, @unchecked Sendable {
@@ -73,7 +75,11 @@ private final class RawUpstream: Sendable {
         let box = NIOLockedValueBox<RawUpstream?>(nil)
         let channel = try await ServerBootstrap(group: gatewayTestLoops)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Connection(box.withLockedValue { $0! }, answer)) }
+                channel.eventLoop.makeCompletedFuture {
+                    let upstream = box.withLockedValue { $0! }
+                    upstream.connections.withLockedValue { $0 += 1 }
+                    try channel.pipeline.syncOperations.addHandler(Connection(upstream, answer))
+                }
             }
             .bind(host: "127.0.0.1", port: 0).get()
         let upstream = RawUpstream(channel: channel)
@@ -289,4 +295,19 @@ final class BlockingClient {
             bytes += chunk[0..<count]
         }
     }
+}
+
+/// The unread-bytes check must not cost the pool its point: a clean idle connection is used again.
+@Test func cleanIdleConnectionsAreReused() async throws {
+    let upstream = try await RawUpstream.start { _ in ("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok", false) }
+    let loops = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    let server = try await gateway(upstream, group: loops)
+    for client in 0..<10 {
+        let answer = try BlockingClient(port: server.addresses[0].port!).exchange("GET /\(client) HTTP/1.1\r\nHost: a\r\n\r\n")
+        #expect(answer.hasSuffix("\r\n\r\nok"))
+    }
+    #expect(upstream.connections.withLockedValue { $0 } == 1, "ten clients in turn, one upstream connection")
+    await server.stop()
+    await upstream.stop()
+    try await loops.shutdownGracefully()
 }

@@ -94,3 +94,14 @@ private func searchSpec(pattern: String) -> String {
           responses: {"200": {description: ok}}
     """
 }
+
+/// Random pattern text (what a hostile or careless spec may hold): compiled or refused, never a crash or a hang.
+@Test func randomPatternTextCompilesOrIsRefused() {
+    var random = SeededRandom(state: 16)
+    let pieces = ["(", ")", "[", "]", "{", "}", "{2,", "{,3}", "\\", "|", "*", "+", "?", "^", "$", ".", "-", "a", "\\d", "\\u12", "\\x4", "(?", "(?:",
+                  "(?<n>", "\\b", "[^", "0", "9", "é", "\u{0}"]
+    for _ in 0..<2_000 {
+        let pattern = (0..<Int.random(in: 1...12, using: &random)).map { _ in pieces.randomElement(using: &random)! }.joined()
+        if let compiled = try? LinearPattern(pattern) { _ = compiled.matches("aa9-é\u{0}b") }
+    }
+}
