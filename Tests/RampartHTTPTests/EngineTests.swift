@@ -98,6 +98,7 @@ import Testing
     #expect(redactor.redact(#"{"password":"hunter2hunter2","name":"x"}"#) == #"{"password":"hunt…","name":"x"}"#)
     let curl = redactor.curl(OutboundRequest(method: "GET", url: URL(string: "http://127.0.0.1:1/a?key=s3cret-token-value")!,
                                              headers: [("Authorization", "Bearer s3cret-token-value"), ("X-Probe", "it's")]))
-    #expect(curl == #"curl -i -X GET 'http://127.0.0.1:1/a?key=[REDACTED]' -H 'Authorization: Bearer [REDACTED]' -H 'X-Probe: it'\''s'"#)
+    // Percent-encoded: curl would read a bare [REDACTED] as a glob range.
+    #expect(curl == #"curl -i -X GET 'http://127.0.0.1:1/a?key=%5BREDACTED%5D' -H 'Authorization: Bearer [REDACTED]' -H 'X-Probe: it'\''s'"#)
     #expect(!redactor.redact(header: "Authorization", value: "Bearer forged.token.").contains("REDACTED"), "a forged token is evidence, not a secret")
 }

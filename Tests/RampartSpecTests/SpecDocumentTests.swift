@@ -53,7 +53,7 @@ import Testing
 }
 
 @Test func brokenAndRemoteReferencesAreFindingsNotErrors() throws {
-    let result = try audit("""
+    let folder = try temporaryFolder(["api.yaml": """
     openapi: 3.0.3
     info: {title: t, version: '1'}
     paths:
@@ -64,7 +64,9 @@ import Testing
             - $ref: 'https://example.com/p.yaml'
             - $ref: '#/components/parameters/Nope'
           responses: {'200': {description: ok}}
-    """)
+    """])
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let result = try Auditor.audit(path: folder + "/api.yaml")
     let reasons = result.findings.filter { $0.ruleId == "unresolved-reference" }.map(\.message)
     #expect(reasons.count == 3)
     #expect(reasons.contains { $0.contains("no such file") })
