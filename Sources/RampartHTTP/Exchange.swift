@@ -56,6 +56,8 @@ public struct ReceivedResponse: Sendable {
     public var text: String { String(decoding: body, as: UTF8.self) }
     public var json: Any? { try? JSONSerialization.jsonObject(with: body, options: [.fragmentsAllowed]) }
     public var isSuccess: Bool { (200..<300).contains(status) }
+    public var isRedirect: Bool { (300..<400).contains(status) }
+    public var setsCookie: Bool { headers.contains { $0.name.lowercased() == "set-cookie" } }
 }
 
 /// A request and its response: the evidence behind a finding.

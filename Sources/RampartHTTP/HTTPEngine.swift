@@ -14,6 +14,7 @@ public final class HTTPEngine: Sendable {
     private let gate: AsyncSemaphore
     private let pacer: RatePacer?
     private let state = NIOLockedValueBox(Counters())
+    private let observers = NIOLockedValueBox<[@Sendable (Exchange) -> Void]>([])
 
     /// What the engine has done so far.
     public struct Counters: Sendable {
@@ -54,6 +55,11 @@ public final class HTTPEngine: Sendable {
     public var counters: Counters { state.withLockedValue { $0 } }
 
     /// Stops the engine: requests not yet sent are refused.
+    /// Calls `observer` with every exchange from now on (passive checks look at every answer of the scan this way).
+    public func observe(_ observer: @escaping @Sendable (Exchange) -> Void) {
+        observers.withLockedValue { $0.append(observer) }
+    }
+
     public func stop() {
         state.withLockedValue { $0.stopped = true }
     }
@@ -81,7 +87,9 @@ public final class HTTPEngine: Sendable {
                 let response = try await perform(request)
                 noteRedirect(from: request.url, response)
                 state.withLockedValue { $0.latencies.append(Int(response.elapsed.components.seconds * 1_000_000 + response.elapsed.components.attoseconds / 1_000_000_000_000)) }
-                return Exchange(request: request, response: response)
+                let exchange = Exchange(request: request, response: response)
+                for observer in observers.withLockedValue({ $0 }) { observer(exchange) }
+                return exchange
             } catch where attempt < options.retries && Self.isConnectionFailure(error) {
                 attempt += 1
                 state.withLockedValue { $0.transportErrors += 1 }

@@ -51,10 +51,12 @@ public struct Identity: Sendable {
 public struct ScanConfiguration: Sendable {
     public var identities: [Identity] = []
     public var setup: [RequestTemplate] = []
+    /// Operations of an API without a description (`GET /protected`, or a request with an example body), for the scan to start from.
+    public var endpoints: [RequestTemplate] = []
 
     public init() {}
 
-    public static let keys = ["identities", "setup"]
+    public static let keys = ["identities", "setup", "endpoints"]
 
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(SpecError) -> ScanConfiguration {
         let document = try SpecDocument(path: path)
@@ -77,6 +79,9 @@ public struct ScanConfiguration: Sendable {
             case "setup":
                 guard case .array = cursor.node.value else { throw cursor.error("'scan.setup' must be a list of requests") }
                 for item in cursor.items { configuration.setup.append(try reader.request(item, what: "a setup step")) }
+            case "endpoints":
+                guard case .array = cursor.node.value else { throw cursor.error("'scan.endpoints' must be a list ('GET /path' or {method, path, json|form})") }
+                for item in cursor.items { configuration.endpoints.append(try reader.endpoint(item)) }
             default:
                 throw cursor.error("unknown key 'scan.\(key)' (expected: \(keys.joined(separator: ", ")))")
             }
@@ -121,6 +126,19 @@ struct ConfigReader {
         var pairs: [(name: String, value: String)] = []
         for (key, value) in cursor.entries { pairs.append((key, try string(value, "'\(key)'"))) }
         return pairs
+    }
+
+    /// `"METHOD /path"`, or a request mapping whose method defaults to GET.
+    func endpoint(_ cursor: Cursor) throws(SpecError) -> RequestTemplate {
+        guard case .object = cursor.node.value else {
+            let words = try string(cursor, "an endpoint").split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+            let methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+            guard words.count == 2, methods.contains(words[0].uppercased()), words[1].hasPrefix("/") else {
+                throw cursor.error("an endpoint is 'METHOD /path' (e.g. 'GET /protected') or a mapping {method, path, json|form}")
+            }
+            return RequestTemplate(method: words[0].uppercased(), path: words[1], place: "\(cursor.file):\(cursor.node.reportLine)")
+        }
+        return try request(cursor, what: "an endpoint", defaultMethod: "GET")
     }
 
     /// `{method, path, headers, json | body | form}`.

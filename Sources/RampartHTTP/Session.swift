@@ -106,11 +106,21 @@ public actor Session {
             cookies.forEach { redactor.register($0.value) }
             return Credential(headers: [("Cookie", cookies.map { "\($0.name)=\($0.value)" }.joined(separator: "; "))])
         case .login(let template, let pointer, let cookie, let header, let format):
-            if let body = template.body, let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] {
-                for (key, value) in object where key.lowercased().contains("pass") || key.lowercased().contains("secret") { redactor.register("\(value)") }
+            if let body = template.body {
+                // JSON or form fields; passwords and secrets are never written out.
+                var fields: [(String, Any)] = []
+                if let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] {
+                    fields = object.map { ($0.key, $0.value) }
+                } else {
+                    var form = URLComponents()
+                    form.percentEncodedQuery = String(decoding: body, as: UTF8.self)
+                    fields = (form.queryItems ?? []).map { ($0.name, $0.value ?? "") }
+                }
+                for (key, value) in fields where key.lowercased().contains("pass") || key.lowercased().contains("secret") { redactor.register("\(value)") }
             }
             let exchange = try await sendTemplate(template)
-            guard exchange.response.isSuccess else {
+            // A web form's login usually answers with a redirect that sets the session cookie.
+            guard exchange.response.isSuccess || (cookie != nil && exchange.response.isRedirect) else {
                 throw LoginError(description: "identity '\(identity.name)': login \(template.method) \(template.path) answered \(exchange.response.status) (\(template.place))")
             }
             if let cookie {

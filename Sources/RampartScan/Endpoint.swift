@@ -22,6 +22,8 @@ public struct Endpoint: @unchecked Sendable {
 
     /// Staff-only by its description: an admin tag, an `admin` path segment or an admin scope.
     public var isAdminOnly: Bool {
+        // A crawled page was linked to whoever crawled it: an `admin` in its path is data (a user name), not a role.
+        if document.rootFile == SurfaceDescription.file { return false }
         let words = ["admin", "internal", "staff", "superuser"]
         return tags.contains { tag in words.contains { tag.lowercased().contains($0) } }
             || path.lowercased().split(separator: "/").contains { segment in words.contains { segment == $0 || segment.hasPrefix($0 + "-") } }
@@ -37,6 +39,11 @@ public struct Endpoint: @unchecked Sendable {
 
     public var takesJSONBody: Bool {
         operation.requestBody?.content.contains { $0.name.lowercased().contains("json") } ?? false
+    }
+
+    /// An HTML form's body (`application/x-www-form-urlencoded`), and no JSON alternative.
+    public var takesFormBody: Bool {
+        !takesJSONBody && (operation.requestBody?.content.contains { $0.name.lowercased() == "application/x-www-form-urlencoded" } ?? false)
     }
 
     /// The JSON schema of the first 2xx response.

@@ -1,7 +1,7 @@
 import Foundation
 import RampartHTTP
 
-/// One place a value goes into a request: a path placeholder, a query parameter or a top-level JSON body property.
+/// One place a value goes into a request: a path placeholder, a query parameter or a top-level JSON or form body field.
 struct InjectionPoint {
     enum Place: String { case path, query, body }
     var endpoint: Endpoint
@@ -10,6 +10,8 @@ struct InjectionPoint {
     /// The value the API accepts here.
     var value: String
     var identity: String?
+    /// The rest of the body, built once: fresh unique values in every request would make answers differ by themselves.
+    var body: [String: Any]?
 
     /// The request with `payload` in this place.
     func request(_ scan: ScanContext, payload: String) -> OutboundRequest {
@@ -19,7 +21,7 @@ struct InjectionPoint {
         case .query:
             return scan.request(endpoint, identity: identity, query: [URLQueryItem(name: name, value: payload)])
         case .body:
-            var body = scan.exampleBody(endpoint, identity: identity) ?? [:]
+            var body = self.body ?? scan.exampleBody(endpoint, identity: identity) ?? [:]
             body[name] = payload
             return scan.request(endpoint, identity: identity, body: body)
         }
@@ -31,35 +33,31 @@ struct InjectionPoint {
 }
 
 extension ScanContext {
-    /// Every injection point the scan may use safely: GET parameters, and JSON bodies of POSTs that address no existing object.
-    func injectionPoints(named words: [String]? = nil) -> [InjectionPoint] {
+    /// Every injection point the scan may use safely: GET parameters, and JSON or form bodies of POSTs that address no existing object.
+    /// At most `limit` of them (a per-scan budget: each check sends a few requests per point).
+    func injectionPoints(limit: Int = 80) -> [InjectionPoint] {
         let identity = users.first?.identity.name
-        func wanted(_ name: String) -> Bool {
-            guard let words else { return true }
-            let lowered = name.lowercased()
-            return words.contains { lowered == $0 || lowered.hasPrefix($0 + "_") || lowered.hasSuffix("_" + $0) || lowered.hasSuffix($0) }
-        }
         var points: [InjectionPoint] = []
-        for endpoint in endpoints where !endpoint.operation.isAuthenticationEndpoint {
+        // Logins included: a user name pasted into SQL is the classic injection.
+        for endpoint in endpoints {
             if endpoint.method == "GET" {
-                for name in endpoint.pathParameters where wanted(name) && ownObject(for: endpoint, identity: identity) == nil {
+                for name in endpoint.pathParameters where ownObject(for: endpoint, identity: identity) == nil {
                     let value = endpoint.pathParameterExample(name).map { "\($0)" } ?? "1"
                     points.append(InjectionPoint(endpoint: endpoint, place: .path, name: name, value: value, identity: identity))
                 }
-                for parameter in endpoint.queryParameters where wanted(parameter.name) {
+                for parameter in endpoint.queryParameters {
                     let type = parameter.schema?["type"]?.node.string
                     guard type == nil || type == "string" else { continue }
                     let value = parameter.example.map { "\($0)" } ?? parameter.schema.map { "\(builder(identity: identity).value(for: $0, name: parameter.name))" } ?? "rampart"
                     points.append(InjectionPoint(endpoint: endpoint, place: .query, name: parameter.name, value: value, identity: identity))
                 }
-            } else if endpoint.method == "POST", endpoint.pathParameters.isEmpty, endpoint.takesJSONBody,
-                      let body = exampleBody(endpoint, identity: identity) {
-                for (name, value) in body.sorted(by: { $0.key < $1.key }) where wanted(name) {
+            } else if endpoint.method == "POST", endpoint.pathParameters.isEmpty, let body = exampleBody(endpoint, identity: identity) {
+                for (name, value) in body.sorted(by: { $0.key < $1.key }) {
                     guard let text = value as? String else { continue }
-                    points.append(InjectionPoint(endpoint: endpoint, place: .body, name: name, value: text, identity: identity))
+                    points.append(InjectionPoint(endpoint: endpoint, place: .body, name: name, value: text, identity: identity, body: body))
                 }
             }
         }
-        return points
+        return Array(points.prefix(limit))
     }
 }

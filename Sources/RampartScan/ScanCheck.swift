@@ -32,7 +32,8 @@ public enum ScanChecks {
         // API7
         ServerSideRequestForgery(),
         // API8
-        CORSMisconfiguration(), MissingSecurityHeaders(), TechnologyBanner(), VerboseErrors(), TraceEnabled(), SQLInjection(), NoSQLInjection(),
+        CORSMisconfiguration(), CORSAnyOrigin(), MissingSecurityHeaders(), TechnologyBanner(), VerboseErrors(), DebugPageExposed(), TraceEnabled(), SQLInjection(), NoSQLInjection(),
+        XMLExternalEntities(), RegexDenialOfService(),
         PathTraversal(), CommandInjection(),
         // API9
         OldAPIVersion(),

@@ -34,6 +34,8 @@ public final class ScanContext: @unchecked Sendable {
     public let redactor: Redactor
     public let options: ScanOptions
     public let listener: CallbackListener?
+    /// What every answer of the scan showed, for the passive checks.
+    let answers: AnswerLog
     let shared = SharedWork()
     private let state = NIOLockedValueBox(State())
 
@@ -46,8 +48,10 @@ public final class ScanContext: @unchecked Sendable {
         var operationsDone = 0
     }
 
-    init(base: URL, endpoints: [Endpoint], sessions: [Session], engine: HTTPEngine, redactor: Redactor, options: ScanOptions, listener: CallbackListener?) {
+    init(base: URL, endpoints: [Endpoint], sessions: [Session], engine: HTTPEngine, redactor: Redactor, options: ScanOptions, listener: CallbackListener?,
+         answers: AnswerLog = AnswerLog()) {
         self.base = base
+        self.answers = answers
         self.endpoints = endpoints
         self.sessions = sessions
         self.engine = engine
@@ -107,16 +111,27 @@ public final class ScanContext: @unchecked Sendable {
             items.append(URLQueryItem(name: parameter.name, value: "\(value)"))
         }
         if !items.isEmpty { components.queryItems = items }
-        var request = OutboundRequest(method: endpoint.method, url: components.url ?? base, headers: [("Accept", "application/json")])
-        if let body = body ?? (endpoint.takesJSONBody ? endpoint.bodySchema.map({ builder(identity: identity).value(for: $0) }) : nil) {
-            request = OutboundRequest(method: request.method, url: request.url, headers: request.headers, json: body)
+        let request = OutboundRequest(method: endpoint.method, url: components.url ?? base, headers: [("Accept", "application/json")])
+        let takesBody = endpoint.takesJSONBody || endpoint.takesFormBody
+        guard let body = body ?? (takesBody ? endpoint.bodySchema.map({ builder(identity: identity).value(for: $0) }) : nil) else { return request }
+        if endpoint.takesFormBody, let fields = body as? [String: Any] {
+            return OutboundRequest(method: request.method, url: request.url, headers: request.headers + [("Content-Type", "application/x-www-form-urlencoded")],
+                                   body: Data(Self.formEncoded(fields).utf8))
         }
-        return request
+        return OutboundRequest(method: request.method, url: request.url, headers: request.headers, json: body)
     }
 
-    /// The JSON object body `request` would send for `endpoint`, to change a property or two of.
+    /// The object body `request` would send for `endpoint` (JSON or form fields), to change a property or two of.
     func exampleBody(_ endpoint: Endpoint, identity: String?) -> [String: Any]? {
-        request(endpoint, identity: identity).body.flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+        guard endpoint.takesJSONBody || endpoint.takesFormBody else { return nil }
+        return endpoint.bodySchema.flatMap { builder(identity: identity).value(for: $0) as? [String: Any] }
+    }
+
+    /// `a=1&b=x%20y`, keys sorted; every byte outside the unreserved set is percent-encoded (`+` and `&` in values included).
+    static func formEncoded(_ fields: [String: Any]) -> String {
+        let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
+        func encode(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text }
+        return fields.sorted { $0.key < $1.key }.map { "\(encode($0.key))=\(encode("\($0.value)"))" }.joined(separator: "&")
     }
 
     /// Builds bodies whose id-like properties (`from_account`, `account_id`) name the identity's own objects.

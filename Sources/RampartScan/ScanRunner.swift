@@ -59,6 +59,10 @@ public struct ScanRunner: Sendable {
         let creators = endpoints.filter { $0.method == "POST" && $0.pathParameters.isEmpty && $0.takesJSONBody && !$0.operation.isAuthenticationEndpoint }
         lines += creators.map { "seed: \($0.label) once as each user identity" }
         lines += endpoints.map { "operation: \($0.label)\($0.isSecured ? " (secured)" : "")" }
+        if endpoints.isEmpty {
+            lines += configuration.endpoints.map { "operation (rampart.yml): \($0.method) \($0.path)" }
+            lines.append("crawl: links and forms from / and robots.txt (at most \(SurfaceCrawler.defaultPageLimit) pages, GET only)")
+        }
         lines += checks.map { "check: \($0.rule.id) [\($0.rule.owasp.rawValue), \($0.rule.severity.rawValue)]" }
         lines.append(options.allowDestructive ? "destructive requests: allowed (--allow-destructive)" : "destructive requests: only on objects Rampart creates")
         return lines
@@ -69,13 +73,15 @@ public struct ScanRunner: Sendable {
         let started = ContinuousClock.now
         let engine = try HTTPEngine(scope: Scope([target]), options: engineOptions)
         let redactor = Redactor()
+        let answers = AnswerLog()
+        engine.observe { answers.record($0) }
         let listener = try? await CallbackListener.start()
         let sessions = configuration.identities.map { Session(identity: $0, engine: engine, base: target, redactor: redactor) }
-        let scan = ScanContext(base: target, endpoints: endpoints, sessions: sessions, engine: engine, redactor: redactor, options: options, listener: listener)
+        var scan: ScanContext?
         let checks = self.checks
-        func tick(_ phase: String, _ done: Int) {
-            progress(ScanProgress(phase: phase, checksDone: done, checksTotal: checks.count, operationsTested: scan.operationsDone,
-                                 requests: engine.counters.sent, findings: scan.findingCount))
+        func tick(_ phase: String, _ done: Int, _ scan: ScanContext? = nil) {
+            progress(ScanProgress(phase: phase, checksDone: done, checksTotal: checks.count, operationsTested: scan?.operationsDone ?? 0,
+                                 requests: engine.counters.sent, findings: scan?.findingCount ?? 0))
         }
 
         do {
@@ -89,8 +95,16 @@ public struct ScanRunner: Sendable {
             }
             tick("signing in", 0)
             for session in sessions { _ = try await session.token() }
-            tick("creating objects", 0)
-            await Seeder.seed(scan)
+            var endpoints = self.endpoints
+            if endpoints.isEmpty {
+                tick("crawling", 0)
+                endpoints = await crawledEndpoints(engine: engine, sessions: sessions)
+            }
+            let context = ScanContext(base: target, endpoints: endpoints, sessions: sessions, engine: engine, redactor: redactor, options: options, listener: listener,
+                                      answers: answers)
+            scan = context
+            tick("creating objects", 0, context)
+            await Seeder.seed(context)
             try Task.checkCancellation()
             let finished = Counter()
             // RAMPART_TRACE_CHECKS=1 prints how long each check took, to find what makes a scan slow.
@@ -101,9 +115,9 @@ public struct ScanRunner: Sendable {
                         group.addTask {
                             guard !Task.isCancelled else { return }
                             let began = ContinuousClock.now
-                            await check.run(scan)
+                            await check.run(context)
                             if traceChecks { FileHandle.standardError.write(Data("check \(check.rule.id): \(ContinuousClock.now - began)\n".utf8)) }
-                            tick("checking", finished.increment())
+                            tick("checking", finished.increment(), context)
                         }
                     }
                 }
@@ -121,8 +135,16 @@ public struct ScanRunner: Sendable {
         let partial = Task.isCancelled || engine.counters.stopped || (engineOptions.requestBudget.map { engine.counters.sent >= $0 } ?? false)
         let counters = engine.counters
         await engine.shutdown()
-        return ScanResult(findings: scan.findings.sortedForReport(), requests: counters.sent, duration: ContinuousClock.now - started,
-                          operations: endpoints.count, refused: counters.refused, partial: partial)
+        return ScanResult(findings: (scan?.findings ?? []).sortedForReport(), requests: counters.sent, duration: ContinuousClock.now - started,
+                          operations: scan?.endpoints.count ?? endpoints.count, refused: counters.refused, partial: partial)
+    }
+
+    /// Without a description: the operations `rampart.yml` lists and those a crawl of the target finds, as the first user identity sees them.
+    func crawledEndpoints(engine: HTTPEngine, sessions: [Session]) async -> [Endpoint] {
+        let session = sessions.first { !$0.identity.isAdmin } ?? sessions.first
+        let found = await SurfaceCrawler(base: target, engine: engine, session: session, listed: configuration.endpoints).crawl()
+        guard !found.isEmpty, let description = try? SurfaceDescription.document(found) else { return [] }
+        return description.operations.map { Endpoint(operation: $0, document: description.document) }
     }
 }
 

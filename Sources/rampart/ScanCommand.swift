@@ -117,7 +117,7 @@ struct ScanCommand: AsyncParsableCommand {
                 (description, source) = try await SpecLoader.load(spec: spec, target: base, insecure: insecure)
             } catch let failure as SpecLoader.Failure {
                 guard spec == nil else { throw CLIFailure.input(failure.description) }
-                Terminal.note("rampart: \(failure.description); scanning without one (only target-wide checks and rule packs)")
+                Terminal.note("rampart: \(failure.description); scanning without one: crawling the target for pages, forms and the endpoints rampart.yml lists")
                 description = nil
             } catch let error as SpecError {
                 throw CLIFailure.input(error.description)

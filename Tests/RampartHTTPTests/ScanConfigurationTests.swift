@@ -38,9 +38,25 @@ private func parse(_ text: String, environment: [String: String] = [:]) throws -
     ("scan:\n  identities:\n    a:\n      headers: {A: b}\n      basic: {username: u, password: p}\n", "rampart.yml:3:5: identity 'a' has more than one way to authenticate; keep one"),
     ("scan:\n  setup:\n    - {method: FETCH, path: /x}\n", "rampart.yml:3:8: 'FETCH' is not an HTTP method"),
     ("scan:\n  setup:\n    - {method: GET}\n", "rampart.yml:3:7: a setup step needs a 'path'"),
-    ("scan:\n  rps: 3\n", "rampart.yml:2:3: unknown key 'scan.rps' (expected: identities, setup)"),
+    ("scan:\n  endpoints: GET /a\n", "rampart.yml:2:3: 'scan.endpoints' must be a list ('GET /path' or {method, path, json|form})"),
+    ("scan:\n  endpoints: [FETCH /a]\n", "rampart.yml:2:15: an endpoint is 'METHOD /path' (e.g. 'GET /protected') or a mapping {method, path, json|form}"),
+    ("scan:\n  endpoints: [{path: /a, body: x, json: {}}]\n", "rampart.yml:2:15: an endpoint may have only one of json, body, form"),
+    ("scan:\n  rps: 3\n", "rampart.yml:2:3: unknown key 'scan.rps' (expected: identities, setup, endpoints)"),
 ])
 func badConfigurationsNameTheLine(_ text: String, _ message: String) {
     #expect(throws: SpecError.self) { try parse(text) }
     do { _ = try parse(text) } catch { #expect("\(error)" == message) }
+}
+
+@Test func endpointsAreReadFromWordsOrRequests() throws {
+    let configuration = try parse("""
+    scan:
+      endpoints:
+        - GET /protected
+        - {method: POST, path: /login/, json: {username: a, password: b}}
+        - {path: /search, form: {q: x}}
+    """)
+    #expect(configuration.endpoints.map(\.method) == ["GET", "POST", "GET"])
+    #expect(configuration.endpoints.map(\.path) == ["/protected", "/login/", "/search"])
+    #expect(configuration.endpoints[1].body.map { String(decoding: $0, as: UTF8.self) }?.contains("\"username\"") == true)
 }

@@ -73,8 +73,12 @@ func everyDocumentedFlawIsFound(_ flaw: DocumentedFlaw) async throws {
     #expect(serious.isEmpty, "\(serious.map { "\($0.ruleId) \($0.location.display): \($0.message)" })")
 }
 
+/// Classes the lab does not plant because third-party targets have them (issue #13 keeps the lab as it is): their
+/// positives and negatives are in SurfaceScanTests, and Benchmarks/scan/targets.sh runs them on the real apps.
+let checksProvenOutsideTheLab: Set<String> = ["xxe", "regex-dos", "debug-page-exposed"]
+
 /// Every check finds its flaw in the lab and stays quiet on the secure twin, so none can pass by flagging everything.
-@Test(arguments: ScanChecks.all.map(\.rule.id) + ((try? RulePackLoader.builtIn()) ?? []).map(\.rule.id))
+@Test(arguments: (ScanChecks.all.map(\.rule.id) + ((try? RulePackLoader.builtIn()) ?? []).map(\.rule.id)).filter { !checksProvenOutsideTheLab.contains($0) })
 func eachCheckFiresOnTheLabAndNotOnItsSecureTwin(_ rule: String) async throws {
     let vulnerable = try await LabScan.vulnerable.value.findings
     let secure = try await LabScan.secure.value.findings

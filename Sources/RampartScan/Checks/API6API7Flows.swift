@@ -38,24 +38,17 @@ struct ServerSideRequestForgery: ScanCheck {
     static let names = ["url", "uri", "link", "callback", "webhook", "image", "avatar", "icon", "feed", "endpoint", "redirect", "target", "src", "source", "href", "host"]
 
     func run(_ scan: ScanContext) async {
-        guard let listener = scan.listener, let identity = scan.users.first?.identity.name else { return }
-        for endpoint in scan.endpoints where endpoint.takesJSONBody && (endpoint.pathParameters.isEmpty || scan.options.allowDestructive) {
-            guard let properties = endpoint.bodySchema?["properties"]?.entries else { continue }
-            for (name, schema) in properties where Self.isURLLike(name, format: endpoint.resolve(schema)?["format"]?.node.string) {
-                defer { scan.operationDone() }
-                guard var body = scan.exampleBody(endpoint, identity: identity) else { continue }
-                let (url, token) = listener.newURL()
-                body[name] = url
-                let request = scan.request(endpoint, identity: identity, body: body)
-                guard let exchange = await scan.send(request, as: endpoint.isSecured ? identity : nil, endpoint: endpoint),
-                      let hit = await listener.wait(for: token, timeout: .seconds(3)) else { continue }
-                scan.report(rule, at: endpoint.location(parameter: name), "\(endpoint.label) fetched the URL given in \(name): the listener received \(hit)", proof: exchange)
-            }
+        guard let listener = scan.listener else { return }
+        for point in scan.injectionPoints() where Self.isURLLike(point.name) || point.value.hasPrefix("http://") || point.value.hasPrefix("https://") {
+            defer { scan.operationDone() }
+            let (url, token) = listener.newURL()
+            guard let exchange = await point.send(scan, payload: url), let hit = await listener.wait(for: token, timeout: .seconds(3)) else { continue }
+            scan.report(rule, at: point.endpoint.location(parameter: point.name),
+                        "\(point.endpoint.label) fetched the URL given in \(point.name): the listener received \(hit)", proof: exchange)
         }
     }
 
-    static func isURLLike(_ name: String, format: String?) -> Bool {
-        if format == "uri" || format == "url" { return true }
+    static func isURLLike(_ name: String) -> Bool {
         let lowered = name.lowercased()
         return names.contains { lowered == $0 || lowered.hasSuffix("_" + $0) || lowered.hasPrefix($0 + "_") || lowered.hasSuffix($0.capitalized) }
     }

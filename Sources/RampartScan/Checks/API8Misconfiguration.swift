@@ -9,17 +9,48 @@ struct CORSMisconfiguration: ScanCheck {
         description: "The API echoed an arbitrary Origin (or `null`) in Access-Control-Allow-Origin and allowed credentials, so any web page can call it as the signed-in user.",
         remediation: "Allow only a fixed list of trusted origins, never `null`, and send Access-Control-Allow-Credentials only for them.")
 
+    static let foreignOrigins = ["https://evil.rampart.test", "null"]
+
     func run(_ scan: ScanContext) async {
-        guard let probe = await scan.authProbe() else { return }
-        for origin in ["https://evil.rampart.test", "null"] {
-            var request = probe.request
-            request.setHeader("Origin", origin)
-            guard let exchange = await scan.send(request, as: probe.session.identity.name),
-                  exchange.response.header("Access-Control-Allow-Origin") == origin,
-                  exchange.response.header("Access-Control-Allow-Credentials")?.lowercased() == "true" else { continue }
-            scan.report(rule, at: probe.endpoint.location(), "Origin \(origin) is reflected with Access-Control-Allow-Credentials: true", proof: exchange)
-            return
+        // Every GET the scan knows (a bounded number; secured ones first, where credentials matter), then `/`;
+        // each as the first identity and anonymously.
+        let identity = scan.users.first?.identity.name ?? scan.sessions.first?.identity.name
+        let gets = scan.endpoints.filter { $0.method == "GET" }
+        let ordered = gets.filter { $0.isSecured && $0.pathParameters.isEmpty } + gets.filter { $0.isSecured && !$0.pathParameters.isEmpty } + gets.filter { !$0.isSecured }
+        var requests: [(endpoint: Endpoint?, request: OutboundRequest)] = ordered.prefix(15).map { ($0, scan.request($0, identity: identity)) }
+        requests.append((nil, OutboundRequest(method: "GET", url: scan.url("/"))))
+        for (endpoint, request) in requests {
+            defer { scan.operationDone() }
+            for origin in Self.foreignOrigins {
+                var request = request
+                request.setHeader("Origin", origin)
+                for sender in identity.map({ [$0, nil] }) ?? [nil] {
+                    guard let exchange = await scan.send(request, as: sender), exchange.response.header("Access-Control-Allow-Origin") == origin,
+                          exchange.response.header("Access-Control-Allow-Credentials")?.lowercased() == "true" else { continue }
+                    scan.report(rule, at: endpoint?.location() ?? Location(method: "GET", path: "/"),
+                                "\(request.method) \(request.url.path): Origin \(origin) is reflected with Access-Control-Allow-Credentials: true", proof: exchange)
+                    return
+                }
+            }
         }
+    }
+}
+
+/// Any answer of the scan that lets every origin read it: `*` or a reflected foreign origin, without credentials.
+struct CORSAnyOrigin: ScanCheck {
+    let rule = RuleMetadata(
+        id: "cors-any-origin", title: "CORS lets any origin read answers", severity: .low, owasp: .api8, cwe: [942],
+        description: "An answer carried Access-Control-Allow-Origin: * or echoed a foreign Origin, so any web page can read it from a visitor's browser (fine for public data, a leak for anything private or network-restricted).",
+        remediation: "Send Access-Control-Allow-Origin only for a fixed list of trusted origins, and only on answers meant to be shared.")
+    let passive = true
+
+    func run(_ scan: ScanContext) async {
+        guard let exchange = scan.answers.openCORS else { return }
+        let request = exchange.request
+        let granted = exchange.response.header("Access-Control-Allow-Origin") ?? "*"
+        scan.report(rule, at: Location(method: request.method, path: request.url.path),
+                    "\(request.method) \(request.url.path) answers with Access-Control-Allow-Origin: \(granted)\(granted == "*" ? "" : " (the request's Origin echoed)")",
+                    proof: exchange)
     }
 }
 
@@ -54,13 +85,16 @@ struct TechnologyBanner: ScanCheck {
     static let headers = ["Server", "X-Powered-By", "X-AspNet-Version", "X-AspNetMvc-Version", "X-Runtime", "X-Generator"]
 
     func run(_ scan: ScanContext) async {
-        for (endpoint, _, exchange) in scan.observed {
-            let banners = Self.headers.compactMap { name in
-                exchange.response.header(name).flatMap { $0.range(of: #"\d+\.\d+"#, options: .regularExpression) != nil ? "\(name): \($0)" : nil }
-            }
-            guard !banners.isEmpty else { continue }
-            scan.report(rule, at: Location(method: "GET", path: "/"), "\(endpoint.label) answers with \(banners.joined(separator: ", "))", proof: exchange)
-            return
+        guard let exchange = scan.answers.banner else { return }
+        let banners = Self.banners(in: exchange.response)
+        scan.report(rule, at: Location(method: "GET", path: "/"),
+                    "\(exchange.request.method) \(exchange.request.url.path) answers with \(banners.joined(separator: ", "))", proof: exchange)
+    }
+
+    /// `Server: gunicorn/20.1` and the like: a banner header whose value carries a version.
+    static func banners(in response: ReceivedResponse) -> [String] {
+        headers.compactMap { name in
+            response.header(name).flatMap { $0.range(of: #"\d+\.\d+"#, options: .regularExpression) != nil ? "\(name): \($0)" : nil }
         }
     }
 }
@@ -107,5 +141,26 @@ struct TraceEnabled: ScanCheck {
         let request = OutboundRequest(method: "TRACE", url: scan.url("/"), headers: [("X-Rampart-Trace", marker)])
         guard let exchange = await scan.send(request, as: nil), exchange.response.isSuccess, exchange.response.text.contains(marker) else { return }
         scan.report(rule, at: Location(method: "TRACE", path: "/"), "TRACE / echoed the request headers back", proof: exchange)
+    }
+}
+
+/// Framework debug pages and stack traces in any answer of the scan (the crawl's included), unknown paths provoked once.
+struct DebugPageExposed: ScanCheck {
+    let rule = RuleMetadata(
+        id: "debug-page-exposed", title: "Framework debug page or stack trace exposed", severity: .medium, owasp: .api8, cwe: [215, 209],
+        description: "An answer carried a framework's debug page or a stack trace (Werkzeug's debugger, Django's DEBUG page, a Java or Node trace…): source paths, code and sometimes an interactive console.",
+        remediation: "Turn debug mode off in production and answer errors with a generic body; log details on the server only.")
+    let passive = true
+
+    func run(_ scan: ScanContext) async {
+        // An unknown path and a malformed request provoke the error pages most frameworks share.
+        let unknown = scan.url("/rampart-\(UUID().uuidString.prefix(8).lowercased())")
+        _ = await scan.send(OutboundRequest(method: "GET", url: unknown, headers: [("Accept", "text/html,application/json")]), as: nil)
+        guard let (framework, exchange) = scan.answers.debugPages.first else { return }
+        let others = scan.answers.debugPages.dropFirst().map(\.framework)
+        let request = exchange.request
+        scan.report(rule, at: Location(method: request.method, path: request.url.path),
+                    "\(request.method) \(request.url.path) answered \(exchange.response.status) with a \(framework)\(others.isEmpty ? "" : " (also seen: \(others.joined(separator: ", ")))")",
+                    proof: exchange)
     }
 }

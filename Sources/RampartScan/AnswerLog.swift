@@ -1,0 +1,57 @@
+import Foundation
+import NIOConcurrencyHelpers
+import RampartHTTP
+
+/// What every answer of the scan showed, crawl included, for the passive checks: the first framework debug page
+/// of each kind, the first answer naming its software and the first any origin may read. Filled by the engine's observer as answers arrive.
+final class AnswerLog: Sendable {
+    private let state = NIOLockedValueBox(State())
+
+    struct State {
+        var debugPages: [String: Exchange] = [:]
+        var debugOrder: [String] = []
+        var banner: Exchange?
+        var openCORS: Exchange?
+    }
+
+    /// Framework error pages that show code, paths or a console; each pattern names its framework.
+    static let debugPageSignatures: [(framework: String, pattern: String)] = [
+        ("Werkzeug debugger", #"Werkzeug Debugger|The debugger caught an exception in your WSGI application"#),
+        ("Python traceback", #"Traceback \(most recent call last\)"#),
+        ("Django debug page", #"You're seeing this error because you have <code>DEBUG = True</code>"#),
+        ("Rails exception page", #"Action Controller: Exception caught"#),
+        ("Express stack trace", #"at Layer\.handle \[as handle_request\]|at (?:Module\._compile|Object\.<anonymous>) \(/"#),
+        ("Spring Whitelabel error page", #"Whitelabel Error Page"#),
+        ("Laravel/Ignition error page", #"Whoops, looks like something went wrong|ignition-[a-z]+|Illuminate\\[A-Z]"#),
+        ("ASP.NET error page", #"Server Error in '/' Application|ASP\.NET is configured to show verbose error messages"#),
+        ("PHP error", #"<b>(?:Fatal error|Warning|Parse error)</b>:.* on line <b>\d+</b>"#),
+        ("Java stack trace", #"\bat [a-z][\w$]*(?:\.[\w$<>]+){2,}\([\w$]+\.java:\d+\)"#),
+    ]
+
+    func record(_ exchange: Exchange) {
+        let response = exchange.response
+        let banner = TechnologyBanner.banners(in: response).isEmpty ? nil : exchange
+        let allowed = response.header("Access-Control-Allow-Origin")
+        let echoed = allowed.map { $0 == exchange.request.header("Origin") && CORSMisconfiguration.foreignOrigins.contains($0) } ?? false
+        let openCORS = allowed == "*" || echoed ? exchange : nil
+        // Whatever the status (some apps answer 200 with their error page); the first 400 kB are searched.
+        let text = String(decoding: response.body.prefix(400_000), as: UTF8.self)
+        let framework = Self.debugPageSignatures.first { text.range(of: $0.pattern, options: .regularExpression) != nil }?.framework
+        guard banner != nil || framework != nil || openCORS != nil else { return }
+        state.withLockedValue { state in
+            if state.banner == nil { state.banner = banner }
+            if state.openCORS == nil { state.openCORS = openCORS }
+            if let framework, state.debugPages[framework] == nil {
+                state.debugPages[framework] = exchange
+                state.debugOrder.append(framework)
+            }
+        }
+    }
+
+    var debugPages: [(framework: String, exchange: Exchange)] {
+        state.withLockedValue { state in state.debugOrder.compactMap { name in state.debugPages[name].map { (name, $0) } } }
+    }
+
+    var banner: Exchange? { state.withLockedValue { $0.banner } }
+    var openCORS: Exchange? { state.withLockedValue { $0.openCORS } }
+}

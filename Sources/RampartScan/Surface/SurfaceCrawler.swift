@@ -1,0 +1,161 @@
+import Foundation
+import RampartHTTP
+
+/// One operation found without an API description: a page or JSON resource, a form, or an endpoint listed in `rampart.yml`.
+struct CrawledOperation {
+    var method: String
+    /// The path with numeric and id-like segments made placeholders: `/home/1` → `/home/{id}`.
+    var path: String
+    var pathExamples: [(name: String, value: String)] = []
+    var query: [(name: String, value: String)] = []
+    /// A form body (`application/x-www-form-urlencoded`) with each field's type and default value.
+    var form: [(name: String, value: String, type: String)]?
+    /// A JSON body, from an endpoint written in `rampart.yml`.
+    var json: Any?
+    /// Secured by observation: an identity got 2xx where an anonymous request did not.
+    var secured = false
+
+    var key: String {
+        "\(method) \(path) \(query.map(\.name).sorted()) \(form?.map(\.name).sorted() ?? [])"
+    }
+}
+
+/// Maps an API that has no description: follows links and forms in HTML, paths in JSON and `robots.txt`, from `/`
+/// and the endpoints `rampart.yml` lists, within the scan's origin and a page budget. Only GETs are sent; links that
+/// look destructive (logout, delete) are not followed.
+struct SurfaceCrawler {
+    var base: URL
+    var engine: HTTPEngine
+    var session: Session?
+    var listed: [RequestTemplate]
+    var pageLimit = defaultPageLimit
+    static let defaultPageLimit = 60
+
+    static let destructiveWords = ["logout", "logoff", "signout", "sign-out", "log-out", "delete", "remove", "destroy", "reset", "drop", "shutdown"]
+    static let staticExtensions: Set<String> = ["css", "js", "png", "jpg", "jpeg", "gif", "svg", "ico", "woff", "woff2", "ttf", "eot", "map", "webp", "mp4", "mp3"]
+
+    func crawl() async -> [CrawledOperation] {
+        var operations: [String: CrawledOperation] = [:]
+        var order: [String] = []
+        func add(_ operation: CrawledOperation) {
+            if operations[operation.key] == nil { order.append(operation.key) }
+            operations[operation.key] = operation
+        }
+        var queue = [base]
+        if let robots = URL(string: "/robots.txt", relativeTo: base)?.absoluteURL { queue.append(robots) }
+        for template in listed {
+            guard let request = template.request(base: base) else { continue }
+            if template.method == "GET" && template.body == nil { queue.append(request.url) } else { add(Self.operation(listed: request)) }
+        }
+        var seen = Set<String>()
+        var fetched = 0
+        while !queue.isEmpty, fetched < pageLimit {
+            let url = queue.removeFirst()
+            guard let page = Self.normalised(url), seen.insert(page.absoluteString).inserted, Scope([base]).contains(page), !Self.looksDestructive(page) else { continue }
+            fetched += 1
+            let request = OutboundRequest(method: "GET", url: page, headers: [("Accept", "text/html,application/json;q=0.9,*/*;q=0.5")])
+            guard let anonymous = try? await engine.send(request) else { continue }
+            var answer = anonymous
+            var secured = false
+            if let session, !anonymous.response.isSuccess, let signedIn = try? await session.send(request) {
+                answer = signedIn
+                secured = signedIn.response.isSuccess
+            }
+            let response = answer.response
+            if (300..<400).contains(response.status), let location = response.header("Location"), let next = URL(string: location, relativeTo: page)?.absoluteURL {
+                queue.append(next)
+            }
+            if page.path == "/robots.txt" {
+                if response.isSuccess { queue += Self.robotsPaths(response.text).compactMap { URL(string: $0, relativeTo: base)?.absoluteURL } }
+                continue
+            }
+            // Pages answering 404 are no operation; 5xx and 401/403 are (the latter secured or not, by observation).
+            if response.status != 404 && response.status != 405 {
+                var operation = Self.operation(method: "GET", url: page)
+                operation.secured = secured
+                add(operation)
+            }
+            let links = PageLinks(page: page, text: response.text, contentType: response.header("Content-Type") ?? "")
+            for link in links.links where Scope([base]).contains(link) {
+                if Self.isStatic(link) { continue }
+                queue.append(link)
+            }
+            for form in links.forms where Scope([base]).contains(form.action) && !Self.looksDestructive(form.action) {
+                if form.method == "GET" {
+                    var operation = Self.operation(method: "GET", url: form.action)
+                    operation.query += form.fields.filter { $0.type != "submit" || !$0.value.isEmpty }.map { ($0.name, $0.value) }
+                    add(operation)
+                } else {
+                    var operation = Self.operation(method: "POST", url: form.action)
+                    operation.form = form.fields
+                    add(operation)
+                }
+            }
+        }
+        return order.compactMap { operations[$0] }
+    }
+
+    /// The operation for a URL: placeholders for id-like segments, the query's items as parameters.
+    static func operation(method: String, url: URL) -> CrawledOperation {
+        var operation = CrawledOperation(method: method, path: "/")
+        var segments: [String] = []
+        for segment in url.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init) {
+            if isIdentifier(segment) {
+                let name = operation.pathExamples.isEmpty ? "id" : "id\(operation.pathExamples.count + 1)"
+                operation.pathExamples.append((name, segment))
+                segments.append("{\(name)}")
+            } else {
+                segments.append(segment)
+            }
+        }
+        operation.path = "/" + segments.joined(separator: "/") + (url.path.count > 1 && url.path.hasSuffix("/") ? "/" : "")
+        operation.query = URLComponents(url: url, resolvingAgainstBaseURL: true)?.queryItems?.map { ($0.name, $0.value ?? "") } ?? []
+        return operation
+    }
+
+    /// An endpoint written in `rampart.yml`, with its body as the example.
+    static func operation(listed request: OutboundRequest) -> CrawledOperation {
+        var operation = Self.operation(method: request.method, url: request.url)
+        guard let body = request.body else { return operation }
+        if request.header("Content-Type")?.contains("json") == true {
+            operation.json = try? JSONSerialization.jsonObject(with: body)
+        } else {
+            var components = URLComponents()
+            components.percentEncodedQuery = String(decoding: body, as: UTF8.self)
+            operation.form = components.queryItems?.map { ($0.name, $0.value ?? "", "text") } ?? []
+        }
+        return operation
+    }
+
+    static func isIdentifier(_ segment: String) -> Bool {
+        if !segment.isEmpty && segment.allSatisfy(\.isNumber) { return true }
+        if UUID(uuidString: segment) != nil { return true }
+        return segment.count >= 16 && segment.allSatisfy(\.isHexDigit)
+    }
+
+    static func looksDestructive(_ url: URL) -> Bool {
+        let path = url.path.lowercased()
+        return destructiveWords.contains { path.contains($0) }
+    }
+
+    static func isStatic(_ url: URL) -> Bool {
+        url.query == nil && staticExtensions.contains(url.pathExtension.lowercased())
+    }
+
+    /// Without the fragment; the query is kept (it is part of what the page does).
+    static func normalised(_ url: URL) -> URL? {
+        guard var components = URLComponents(url: url, resolvingAgainstBaseURL: true) else { return nil }
+        components.fragment = nil
+        return components.url
+    }
+
+    /// `Allow:` and `Disallow:` paths of robots.txt (wildcards cut off).
+    static func robotsPaths(_ text: String) -> [String] {
+        text.split(whereSeparator: \.isNewline).compactMap { line in
+            let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, ["allow", "disallow"].contains(parts[0].lowercased()), parts[1].hasPrefix("/") else { return nil }
+            let path = parts[1].prefix { $0 != "*" && $0 != "$" }
+            return path.isEmpty ? nil : String(path)
+        }
+    }
+}

@@ -1,0 +1,115 @@
+import Foundation
+import NIOHTTP1
+import RampartCore
+import RampartHTTP
+@testable import RampartScan
+import RampartTestSupport
+import Testing
+
+/// Scans of APIs without a description: the crawl finds pages and forms, every field is an injection point, and the
+/// checks that are not planted in the lab (classes the third-party targets have) fire on a positive and stay quiet
+/// on a negative. `Benchmarks/scan/targets.sh` runs them against the real third-party apps.
+private func scan(_ server: TestServer, only rules: Set<String>) async throws -> [Finding] {
+    var options = ScanOptions()
+    options.onlyRules = rules
+    let runner = ScanRunner(target: server.httpURL, description: nil, configuration: ScanConfiguration(),
+                            engineOptions: EngineOptions(requestsPerSecond: nil), options: options)
+    return try await runner.run().findings
+}
+
+/// A site whose home page links a form (GET, so the fixture sees its fields in the query) and a page with an id.
+private func site(form action: String, field: String, value: String = "", answer: @escaping @Sendable (String, [String: String]) -> Canned) async throws -> TestServer {
+    try await TestServer.start { head in
+        let components = URLComponents(string: head.uri)
+        let path = components?.path ?? "/"
+        let query = Dictionary((components?.queryItems ?? []).map { ($0.name, $0.value ?? "") }) { a, _ in a }
+        if path == "/" {
+            let escaped = value.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            return Canned(headers: [("Content-Type", "text/html")], body: """
+                <html><body><a href="/about">About</a> <a href="/logout">Log out</a>
+                <form method="get" action="\(action)"><textarea name="\(field)">\(escaped)</textarea><input type="submit" value="Go"></form></body></html>
+                """)
+        }
+        if path == "/logout" { return Canned(status: .internalServerError, body: "the crawl must not follow this") }
+        return answer(path, query)
+    }
+}
+
+@Test func pagesFormsAndTextareasAreRead() throws {
+    let page = URL(string: "http://127.0.0.1:1/app/")!
+    let html = """
+    <a href="/home/1">one</a><a href='other?x=1&amp;y=2'>x</a><img src="/static/img?image=key.svg"><a href="javascript:void(0)">no</a>
+    <FORM METHOD=post action="/login"><input name=username><input type="password" name="password"><input type=file name=f>
+    <textarea name="xml"><items>&lt;a&gt;</items></textarea><select name="s"><option value="1">1</option></select></FORM>
+    """
+    let links = PageLinks(page: page, text: html, contentType: "text/html")
+    #expect(links.links.map(\.absoluteString) == ["http://127.0.0.1:1/home/1", "http://127.0.0.1:1/app/other?x=1&y=2", "http://127.0.0.1:1/static/img?image=key.svg"])
+    #expect(links.forms.count == 1)
+    #expect(links.forms.first?.method == "POST" && links.forms.first?.takesPassword == true)
+    #expect(links.forms.first?.fields.map(\.name) == ["username", "password", "xml", "s"], "file inputs are not sent")
+    #expect(links.forms.first?.fields.first { $0.name == "xml" }?.value == "<items><a></items>")
+    let json = PageLinks(page: page, text: #"{"next": "/api/items?page=2", "name": "a b", "self": "https://other.example/x"}"#, contentType: "application/json")
+    #expect(Set(json.links.map(\.absoluteString)) == ["http://127.0.0.1:1/api/items?page=2", "https://other.example/x"])
+    let operation = SurfaceCrawler.operation(method: "GET", url: URL(string: "http://h/home/42/items/0f8fad5b-d9cb-469f-a165-70867728950e?q=x")!)
+    #expect(operation.path == "/home/{id}/items/{id2}" && operation.query.map(\.name) == ["q"])
+    #expect(SurfaceCrawler.looksDestructive(URL(string: "http://h/account/logout")!) && !SurfaceCrawler.looksDestructive(URL(string: "http://h/home")!))
+    #expect(SurfaceCrawler.robotsPaths("User-agent: *\nDisallow: /backups\nAllow: /public/*\nDisallow:\n") == ["/backups", "/public/"])
+}
+
+@Test func aFormFieldWithAnOrdinaryNameIsInjected() async throws {
+    let server = try await site(form: "/search", field: "text") { path, query in
+        guard path == "/search" else { return Canned(status: .notFound, body: "not found") }
+        let text = query["text"] ?? ""
+        return text.contains("'") ? Canned(status: .ok, body: "<p>unrecognized token: \"\(text)\"</p>") : Canned(body: "<p>no results</p>")
+    }
+    defer { Task { await server.stop() } }
+    let findings = try await scan(server, only: ["sql-injection"])
+    #expect(findings.map(\.ruleId) == ["sql-injection"])
+    #expect(findings.first?.location.path == "/search" && findings.first?.location.parameter == "text")
+}
+
+@Test func backtrackingValidationIsFoundAndASlowButFlatServerIsNot() async throws {
+    // Answer time multiplying with each extra character of 'aaa…!', as a backtracking pattern does (about 1.8× a character).
+    let backtracking = try await site(form: "/verify", field: "email") { _, query in
+        let length = query["email"]?.count ?? 0
+        return Canned(body: "Not matched!", delay: .milliseconds(Int64(pow(1.8, Double(max(0, length - 12))))))
+    }
+    defer { Task { await backtracking.stop() } }
+    #expect(try await scan(backtracking, only: ["regex-dos"]).map(\.ruleId) == ["regex-dos"])
+
+    let slow = try await site(form: "/verify", field: "email") { _, _ in Canned(body: "Not matched!", delay: .milliseconds(450)) }
+    defer { Task { await slow.stop() } }
+    #expect(try await scan(slow, only: ["regex-dos"]).isEmpty, "slow alike at every length is not ReDoS")
+}
+
+@Test func externalEntitiesInTheAPIsOwnXMLAreFoundAndEchoedXMLIsNot() async throws {
+    let passwd = "root:x:0:0:root:/root:/bin/bash"
+    // Resolves the entity only when it is declared and referenced inside the API's own root element.
+    let resolving = try await site(form: "/items", field: "document", value: "<items><item>one</item></items>") { _, query in
+        let xml = query["document"] ?? ""
+        let resolves = xml.contains(#"SYSTEM "file:///etc/passwd""#) && xml.contains("<items>") && xml.contains("&rampart;")
+        return Canned(body: resolves ? "<items>\(passwd)</items>" : xml)
+    }
+    defer { Task { await resolving.stop() } }
+    let found = try await scan(resolving, only: ["xxe"])
+    #expect(found.map(\.ruleId) == ["xxe"] && found.first?.location.parameter == "document")
+
+    let echoing = try await site(form: "/items", field: "document", value: "<items><item>one</item></items>") { _, query in Canned(body: query["document"] ?? "") }
+    defer { Task { await echoing.stop() } }
+    #expect(try await scan(echoing, only: ["xxe"]).isEmpty, "an echo of the payload is not an expansion")
+}
+
+@Test func debugPagesAndOpenCORSAreSeenOnAnyAnswer() async throws {
+    let werkzeug = try await site(form: "/search", field: "q") { _, _ in
+        Canned(status: .internalServerError, headers: [("Access-Control-Allow-Origin", "*")],
+               body: "<title>KeyError // Werkzeug Debugger</title><h2>Traceback (most recent call last)</h2>")
+    }
+    defer { Task { await werkzeug.stop() } }
+    let findings = try await scan(werkzeug, only: ["debug-page-exposed", "cors-any-origin"])
+    #expect(Set(findings.map(\.ruleId)) == ["debug-page-exposed", "cors-any-origin"])
+    #expect(findings.first { $0.ruleId == "debug-page-exposed" }?.message.contains("Werkzeug debugger") == true)
+
+    let plain = try await site(form: "/search", field: "q") { _, _ in Canned(status: .notFound, body: #"{"error": "not found"}"#) }
+    defer { Task { await plain.stop() } }
+    #expect(try await scan(plain, only: ["debug-page-exposed", "cors-any-origin"]).isEmpty)
+}
