@@ -75,7 +75,10 @@ private func site(form action: String, field: String, value: String = "", answer
         return Canned(body: "Not matched!", delay: .milliseconds(Int64(pow(1.8, Double(max(0, length - 12))))))
     }
     defer { Task { await backtracking.stop() } }
-    #expect(try await scan(backtracking, only: ["regex-dos"]).map(\.ruleId) == ["regex-dos"])
+    // A timing check: on a machine loaded by the other tests one run may time out; three tries, one must find it.
+    var found: [String] = []
+    for _ in 0..<3 where found.isEmpty { found = try await scan(backtracking, only: ["regex-dos"]).map(\.ruleId) }
+    #expect(found == ["regex-dos"])
 
     let slow = try await site(form: "/verify", field: "email") { _, _ in Canned(body: "Not matched!", delay: .milliseconds(450)) }
     defer { Task { await slow.stop() } }

