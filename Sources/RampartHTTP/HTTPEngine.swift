@@ -54,12 +54,12 @@ public final class HTTPEngine: Sendable {
 
     public var counters: Counters { state.withLockedValue { $0 } }
 
-    /// Stops the engine: requests not yet sent are refused.
     /// Calls `observer` with every exchange from now on (passive checks look at every answer of the scan this way).
     public func observe(_ observer: @escaping @Sendable (Exchange) -> Void) {
         observers.withLockedValue { $0.append(observer) }
     }
 
+    /// Stops the engine: requests not yet sent are refused.
     public func stop() {
         state.withLockedValue { $0.stopped = true }
     }

@@ -15,18 +15,18 @@ final class AnswerLog: Sendable {
     }
 
     /// Framework error pages that show code, paths or a console; each pattern names its framework.
-    static let debugPageSignatures: [(framework: String, pattern: String)] = [
+    static let debugPageSignatures: [(framework: String, pattern: NSRegularExpression)] = ([
         ("Werkzeug debugger", #"Werkzeug Debugger|The debugger caught an exception in your WSGI application"#),
         ("Python traceback", #"Traceback \(most recent call last\)"#),
         ("Django debug page", #"You're seeing this error because you have <code>DEBUG = True</code>"#),
         ("Rails exception page", #"Action Controller: Exception caught"#),
         ("Express stack trace", #"at Layer\.handle \[as handle_request\]|at (?:Module\._compile|Object\.<anonymous>) \(/"#),
         ("Spring Whitelabel error page", #"Whitelabel Error Page"#),
-        ("Laravel/Ignition error page", #"Whoops, looks like something went wrong|ignition-[a-z]+|Illuminate\\[A-Z]"#),
+        ("Laravel/Ignition error page", #"Whoops, looks like something went wrong|Illuminate\\[A-Z]\w+\\"#),
         ("ASP.NET error page", #"Server Error in '/' Application|ASP\.NET is configured to show verbose error messages"#),
         ("PHP error", #"<b>(?:Fatal error|Warning|Parse error)</b>:.* on line <b>\d+</b>"#),
         ("Java stack trace", #"\bat [a-z][\w$]*(?:\.[\w$<>]+){2,}\([\w$]+\.java:\d+\)"#),
-    ]
+    ] as [(String, String)]).map { ($0, try! NSRegularExpression(pattern: $1)) }
 
     func record(_ exchange: Exchange) {
         let response = exchange.response
@@ -34,9 +34,11 @@ final class AnswerLog: Sendable {
         let allowed = response.header("Access-Control-Allow-Origin")
         let echoed = allowed.map { $0 == exchange.request.header("Origin") && CORSMisconfiguration.foreignOrigins.contains($0) } ?? false
         let openCORS = allowed == "*" || echoed ? exchange : nil
-        // Whatever the status (some apps answer 200 with their error page); the first 400 kB are searched.
+        // Whatever the status (some apps answer 200 with their error page); the first 400 kB are searched, with
+        // patterns compiled once: this runs on every answer of the scan.
         let text = String(decoding: response.body.prefix(400_000), as: UTF8.self)
-        let framework = Self.debugPageSignatures.first { text.range(of: $0.pattern, options: .regularExpression) != nil }?.framework
+        let range = NSRange(text.startIndex..., in: text)
+        let framework = Self.debugPageSignatures.first { $0.pattern.firstMatch(in: text, range: range) != nil }?.framework
         guard banner != nil || framework != nil || openCORS != nil else { return }
         state.withLockedValue { state in
             if state.banner == nil { state.banner = banner }

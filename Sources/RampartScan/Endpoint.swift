@@ -20,10 +20,13 @@ public struct Endpoint: @unchecked Sendable {
         Location(method: method, path: path, parameter: parameter)
     }
 
+    /// Found by crawling a target without a description (its security and roles are what the crawl observed).
+    public var isCrawled: Bool { document.rootFile == SurfaceDescription.file }
+
     /// Staff-only by its description: an admin tag, an `admin` path segment or an admin scope.
     public var isAdminOnly: Bool {
         // A crawled page was linked to whoever crawled it: an `admin` in its path is data (a user name), not a role.
-        if document.rootFile == SurfaceDescription.file { return false }
+        if isCrawled { return false }
         let words = ["admin", "internal", "staff", "superuser"]
         return tags.contains { tag in words.contains { tag.lowercased().contains($0) } }
             || path.lowercased().split(separator: "/").contains { segment in words.contains { segment == $0 || segment.hasPrefix($0 + "-") } }
@@ -44,6 +47,15 @@ public struct Endpoint: @unchecked Sendable {
     /// An HTML form's body (`application/x-www-form-urlencoded`), and no JSON alternative.
     public var takesFormBody: Bool {
         !takesJSONBody && (operation.requestBody?.content.contains { $0.name.lowercased() == "application/x-www-form-urlencoded" } ?? false)
+    }
+
+    /// The body's fields in the order a client sends them: `required` first (the crawl lists a form's fields there in
+    /// page order), then the schema's properties as written. Some servers read form fields in order.
+    public var bodyFieldOrder: [String] {
+        guard let schema = bodySchema else { return [] }
+        var order: [String] = []
+        for name in (schema["required"]?.node.strings ?? []) + (schema["properties"]?.entries.map(\.key) ?? []) where !order.contains(name) { order.append(name) }
+        return order
     }
 
     /// The JSON schema of the first 2xx response.

@@ -49,7 +49,7 @@ public final class ScanContext: @unchecked Sendable {
     }
 
     init(base: URL, endpoints: [Endpoint], sessions: [Session], engine: HTTPEngine, redactor: Redactor, options: ScanOptions, listener: CallbackListener?,
-         answers: AnswerLog = AnswerLog()) {
+         answers: AnswerLog) {
         self.base = base
         self.answers = answers
         self.endpoints = endpoints
@@ -116,7 +116,7 @@ public final class ScanContext: @unchecked Sendable {
         guard let body = body ?? (takesBody ? endpoint.bodySchema.map({ builder(identity: identity).value(for: $0) }) : nil) else { return request }
         if endpoint.takesFormBody, let fields = body as? [String: Any] {
             return OutboundRequest(method: request.method, url: request.url, headers: request.headers + [("Content-Type", "application/x-www-form-urlencoded")],
-                                   body: Data(Self.formEncoded(fields).utf8))
+                                   body: Data(Self.formEncoded(fields, order: endpoint.bodyFieldOrder).utf8))
         }
         return OutboundRequest(method: request.method, url: request.url, headers: request.headers, json: body)
     }
@@ -127,11 +127,13 @@ public final class ScanContext: @unchecked Sendable {
         return endpoint.bodySchema.flatMap { builder(identity: identity).value(for: $0) as? [String: Any] }
     }
 
-    /// `a=1&b=x%20y`, keys sorted; every byte outside the unreserved set is percent-encoded (`+` and `&` in values included).
-    static func formEncoded(_ fields: [String: Any]) -> String {
+    /// `a=1&b=x%20y`, keys in `order` (then the rest sorted), as a browser sends a form's fields in page order; every
+    /// byte outside the unreserved set is percent-encoded (`+` and `&` in values included).
+    static func formEncoded(_ fields: [String: Any], order: [String]) -> String {
         let unreserved = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~")
         func encode(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text }
-        return fields.sorted { $0.key < $1.key }.map { "\(encode($0.key))=\(encode("\($0.value)"))" }.joined(separator: "&")
+        let keys = order.filter { fields[$0] != nil } + fields.keys.filter { !order.contains($0) }.sorted()
+        return keys.map { "\(encode($0))=\(encode("\(fields[$0]!)"))" }.joined(separator: "&")
     }
 
     /// Builds bodies whose id-like properties (`from_account`, `account_id`) name the identity's own objects.

@@ -43,6 +43,12 @@ public final class TestServer: Sendable {
     ///   - keepAlive: keep connections open between requests (by default each answer closes its connection).
     public static func start(tls: TLSConfiguration? = nil, silent: Bool = false, keepAlive: Bool = false,
                       respond: @escaping @Sendable (HTTPRequestHead) -> Canned = { _ in Canned() }) async throws -> TestServer {
+        try await start(tls: tls, silent: silent, keepAlive: keepAlive, receiving: { head, _ in respond(head) })
+    }
+
+    /// Like `start(respond:)`, for answers that depend on the request body too (form posts, JSON).
+    public static func start(tls: TLSConfiguration? = nil, silent: Bool = false, keepAlive: Bool = false,
+                             receiving respond: @escaping @Sendable (HTTPRequestHead, String) -> Canned) async throws -> TestServer {
         let context = try tls.map { try NIOSSLContext(configuration: $0) }
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
@@ -64,22 +70,25 @@ public final class TestServer: Sendable {
     final class Responder: ChannelInboundHandler {
         typealias InboundIn = HTTPServerRequestPart
         typealias OutboundOut = HTTPServerResponsePart
-        let respond: @Sendable (HTTPRequestHead) -> Canned
+        let respond: @Sendable (HTTPRequestHead, String) -> Canned
         let keepAlive: Bool
         var head: HTTPRequestHead?
+        var body = ByteBuffer()
 
-        init(respond: @escaping @Sendable (HTTPRequestHead) -> Canned, keepAlive: Bool) {
+        init(respond: @escaping @Sendable (HTTPRequestHead, String) -> Canned, keepAlive: Bool) {
             self.respond = respond
             self.keepAlive = keepAlive
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch unwrapInboundIn(data) {
-            case .head(let request): head = request
-            case .body: break
+            case .head(let request):
+                head = request
+                body.clear()
+            case .body(var part): body.writeBuffer(&part)
             case .end:
                 guard let head else { return }
-                let canned = respond(head)
+                let canned = respond(head, String(buffer: body))
                 var headers = HTTPHeaders(canned.headers)
                 headers.replaceOrAdd(name: "Content-Length", value: "\(canned.body.utf8.count)")
                 if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }

@@ -63,7 +63,7 @@ struct DemoCommand: AsyncParsableCommand {
         try Terminal.write(HTMLRenderer().render(both), to: html)
         print("\nHTML report: \(URL(fileURLWithPath: html).path)")
         print(String(format: "Scanned %d operations with %d requests in %.1f s.", result.operations, result.requests,
-                     Double(result.duration.components.seconds) + Double(result.duration.components.attoseconds) / 1e18))
+                     result.duration.inSeconds))
         print("Next: rampart lab, then rampart scan --help; rampart audit path/to/your/openapi.yaml")
     }
 }

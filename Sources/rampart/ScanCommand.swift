@@ -147,7 +147,7 @@ struct ScanCommand: AsyncParsableCommand {
             : []
         let shared = Report(tool: .init(version: Rampart.version), command: "scan", target: base.absoluteString, findings: result.findings, rules: rules,
                             subjects: subjects)
-        let seconds = Double(result.duration.components.seconds) + Double(result.duration.components.attoseconds) / 1e18
+        let seconds = result.duration.inSeconds
         Terminal.note(String(format: "rampart scan: %d operations, %d requests in %.1f s (%.0f req/s), %d findings%@", result.operations, result.requests, seconds,
                              Double(result.requests) / max(seconds, 0.001), result.findings.count, result.partial ? " (partial: stopped early)" : ""))
         for url in Set(result.refused).sorted().prefix(10) { Terminal.note("out of scope, not requested: \(url)") }
@@ -179,7 +179,7 @@ struct ScanCommand: AsyncParsableCommand {
             try await scanner.run { progress in
                 guard showProgress else { return }
                 let elapsed = ContinuousClock.now - started
-                let rate = Double(progress.requests) / max(0.001, Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+                let rate = Double(progress.requests) / max(0.001, elapsed.inSeconds)
                 Terminal.progress("\(progress.phase): checks \(progress.checksDone)/\(progress.checksTotal) · \(progress.operationsTested) operation tests · \(progress.requests) requests (\(Int(rate))/s) · \(progress.findings) findings")
             }
         }

@@ -116,3 +116,38 @@ private func site(form action: String, field: String, value: String = "", answer
     defer { Task { await plain.stop() } }
     #expect(try await scan(plain, only: ["debug-page-exposed", "cors-any-origin"]).isEmpty)
 }
+
+/// A login page whose form posts `username` then `password`; `accepts` decides from the decoded fields.
+private func loginSite(setsCookieAlways: Bool = false, accepts: @escaping @Sendable ([(String, String)]) -> Bool) async throws -> TestServer {
+    try await TestServer.start(receiving: { head, body in
+        if head.uri == "/" {
+            return Canned(headers: [("Content-Type", "text/html")], body: #"<form method="post" action="/login"><input name="username"><input type="password" name="password"></form>"#)
+        }
+        guard head.uri == "/login", head.method == .POST else { return Canned(status: .notFound, body: "no") }
+        var form = URLComponents()
+        form.percentEncodedQuery = body
+        let fields = (form.queryItems ?? []).map { ($0.name, $0.value ?? "") }
+        let cookie = [("Set-Cookie", "session=\(UUID().uuidString); Path=/")]
+        if accepts(fields) { return Canned(headers: cookie, body: "<p>Welcome</p>") }
+        return Canned(headers: setsCookieAlways ? cookie : [], body: "<p>Invalid credentials</p>")
+    })
+}
+
+@Test func aLoginBypassedByAQuoteAndCommentIsFoundAndFieldsKeepThePageOrder() async throws {
+    // Fields are read in order (as some frameworks do) and the user name is pasted into `… WHERE user='…' AND pass='…'`:
+    // a true condition with the rest commented out logs in.
+    let vulnerable = try await loginSite { fields in
+        guard fields.map(\.0) == ["username", "password"], let user = fields.first?.1 else { return false }
+        return user.hasSuffix("' OR '1'='1'--") || user.hasSuffix("' OR 1=1--")
+    }
+    defer { Task { await vulnerable.stop() } }
+    let found = try await scan(vulnerable, only: ["sql-injection"])
+    #expect(found.map(\.ruleId) == ["sql-injection"] && found.first?.location.parameter == "username", "\(found.map(\.message))")
+
+    let parameterised = try await loginSite { _ in false }
+    defer { Task { await parameterised.stop() } }
+    #expect(try await scan(parameterised, only: ["sql-injection"]).isEmpty)
+    let cookieForEveryone = try await loginSite(setsCookieAlways: true) { _ in false }
+    defer { Task { await cookieForEveryone.stop() } }
+    #expect(try await scan(cookieForEveryone, only: ["sql-injection"]).isEmpty, "a cookie on every answer is no sign of a login")
+}

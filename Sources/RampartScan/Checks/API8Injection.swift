@@ -193,6 +193,6 @@ struct CommandInjection: ScanCheck {
     }
 
     static func seconds(_ duration: Duration) -> String {
-        String(format: "%.1f s", Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18)
+        String(format: "%.1f s", duration.inSeconds)
     }
 }

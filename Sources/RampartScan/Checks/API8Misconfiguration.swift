@@ -153,7 +153,7 @@ struct DebugPageExposed: ScanCheck {
     let passive = true
 
     func run(_ scan: ScanContext) async {
-        // An unknown path and a malformed request provoke the error pages most frameworks share.
+        // An unknown path provokes the error page most frameworks share; every other answer was seen as it came.
         let unknown = scan.url("/rampart-\(UUID().uuidString.prefix(8).lowercased())")
         _ = await scan.send(OutboundRequest(method: "GET", url: unknown, headers: [("Accept", "text/html,application/json")]), as: nil)
         guard let (framework, exchange) = scan.answers.debugPages.first else { return }

@@ -58,13 +58,13 @@ struct RegexDenialOfService: ScanCheck {
             var proof: Exchange?
             for length in Self.lengths {
                 guard let exchange = await point.send(scan, payload: String(repeating: "a", count: length) + "!") else { break }
-                times.append(Self.seconds(exchange.response.elapsed))
+                times.append(exchange.response.elapsed.inSeconds)
                 proof = exchange
             }
             guard times.count == 3, let proof, Self.grows(times) else { continue }
             // Confirmed by a second long request, so that one slow moment is not a finding.
             guard let again = await point.send(scan, payload: String(repeating: "a", count: Self.lengths[2]) + "!"),
-                  Self.seconds(again.response.elapsed) >= 0.4 else { continue }
+                  again.response.elapsed.inSeconds >= 0.4 else { continue }
             scan.report(rule, at: point.endpoint.location(parameter: point.name),
                         "\(point.place.rawValue) parameter \(point.name) of \(point.endpoint.label): 'aaa…!' of \(Self.lengths.map(String.init).joined(separator: "/")) characters took "
                         + times.map { String(format: "%.2f s", $0) }.joined(separator: " / "),
@@ -76,10 +76,6 @@ struct RegexDenialOfService: ScanCheck {
     /// merely slow answers all three alike).
     static func grows(_ times: [Double]) -> Bool {
         times[2] >= 0.4 && times[2] >= 4 * max(times[1], times[0])
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }
 

@@ -51,7 +51,7 @@ struct SurfaceCrawler {
         var fetched = 0
         while !queue.isEmpty, fetched < pageLimit {
             let url = queue.removeFirst()
-            guard let page = Self.normalised(url), seen.insert(page.absoluteString).inserted, Scope([base]).contains(page), !Self.looksDestructive(page) else { continue }
+            guard let page = Self.normalised(url), seen.insert(page.absoluteString).inserted, engine.scope.contains(page), !Self.looksDestructive(page) else { continue }
             fetched += 1
             let request = OutboundRequest(method: "GET", url: page, headers: [("Accept", "text/html,application/json;q=0.9,*/*;q=0.5")])
             guard let anonymous = try? await engine.send(request) else { continue }
@@ -62,7 +62,7 @@ struct SurfaceCrawler {
                 secured = signedIn.response.isSuccess
             }
             let response = answer.response
-            if (300..<400).contains(response.status), let location = response.header("Location"), let next = URL(string: location, relativeTo: page)?.absoluteURL {
+            if response.isRedirect, let location = response.header("Location"), let next = URL(string: location, relativeTo: page)?.absoluteURL {
                 queue.append(next)
             }
             if page.path == "/robots.txt" {
@@ -76,11 +76,10 @@ struct SurfaceCrawler {
                 add(operation)
             }
             let links = PageLinks(page: page, text: response.text, contentType: response.header("Content-Type") ?? "")
-            for link in links.links where Scope([base]).contains(link) {
-                if Self.isStatic(link) { continue }
+            for link in links.links where engine.scope.contains(link) && !Self.isStatic(link) {
                 queue.append(link)
             }
-            for form in links.forms where Scope([base]).contains(form.action) && !Self.looksDestructive(form.action) {
+            for form in links.forms where engine.scope.contains(form.action) && !Self.looksDestructive(form.action) {
                 if form.method == "GET" {
                     var operation = Self.operation(method: "GET", url: form.action)
                     operation.query += form.fields.filter { $0.type != "submit" || !$0.value.isEmpty }.map { ($0.name, $0.value) }

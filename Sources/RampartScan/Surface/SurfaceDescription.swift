@@ -25,7 +25,11 @@ enum SurfaceDescription {
                     if !field.value.isEmpty { schema["example"] = field.value }
                     properties[field.name] = schema
                 }
-                entry["requestBody"] = ["content": ["application/x-www-form-urlencoded": ["schema": ["type": "object", "properties": properties]]]]
+                // `required` keeps the page's order of the fields (a browser sends them all, in that order).
+                var names: [String] = []
+                for field in form where !names.contains(field.name) { names.append(field.name) }
+                let schema: [String: Any] = ["type": "object", "properties": properties, "required": names]
+                entry["requestBody"] = ["content": ["application/x-www-form-urlencoded": ["schema": schema]]]
             } else if let json = operation.json {
                 entry["requestBody"] = ["content": ["application/json": ["schema": schema(of: json)]]]
             }
