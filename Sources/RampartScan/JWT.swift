@@ -34,6 +34,15 @@ struct JWT {
         return input + "." + Base64URL.encode(Data(HMAC<SHA256>.authenticationCode(for: Data(input.utf8), using: SymmetricKey(data: key))))
     }
 
+    /// The token with `=` padding added to its header and payload segments (base64 rather than base64url's unpadded form).
+    static func padded(_ token: String) -> String {
+        var parts = token.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        for index in parts.indices.prefix(2) where parts[index].count % 4 != 0 {
+            parts[index] += String(repeating: "=", count: 4 - parts[index].count % 4)
+        }
+        return parts.joined(separator: ".")
+    }
+
     /// The payload with a fresh `iat`, so that a forged token is never byte-identical to one the server issued.
     var touchedPayload: [String: Any] {
         var payload = payload

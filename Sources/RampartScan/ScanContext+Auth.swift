@@ -27,16 +27,32 @@ struct AuthProbe {
     /// The identity's bearer token, when it has one.
     var token: String?
     var jwt: JWT? { token.flatMap(JWT.init) }
+    /// The answer to a meaningless token presented as the identity presents its own: an API that answers errors
+    /// with 2xx ("User does not exist") refuses this way, so 2xx alone is no acceptance there.
+    var refusal: Exchange?
 
-    /// Sends the probe with `authorization` instead of the identity's credentials (or with `query` items added); the exchange if it was accepted.
-    func accepted(_ scan: ScanContext, authorization: String? = nil, query: [URLQueryItem] = []) async -> Exchange? {
+    /// Where and how the identity presents a token: its login's header and format (`JWT {token}`), else a bearer token.
+    static func credential(_ token: String, for identity: Identity) -> (name: String, value: String) {
+        if case .login(_, _, nil, let header, let format) = identity.authentication {
+            return (header, format.replacingOccurrences(of: "{token}", with: token))
+        }
+        return ("Authorization", "Bearer \(token)")
+    }
+
+    /// Sends the probe presenting `token` instead of the identity's credentials (or with `query` items added); the
+    /// exchange if it was accepted: 2xx, and unlike the refusal when the API refuses with 2xx.
+    func accepted(_ scan: ScanContext, token: String? = nil, query: [URLQueryItem] = []) async -> Exchange? {
         var request = request
-        if let authorization { request.setHeader("Authorization", authorization) }
+        if let token {
+            let credential = Self.credential(token, for: session.identity)
+            request.setHeader(credential.name, credential.value)
+        }
         if !query.isEmpty, var components = URLComponents(url: request.url, resolvingAgainstBaseURL: false) {
             components.queryItems = (components.queryItems ?? []) + query
             request.url = components.url ?? request.url
         }
         guard let exchange = await scan.send(request, as: nil), exchange.response.isSuccess else { return nil }
+        if let refusal = refusal?.response, refusal.isSuccess, refusal.body == exchange.response.body { return nil }
         return exchange
     }
 }
@@ -62,7 +78,9 @@ extension ScanContext {
         return await shared.secret(for: token, wordlist: options.jwtWordlist)
     }
 
-    /// A probe for `session` (or the first identity holding a bearer token, of `algorithm` when given): a secured GET without path placeholders.
+    /// A probe for `session` (or the first identity holding a bearer token, of `algorithm` when given): a secured GET
+    /// without path placeholders that the identity gets (2xx) and a stranger does not (any other status: some APIs
+    /// fail with 500 without credentials).
     func authProbe(for wanted: Session? = nil, algorithm: String? = nil) async -> AuthProbe? {
         // Identities holding a JWT first (the token checks need one), then the rest; only `algorithm`'s when given.
         var withJWT: [Session] = [], without: [Session] = []
@@ -76,8 +94,16 @@ extension ScanContext {
             for endpoint in gets {
                 let request = self.request(endpoint, identity: session.identity.name)
                 guard let baseline = await send(request, as: session.identity.name, endpoint: endpoint), baseline.response.isSuccess,
-                      let anonymous = await send(request, as: nil), [401, 403].contains(anonymous.response.status) else { continue }
-                return AuthProbe(endpoint: endpoint, session: session, request: request, baseline: baseline, token: try? await session.token())
+                      let anonymous = await send(request, as: nil), !anonymous.response.isSuccess else { continue }
+                let token = try? await session.token()
+                var refusal: Exchange?
+                if token != nil {
+                    var meaningless = request
+                    let credential = AuthProbe.credential("rampart.invalid.token", for: session.identity)
+                    meaningless.setHeader(credential.name, credential.value)
+                    refusal = await send(meaningless, as: nil)
+                }
+                return AuthProbe(endpoint: endpoint, session: session, request: request, baseline: baseline, token: token, refusal: refusal)
             }
         }
         return nil

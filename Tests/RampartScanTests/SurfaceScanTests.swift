@@ -3,6 +3,7 @@ import NIOHTTP1
 import RampartCore
 import RampartHTTP
 @testable import RampartScan
+import RampartSpec
 import RampartTestSupport
 import Testing
 
@@ -150,4 +151,53 @@ private func loginSite(setsCookieAlways: Bool = false, accepts: @escaping @Senda
     let cookieForEveryone = try await loginSite(setsCookieAlways: true) { _ in false }
     defer { Task { await cookieForEveryone.stop() } }
     #expect(try await scan(cookieForEveryone, only: ["sql-injection"]).isEmpty, "a cookie on every answer is no sign of a login")
+}
+
+/// An API known only from `rampart.yml`: `POST /auth` issues a token, `GET /protected` takes `Authorization: JWT <token>`,
+/// fails with 500 without one and answers 200 "User does not exist" to a token it refuses (an error carried as 200).
+private func tokenAPI(acceptsUnsignedNONE: Bool) async throws -> TestServer {
+    let issued = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpZGVudGl0eSI6MX0.c2lnbmF0dXJl"
+    return try await TestServer.start(receiving: { head, _ in
+        switch (head.method, head.uri) {
+        case (.POST, "/auth"): return Canned(headers: [("Content-Type", "application/json")], body: #"{"access_token": "\#(issued)"}"#)
+        case (.GET, "/protected"):
+            guard let value = head.headers.first(name: "Authorization"), value.hasPrefix("JWT ") else {
+                return Canned(status: .internalServerError, body: "KeyError: Authorization")
+            }
+            let token = String(value.dropFirst(4))
+            if token == issued { return Canned(body: "Welcome user: guest") }
+            // Decoded as plain padded base64, as some servers do: the header must be padded to be read at all.
+            let segment = String(token.split(separator: ".", omittingEmptySubsequences: false).first ?? "")
+            if acceptsUnsignedNONE, let data = Data(base64Encoded: segment.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")),
+               String(decoding: data, as: UTF8.self).contains(#""alg":"NONE""#), token.hasSuffix(".") {
+                return Canned(body: "Welcome user: guest")
+            }
+            return Canned(body: "User does not exist")
+        default: return Canned(status: .notFound, body: "not found")
+        }
+    })
+}
+
+@Test func tokensGoWhereTheIdentityPutsThemAndErrorsAnsweredWith200AreRefusals() async throws {
+    let configuration = try ScanConfiguration.parse(RampartSpec.SpecDocument(text: """
+    scan:
+      identities:
+        user:
+          login: {path: /auth, json: {username: user, password: user}, token: /access_token, format: "JWT {token}"}
+      endpoints:
+        - GET /protected
+    """, file: "rampart.yml").root)
+    func findings(_ server: TestServer) async throws -> [String] {
+        var options = ScanOptions()
+        options.onlyRules = ["jwt-none-algorithm", "jwt-signature-not-verified", "auth-not-enforced"]
+        let runner = ScanRunner(target: server.httpURL, description: nil, configuration: configuration,
+                                engineOptions: EngineOptions(requestsPerSecond: nil), options: options)
+        return try await runner.run().findings.map(\.ruleId)
+    }
+    let vulnerable = try await tokenAPI(acceptsUnsignedNONE: true)
+    defer { Task { await vulnerable.stop() } }
+    #expect(try await findings(vulnerable) == ["jwt-none-algorithm"], "found through the JWT scheme, with a padded header")
+    let verifying = try await tokenAPI(acceptsUnsignedNONE: false)
+    defer { Task { await verifying.stop() } }
+    #expect(try await findings(verifying).isEmpty, "\"User does not exist\" with 200 is a refusal")
 }

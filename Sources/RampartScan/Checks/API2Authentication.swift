@@ -16,13 +16,20 @@ struct MissingAuthentication: ScanCheck {
         for endpoint in scan.endpoints where endpoint.isSecured && (endpoint.method == "GET" || scan.options.allowDestructive) {
             defer { scan.operationDone() }
             let request = scan.request(endpoint, identity: owner)
-            if let exchange = await scan.send(request, as: nil), exchange.response.isSuccess {
+            // An error answered with 2xx ("User does not exist") is no access: with an owner, the answer must look like theirs.
+            let genuine = owner == nil ? nil : await scan.send(request, as: owner)
+            func served(_ exchange: Exchange?) -> Exchange? {
+                guard let exchange, exchange.response.isSuccess else { return nil }
+                guard let genuine, genuine.response.isSuccess else { return exchange }
+                return ResponseShape.resembles(exchange.response, genuine.response) ? exchange : nil
+            }
+            if let exchange = served(await scan.send(request, as: nil)) {
                 scan.report(rule, at: endpoint.location(), "\(endpoint.label) answered \(exchange.response.status) to a request without credentials", proof: exchange)
                 continue
             }
             var forged = request
             forged.setHeader("Authorization", "Bearer rampart.invalid.token")
-            if let exchange = await scan.send(forged, as: nil), exchange.response.isSuccess {
+            if let exchange = served(await scan.send(forged, as: nil)) {
                 scan.report(rule, at: endpoint.location(), "\(endpoint.label) answered \(exchange.response.status) to an invalid bearer token", proof: exchange)
             }
         }
@@ -43,7 +50,10 @@ struct JWTNoneAlgorithm: ScanCheck {
             var header = jwt.header
             header["alg"] = variant
             let forged = JWT.make(header: header, payload: jwt.touchedPayload, key: nil)
-            if let exchange = await probe.accepted(scan, authorization: "Bearer \(forged)") {
+            // Also with `=` padding: decoders built on plain base64 refuse unpadded segments before reading `alg`.
+            let padded = JWT.padded(forged)
+            for token in padded == forged ? [forged] : [forged, padded] {
+                guard let exchange = await probe.accepted(scan, token: token) else { continue }
                 scan.report(rule, at: probe.endpoint.location(), "\(probe.endpoint.label) accepted a token with alg \"\(variant)\" and no signature", proof: exchange)
                 return
             }
@@ -64,7 +74,7 @@ struct JWTSignatureNotVerified: ScanCheck {
         var altered = jwt.signature
         if let last = altered.popLast() { altered.append(last == "A" ? "B" : "A") }
         for (what, forged) in [("with its signature stripped", unsigned + "."), ("with an altered signature", unsigned + "." + altered)] {
-            if let exchange = await probe.accepted(scan, authorization: "Bearer \(forged)") {
+            if let exchange = await probe.accepted(scan, token: forged) {
                 scan.report(rule, at: probe.endpoint.location(), "\(probe.endpoint.label) accepted a \(jwt.algorithm) token \(what)", proof: exchange)
                 return
             }
@@ -83,7 +93,7 @@ struct JWTWeakSecret: ScanCheck {
     func run(_ scan: ScanContext) async {
         guard let probe = await scan.authProbe(algorithm: "HS256"), let jwt = probe.jwt, let secret = await scan.crackedSecret(of: probe) else { return }
         let forged = JWT.make(header: ["alg": "HS256", "typ": "JWT"], payload: jwt.touchedPayload, key: Data(secret.utf8))
-        guard let exchange = await probe.accepted(scan, authorization: "Bearer \(forged)") else { return }
+        guard let exchange = await probe.accepted(scan, token: forged) else { return }
         let hint = String(secret.prefix(2)) + String(repeating: "•", count: max(0, secret.count - 2))
         scan.report(rule, at: probe.endpoint.location(), "the token secret is a common one (\(secret.count) characters, \(hint)); a token signed with it was accepted", proof: exchange)
     }
@@ -103,7 +113,7 @@ struct JWTExpiredAccepted: ScanCheck {
         payload["iat"] = now - 7200
         payload["exp"] = now - 3600
         let expired = JWT.make(header: jwt.header, payload: payload, key: Data(secret.utf8))
-        guard let exchange = await probe.accepted(scan, authorization: "Bearer \(expired)") else { return }
+        guard let exchange = await probe.accepted(scan, token: expired) else { return }
         scan.report(rule, at: probe.endpoint.location(), "\(probe.endpoint.label) accepted a token that expired an hour ago", proof: exchange)
     }
 }
@@ -123,7 +133,7 @@ struct JWTKeyConfusion: ScanCheck {
             header["alg"] = "HS256"
             for secret in [pem, pem + "\n", pem.trimmingCharacters(in: .whitespacesAndNewlines)] {
                 let forged = JWT.make(header: header, payload: jwt.touchedPayload, key: Data(secret.utf8))
-                if let exchange = await probe.accepted(scan, authorization: "Bearer \(forged)") {
+                if let exchange = await probe.accepted(scan, token: forged) {
                     scan.report(rule, at: probe.endpoint.location(), "\(probe.endpoint.label) accepted an HS256 token keyed with the published RSA public key", proof: exchange)
                     return
                 }

@@ -74,7 +74,7 @@ struct SQLInjection: ScanCheck {
             let yes = answers.map { Self.page($0.yes.response, without: truthy) }, no = answers.map { Self.page($0.no.response, without: falsy) }
             let plain = Self.page(baseline.response, without: nil)
             guard yes[0] == yes[1], no[0] == no[1], yes[0] != no[0], answers[0].yes.response.status == baseline.response.status,
-                  Self.similarity(yes[0].body, plain.body) > Self.similarity(no[0].body, plain.body) else { continue }
+                  ResponseShape.similarity(yes[0].body, plain.body) > ResponseShape.similarity(no[0].body, plain.body) else { continue }
             let proof = answers[1].no
             scan.report(rule, at: point.endpoint.location(parameter: point.name),
                         "\(point.place.rawValue) parameter \(point.name) of \(point.endpoint.label): '\(point.value + truthy)' answers like '\(point.value)', '\(point.value + falsy)' differently (\(proof.response.status))",
@@ -93,17 +93,6 @@ struct SQLInjection: ScanCheck {
             for form in forms { body = body.replacingOccurrences(of: form, with: "") }
         }
         return (response.status, body)
-    }
-
-    /// How much of two bodies is the same, by lines: 1 for equal, 0 for nothing in common.
-    static func similarity(_ a: String, _ b: String) -> Double {
-        let linesA = a.split(separator: "\n"), linesB = b.split(separator: "\n")
-        guard !linesA.isEmpty || !linesB.isEmpty else { return 1 }
-        var counts: [Substring: Int] = [:]
-        for line in linesA { counts[line, default: 0] += 1 }
-        var common = 0
-        for line in linesB where (counts[line] ?? 0) > 0 { counts[line]! -= 1; common += 1 }
-        return Double(2 * common) / Double(linesA.count + linesB.count)
     }
 
     static func databaseError(in text: String) -> String? {
