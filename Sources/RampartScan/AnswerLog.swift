@@ -3,7 +3,8 @@ import NIOConcurrencyHelpers
 import RampartHTTP
 
 /// What every answer of the scan showed, crawl included, for the passive checks: the first framework debug page
-/// of each kind, the first answer naming its software and the first any origin may read. Filled by the engine's observer as answers arrive.
+/// of each kind, the first answer naming its software, the first any origin may read, the first folder listing and
+/// the first HTTP Basic challenge. Filled by the engine's observer as answers arrive.
 final class AnswerLog: Sendable {
     private let state = NIOLockedValueBox(State())
 
@@ -12,7 +13,13 @@ final class AnswerLog: Sendable {
         var debugOrder: [String] = []
         var banner: Exchange?
         var openCORS: Exchange?
+        var listing: Exchange?
+        var basicChallenge: Exchange?
     }
+
+    /// Server-generated folder listings (Apache, nginx, Python's http.server, IIS, Flask-AutoIndex…).
+    static let listingSignature = try! NSRegularExpression(pattern: #"<title>\s*(?:Index of |Directory listing for |Directory Listing)|\[To Parent Directory\]"#,
+                                                           options: [.caseInsensitive])
 
     /// Framework error pages that show code, paths or a console; each pattern names its framework.
     static let debugPageSignatures: [(framework: String, pattern: NSRegularExpression)] = ([
@@ -39,10 +46,15 @@ final class AnswerLog: Sendable {
         let text = String(decoding: response.body.prefix(400_000), as: UTF8.self)
         let range = NSRange(text.startIndex..., in: text)
         let framework = Self.debugPageSignatures.first { $0.pattern.firstMatch(in: text, range: range) != nil }?.framework
-        guard banner != nil || framework != nil || openCORS != nil else { return }
+        let listing = response.isSuccess && Self.listingSignature.firstMatch(in: text, range: range) != nil ? exchange : nil
+        let challenge = response.status == 401 && exchange.request.header("Authorization") == nil
+            && (response.header("WWW-Authenticate")?.lowercased().hasPrefix("basic") ?? false) ? exchange : nil
+        guard banner != nil || framework != nil || openCORS != nil || listing != nil || challenge != nil else { return }
         state.withLockedValue { state in
             if state.banner == nil { state.banner = banner }
             if state.openCORS == nil { state.openCORS = openCORS }
+            if state.listing == nil { state.listing = listing }
+            if state.basicChallenge == nil { state.basicChallenge = challenge }
             if let framework, state.debugPages[framework] == nil {
                 state.debugPages[framework] = exchange
                 state.debugOrder.append(framework)
@@ -56,4 +68,7 @@ final class AnswerLog: Sendable {
 
     var banner: Exchange? { state.withLockedValue { $0.banner } }
     var openCORS: Exchange? { state.withLockedValue { $0.openCORS } }
+    var listing: Exchange? { state.withLockedValue { $0.listing } }
+    /// The first answer asking for HTTP Basic credentials, to try default ones on.
+    var basicChallenge: Exchange? { state.withLockedValue { $0.basicChallenge } }
 }

@@ -20,19 +20,19 @@ public enum ScanChecks {
         BOLARead(), BOLAWrite(), PredictableIDs(),
         // API2
         MissingAuthentication(), JWTNoneAlgorithm(), JWTSignatureNotVerified(), JWTWeakSecret(),
-        JWTExpiredAccepted(), JWTKeyConfusion(), UserEnumeration(), LoginBruteForce(), CredentialsInURL(),
+        JWTExpiredAccepted(), JWTKeyConfusion(), UserEnumeration(), LoginBruteForce(), CredentialsInURL(), WeakBasicCredentials(),
         // API3
         MassAssignment(), SensitiveDataExposure(), UndeclaredResponseProperties(),
         // API4
         NoRateLimiting(), UncappedPageSize(), OversizedInput(),
         // API5
-        AdminOperationReachable(), UndocumentedMethod(),
+        AdminOperationReachable(), UndocumentedMethod(), PrivilegedHeaderBypass(),
         // API6
         UnprotectedBusinessFlow(),
         // API7
         ServerSideRequestForgery(),
         // API8
-        CORSMisconfiguration(), CORSAnyOrigin(), MissingSecurityHeaders(), TechnologyBanner(), VerboseErrors(), DebugPageExposed(), TraceEnabled(), SQLInjection(), NoSQLInjection(),
+        CORSMisconfiguration(), CORSAnyOrigin(), MissingSecurityHeaders(), TechnologyBanner(), VerboseErrors(), DebugPageExposed(), DirectoryListing(), TraceEnabled(), SQLInjection(), NoSQLInjection(),
         XMLExternalEntities(), RegexDenialOfService(),
         PathTraversal(), CommandInjection(),
         // API9

@@ -57,17 +57,34 @@ struct AuthProbe {
     }
 }
 
-/// An identity's JSON login, for the checks that try other users and passwords on it.
+/// A login the checks try other users and passwords on: an identity's (JSON or form), or one the description or the
+/// crawl shows.
 struct LoginTemplate {
     var request: OutboundRequest
     var body: [String: Any]
+    /// The fields in the order the client sends them (forms are read in order by some servers).
+    var order: [String]
+    var form: Bool
     var userKey: String
     var passwordKey: String
+    /// A user name known to exist (a configured identity's); nil for a login found without one.
+    var knownUser: String?
     var location: Location { Location(method: request.method, path: request.url.path) }
 
     /// Sends the login anonymously with `changes` applied to its body.
     func attempt(_ scan: ScanContext, _ changes: [String: Any]) async -> Exchange? {
-        await scan.send(OutboundRequest(method: request.method, url: request.url, json: body.merging(changes) { $1 }), as: nil)
+        let fields = body.merging(changes) { $1 }
+        guard form else { return await scan.send(OutboundRequest(method: request.method, url: request.url, json: fields), as: nil) }
+        let encoded = Data(ScanContext.formEncoded(fields, order: order).utf8)
+        return await scan.send(OutboundRequest(method: request.method, url: request.url, headers: [("Content-Type", "application/x-www-form-urlencoded")],
+                                               body: encoded), as: nil)
+    }
+
+    static func keys(of fields: [String]) -> (user: String, password: String)? {
+        guard let password = fields.first(where: { $0.lowercased().contains("pass") }),
+              let user = fields.first(where: { key in key != password && ["email", "user", "login", "name"].contains { key.lowercased().contains($0) } })
+        else { return nil }
+        return (user, password)
     }
 }
 
@@ -109,14 +126,36 @@ extension ScanContext {
         return nil
     }
 
-    /// The login request of the first identity that logs in with a JSON body, with its e-mail and password fields.
+    /// The login of the first identity that logs in with a body (JSON or form) naming a user and a password; else a
+    /// login the description or the crawl shows: a POST taking a user and a password field and little else (a
+    /// sign-up form asks for more).
     var loginTemplate: LoginTemplate? {
         for session in sessions {
             guard case .login(let template, _, _, _, _) = session.identity.authentication, let request = template.request(base: base),
-                  let data = template.body, let body = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else { continue }
-            guard let passwordKey = body.keys.first(where: { $0.lowercased().contains("pass") }),
-                  let userKey = body.keys.first(where: { key in ["email", "user", "login", "name"].contains { key.lowercased().contains($0) } }) else { continue }
-            return LoginTemplate(request: request, body: body, userKey: userKey, passwordKey: passwordKey)
+                  let data = template.body else { continue }
+            var fields: [(String, Any)] = []
+            var form = false
+            if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
+                fields = object.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+            } else {
+                var components = URLComponents()
+                components.percentEncodedQuery = String(decoding: data, as: UTF8.self)
+                fields = (components.queryItems ?? []).map { ($0.name, $0.value ?? "") }
+                form = true
+            }
+            guard let keys = LoginTemplate.keys(of: fields.map(\.0)) else { continue }
+            let body = Dictionary(fields, uniquingKeysWith: { first, _ in first })
+            return LoginTemplate(request: request, body: body, order: fields.map(\.0), form: form, userKey: keys.user, passwordKey: keys.password,
+                                 knownUser: body[keys.user] as? String)
+        }
+        let signUpWords = ["register", "signup", "sign-up", "sign_up", "create", "join", "new"]
+        for endpoint in endpoints where endpoint.method == "POST" && endpoint.pathParameters.isEmpty
+            && !signUpWords.contains(where: { endpoint.path.lowercased().contains($0) }) {
+            guard let body = exampleBody(endpoint, identity: nil), body.count <= 3, let keys = LoginTemplate.keys(of: endpoint.bodyFieldOrder),
+                  endpoint.bodySchema.flatMap({ $0["properties"]?[keys.password]?["format"]?.node.string }) == "password"
+                    || endpoint.operation.isAuthenticationEndpoint else { continue }
+            return LoginTemplate(request: request(endpoint, identity: nil), body: body, order: endpoint.bodyFieldOrder, form: endpoint.takesFormBody,
+                                 userKey: keys.user, passwordKey: keys.password, knownUser: nil)
         }
         return nil
     }

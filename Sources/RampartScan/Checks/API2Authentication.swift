@@ -169,15 +169,21 @@ struct UserEnumeration: ScanCheck {
         remediation: "Answer every failed login identically (status, body and, as far as possible, timing).")
 
     func run(_ scan: ScanContext) async {
-        guard let login = scan.loginTemplate, let knownUser = login.body[login.userKey] as? String else { return }
-        func attempt(user: String) async -> Exchange? {
-            await login.attempt(scan, [login.userKey: user, login.passwordKey: "Rampart-wrong-password-1!"])
+        guard let login = scan.loginTemplate, let knownUser = login.knownUser else { return }
+        func attempt(user: String) async -> (Exchange, String)? {
+            await login.attempt(scan, [login.userKey: user, login.passwordKey: "Rampart-wrong-password-1!"]).map { exchange in
+                (exchange, exchange.response.text.replacingOccurrences(of: user, with: "USER"))
+            }
         }
-        let unknownUser = knownUser.contains("@") ? "rampart-nobody-\(UUID().uuidString.prefix(8).lowercased())@example.com" : "rampart-nobody-\(UUID().uuidString.prefix(8))"
-        guard let known = await attempt(user: knownUser), let unknown = await attempt(user: unknownUser),
-              !known.response.isSuccess, !unknown.response.isSuccess else { return }
-        let knownText = known.response.text.replacingOccurrences(of: knownUser, with: "USER")
-        let unknownText = unknown.response.text.replacingOccurrences(of: unknownUser, with: "USER")
+        func stranger() -> String {
+            knownUser.contains("@") ? "rampart-nobody-\(UUID().uuidString.prefix(8).lowercased())@example.com" : "rampart-nobody-\(UUID().uuidString.prefix(8))"
+        }
+        // Failures may answer 200 ("no such user" / "wrong password"): judged by difference, not by status. Two
+        // unknown users must answer alike, or the answers vary by themselves (a token, a time) and prove nothing.
+        guard let (known, knownText) = await attempt(user: knownUser), let (unknown, unknownText) = await attempt(user: stranger()),
+              let (other, otherText) = await attempt(user: stranger()),
+              !known.response.isSuccess || !known.response.setsCookie,
+              unknown.response.status == other.response.status, unknownText == otherText else { return }
         guard known.response.status != unknown.response.status || knownText != unknownText else { return }
         scan.report(rule, at: login.location,
                     "a wrong password for an existing account answers \(known.response.status) \"\(knownText.prefix(80))\"; an unknown account answers \(unknown.response.status) \"\(unknownText.prefix(80))\"",
@@ -227,6 +233,36 @@ struct CredentialsInURL: ScanCheck {
                 scan.report(rule, at: probe.endpoint.location(parameter: name), "\(probe.endpoint.label) accepted the bearer token as ?\(name)=", proof: exchange)
                 return
             }
+        }
+    }
+}
+
+/// HTTP Basic challenges answered by a default account.
+struct WeakBasicCredentials: ScanCheck {
+    let rule = RuleMetadata(
+        id: "weak-basic-credentials", title: "Default HTTP Basic credentials accepted", severity: .high, owasp: .api2, cwe: [1392, 521],
+        description: "A resource asking for HTTP Basic credentials stopped asking for a well-known default account (admin/admin and the like).",
+        remediation: "Remove default accounts, require strong unique passwords, and limit failed attempts.")
+    /// Vendor and framework defaults, a short list: each is one request.
+    static let defaults = [("admin", "admin"), ("admin", "password"), ("admin", "admin123"), ("admin", "123456"), ("admin", "changeme"), ("admin", ""),
+                           ("administrator", "administrator"), ("root", "root"), ("root", "toor"), ("user", "user"), ("test", "test"), ("guest", "guest"),
+                           ("tomcat", "tomcat"), ("manager", "manager")]
+
+    func run(_ scan: ScanContext) async {
+        guard let challenge = scan.answers.basicChallenge else { return }
+        func attempt(_ user: String, _ password: String) async -> Exchange? {
+            var request = OutboundRequest(method: challenge.request.method, url: challenge.request.url)
+            request.setHeader("Authorization", "Basic " + Data("\(user):\(password)".utf8).base64EncodedString())
+            return await scan.send(request, as: nil)
+        }
+        // A made-up account must still be challenged, or the server answers everyone alike.
+        guard let control = await attempt("rampart-\(UUID().uuidString.prefix(8))", "Rampart-\(UUID().uuidString)"), control.response.status == 401 else { return }
+        for (user, password) in Self.defaults {
+            guard let exchange = await attempt(user, password), exchange.response.status != 401, exchange.response.status != 403 else { continue }
+            scan.report(rule, at: Location(method: challenge.request.method, path: challenge.request.url.path),
+                        "\(challenge.request.url.path) asks for HTTP Basic credentials and accepted \(user) with a default password (answered \(exchange.response.status))",
+                        proof: exchange)
+            return
         }
     }
 }

@@ -49,3 +49,52 @@ struct UndocumentedMethod: ScanCheck {
         }
     }
 }
+
+/// Access decided by headers the client controls: a refused page opened by `Host: localhost`, `X-Forwarded-For:
+/// 127.0.0.1` or `X-Role: admin`, where the same header with an ordinary value is still refused.
+struct PrivilegedHeaderBypass: ScanCheck {
+    let rule = RuleMetadata(
+        id: "privileged-header-bypass", title: "Access granted by a client-controlled header", severity: .high, owasp: .api5, cwe: [290, 807],
+        description: "A page refused to the scan was served when a request header claimed a local origin or a role (Host: localhost, X-Forwarded-For: 127.0.0.1, X-Role: admin); the same header with an ordinary value was still refused.",
+        remediation: "Decide access from the authenticated identity, never from Host, X-Forwarded-* or role headers a client can set; let the gateway strip them.")
+    /// Each privileged value with an ordinary one of the same header, which must still be refused.
+    static let headers = [("Host", "localhost", "rampart-control.invalid"), ("Host", "127.0.0.1", "rampart-control.invalid"),
+                          ("X-Forwarded-For", "127.0.0.1", "203.0.113.7"), ("X-Real-IP", "127.0.0.1", "203.0.113.7"),
+                          ("X-Forwarded-Host", "localhost", "rampart-control.invalid"), ("X-Admin", "true", "false"), ("X-Role", "admin", "user")]
+    /// Words of a page that refuses ("available for local users only") while answering 200.
+    static let refusalPhrases = ["not allowed", "forbidden", "access denied", "permission denied", "unauthori", "not authori", "users only",
+                                 "admins only", "administrators only", "only for", "please log in", "login required", "must be logged in", "sign in to"]
+
+    func run(_ scan: ScanContext) async {
+        let gets = scan.endpoints.filter { $0.method == "GET" && $0.pathParameters.isEmpty }.prefix(20)
+        for endpoint in gets {
+            defer { scan.operationDone() }
+            let request = scan.request(endpoint, identity: nil)
+            guard let baseline = await scan.send(request, as: nil), let refusal = Self.refusal(baseline.response) else { continue }
+            for (name, privileged, ordinary) in Self.headers {
+                func send(_ value: String) async -> Exchange? {
+                    var request = request
+                    request.setHeader(name, value)
+                    return await scan.send(request, as: nil)
+                }
+                guard let opened = await send(privileged), opened.response.isSuccess, Self.refusal(opened.response) == nil,
+                      ResponseShape.similarity(opened.response.text, baseline.response.text) < 0.9,
+                      let control = await send(ordinary), Self.refusal(control.response) != nil,
+                      let again = await send(privileged), again.response.status == opened.response.status,
+                      ResponseShape.similarity(again.response.text, opened.response.text) >= 0.9 else { continue }
+                scan.report(rule, at: endpoint.location(parameter: name),
+                            "\(endpoint.label) refused the scan (\(refusal)) and was served with \(name): \(privileged); \(name): \(ordinary) is still refused",
+                            proof: opened)
+                break
+            }
+        }
+    }
+
+    /// Why an answer is a refusal: 401/403, a redirect, or a refusal phrase in a 2xx page; nil when it serves.
+    static func refusal(_ response: ReceivedResponse) -> String? {
+        if [401, 403].contains(response.status) || response.isRedirect { return "\(response.status)" }
+        guard response.isSuccess else { return nil }
+        let text = response.text.lowercased()
+        return refusalPhrases.first { text.contains($0) }.map { "200 saying \"…\($0)…\"" }
+    }
+}

@@ -111,7 +111,8 @@ struct NoSQLInjection: ScanCheck {
         remediation: "Validate types before querying (a password must be a string) and never pass request objects into queries.")
 
     func run(_ scan: ScanContext) async {
-        guard let login = scan.loginTemplate else { return }
+        // Operators are JSON objects; a form login has none to take.
+        guard let login = scan.loginTemplate, !login.form else { return }
         guard let refused = await login.attempt(scan, [login.passwordKey: "Rampart-wrong-password-1!"]),
               !refused.response.isSuccess else { return }
         for operatorValue: [String: Any] in [["$ne": "rampart-no-such-password"], ["$gt": ""], ["$regex": ".*"]] {
@@ -130,19 +131,40 @@ struct NoSQLInjection: ScanCheck {
 struct PathTraversal: ScanCheck {
     let rule = RuleMetadata(
         id: "path-traversal", title: "Path traversal", severity: .high, owasp: .api8, cwe: [22],
-        description: "A file name parameter accepted `../` sequences and the API returned a file from outside its folder (/etc/passwd).",
+        description: "A file name parameter accepted `../` sequences: the API returned /etc/passwd, or the same file named through `../folder/` (and not through a made-up folder).",
         remediation: "Look files up by id, or resolve the path and check it stays inside the allowed folder; reject separators and `..`.")
     static let payloads = ["../../../../../../../../etc/passwd", "..%2f..%2f..%2f..%2f..%2f..%2f..%2f..%2fetc%2fpasswd", "....//....//....//....//....//....//etc/passwd", "/etc/passwd"]
 
     func run(_ scan: ScanContext) async {
-        for point in scan.injectionPoints() {
+        points: for point in scan.injectionPoints() {
             defer { scan.operationDone() }
             for payload in Self.payloads {
                 guard let exchange = await point.send(scan, payload: payload), Self.showsPasswd(exchange.response.text) else { continue }
                 scan.report(rule, at: point.endpoint.location(parameter: point.name),
                             "\(point.name)=\(payload) on \(point.endpoint.label) returned /etc/passwd", proof: exchange)
-                break
+                continue points
             }
+            await equivalentPath(point, scan)
+        }
+    }
+
+    /// Servers that refuse to leave their own tree still resolve `../`: a file name given as `../folder/name`, the
+    /// folder taken from the URL (`/static/img?image=key.svg` → `../img/key.svg`), returns the very same file, and a
+    /// made-up folder does not. Then every file of the application's tree can be named, sources and databases included.
+    func equivalentPath(_ point: InjectionPoint, _ scan: ScanContext) async {
+        let value = point.value
+        guard value.contains("."), !value.contains(" "), !value.hasPrefix("/"), !value.contains(".."), value.count < 200,
+              let plain = await point.send(scan, payload: value), plain.response.isSuccess, !plain.response.body.isEmpty else { return }
+        let folders = point.endpoint.path.split(separator: "/").reversed().filter { !$0.hasPrefix("{") }.prefix(2)
+        for folder in folders {
+            let payload = "../\(folder)/\(value)"
+            guard let same = await point.send(scan, payload: payload), same.response.status == plain.response.status, same.response.body == plain.response.body,
+                  let control = await point.send(scan, payload: "../rampart-\(UUID().uuidString.prefix(8))/\(value)"),
+                  control.response.body != plain.response.body else { continue }
+            scan.report(rule, at: point.endpoint.location(parameter: point.name),
+                        "\(point.name)=\(payload) on \(point.endpoint.label) returned the same file as \(point.name)=\(value) (a made-up folder does not): `../` is resolved",
+                        proof: same, confidence: .firm)
+            return
         }
     }
 

@@ -29,7 +29,10 @@ struct SurfaceCrawler {
     var session: Session?
     var listed: [RequestTemplate]
     var pageLimit = defaultPageLimit
-    static let defaultPageLimit = 60
+    static let defaultPageLimit = 80
+    /// Paths often left next to an application and never linked: admin panels, debug consoles, backups, metrics.
+    static let commonPaths = ["admin", "admin/", "dashboard", "debug", "_debug", "console", "actuator", "actuator/env", "backup", "backups/",
+                              "api", "api/v1", "config", "internal", "management", "metrics", "server-status", "status"]
 
     static let destructiveWords = ["logout", "logoff", "signout", "sign-out", "log-out", "delete", "remove", "destroy", "reset", "drop", "shutdown"]
     static let staticExtensions: Set<String> = ["css", "js", "png", "jpg", "jpeg", "gif", "svg", "ico", "woff", "woff2", "ttf", "eot", "map", "webp", "mp4", "mp3"]
@@ -47,6 +50,12 @@ struct SurfaceCrawler {
             guard let request = template.request(base: base) else { continue }
             if template.method == "GET" && template.body == nil { queue.append(request.url) } else { add(Self.operation(listed: request)) }
         }
+        // What the site answers for a path that cannot exist: many answer 200 with a "not found" page, and such
+        // answers are not operations. Then the common unlinked paths, bounded (one request each).
+        let missing = URL(string: "/rampart-missing-\(UUID().uuidString.prefix(8).lowercased())", relativeTo: base)?.absoluteURL
+        var notFound: Exchange?
+        if let missing { notFound = try? await engine.send(OutboundRequest(method: "GET", url: missing)) }
+        queue += Self.commonPaths.compactMap { URL(string: "/" + $0, relativeTo: base)?.absoluteURL }
         var seen = Set<String>()
         var fetched = 0
         while !queue.isEmpty, fetched < pageLimit {
@@ -69,6 +78,8 @@ struct SurfaceCrawler {
                 if response.isSuccess { queue += Self.robotsPaths(response.text).compactMap { URL(string: $0, relativeTo: base)?.absoluteURL } }
                 continue
             }
+            // The start page is read whatever it looks like (a single-page app answers every path with it).
+            if page != base, let notFound, Self.isNotFound(response, like: notFound.response) { continue }
             // Pages answering 404 are no operation; 5xx and 401/403 are (the latter secured or not, by observation).
             if response.status != 404 && response.status != 405 {
                 var operation = Self.operation(method: "GET", url: page)
@@ -124,6 +135,11 @@ struct SurfaceCrawler {
             operation.form = components.queryItems?.map { ($0.name, $0.value ?? "", "text") } ?? []
         }
         return operation
+    }
+
+    /// A 404, or the same answer as the made-up path (same status, nearly the same page).
+    static func isNotFound(_ response: ReceivedResponse, like notFound: ReceivedResponse) -> Bool {
+        response.status == 404 || (response.status == notFound.status && ResponseShape.similarity(response.text, notFound.text) >= 0.9)
     }
 
     static func isIdentifier(_ segment: String) -> Bool {
