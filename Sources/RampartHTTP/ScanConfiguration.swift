@@ -11,6 +11,36 @@ public struct RequestTemplate: Sendable {
     /// Where in the file it was written, for error messages.
     public var place: String
 
+    /// The body's fields: a JSON object's (sorted by name) or a form's (in the order written); nil without such a body.
+    public var bodyFields: [(name: String, value: Any)]? {
+        guard let body else { return nil }
+        if let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] {
+            return object.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
+        }
+        guard isForm else { return nil }
+        var form = URLComponents()
+        form.percentEncodedQuery = String(decoding: body, as: UTF8.self)
+        return form.queryItems?.map { ($0.name, $0.value ?? "") }
+    }
+
+    public var isForm: Bool {
+        headers.contains { $0.name.lowercased() == "content-type" && $0.value.lowercased().hasPrefix("application/x-www-form-urlencoded") }
+    }
+
+    /// The same request with one body field changed (JSON or form, the other fields and their order kept).
+    public func replacing(field name: String, with value: String) -> RequestTemplate {
+        guard let body else { return self }
+        var copy = self
+        if var object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] {
+            object[name] = value
+            copy.body = try? JSONSerialization.data(withJSONObject: object)
+        } else if isForm, var form = URLComponents(string: "?" + String(decoding: body, as: UTF8.self)) {
+            form.queryItems = form.queryItems?.map { $0.name == name ? URLQueryItem(name: name, value: value) : $0 }
+            copy.body = Data((form.percentEncodedQuery ?? "").replacingOccurrences(of: "+", with: "%2B").utf8)
+        }
+        return copy
+    }
+
     public func request(base: URL) -> OutboundRequest? {
         let url = path.hasPrefix("http://") || path.hasPrefix("https://") ? URL(string: path) : URL(string: path, relativeTo: base)?.absoluteURL
         return url.map { OutboundRequest(method: method, url: $0, headers: headers, body: body) }

@@ -18,6 +18,8 @@ public actor Session {
     let redactor: Redactor
     private var credential: Credential?
     private var signedUp = false
+    /// Where the login sent the browser (its redirect's Location): often the signed-in home, linked from nowhere else.
+    public private(set) var landingPage: URL?
 
     struct Credential {
         var headers: [(name: String, value: String)] = []
@@ -106,22 +108,17 @@ public actor Session {
             cookies.forEach { redactor.register($0.value) }
             return Credential(headers: [("Cookie", cookies.map { "\($0.name)=\($0.value)" }.joined(separator: "; "))])
         case .login(let template, let pointer, let cookie, let header, let format):
-            if let body = template.body {
-                // JSON or form fields; passwords and secrets are never written out.
-                var fields: [(String, Any)] = []
-                if let object = try? JSONSerialization.jsonObject(with: body) as? [String: Any] {
-                    fields = object.map { ($0.key, $0.value) }
-                } else {
-                    var form = URLComponents()
-                    form.percentEncodedQuery = String(decoding: body, as: UTF8.self)
-                    fields = (form.queryItems ?? []).map { ($0.name, $0.value ?? "") }
-                }
-                for (key, value) in fields where key.lowercased().contains("pass") || key.lowercased().contains("secret") { redactor.register("\(value)") }
+            // Passwords and secrets, JSON or form, are never written out.
+            for (key, value) in template.bodyFields ?? [] where key.lowercased().contains("pass") || key.lowercased().contains("secret") {
+                redactor.register("\(value)")
             }
             let exchange = try await sendTemplate(template)
             // A web form's login usually answers with a redirect that sets the session cookie.
             guard exchange.response.isSuccess || (cookie != nil && exchange.response.isRedirect) else {
                 throw LoginError(description: "identity '\(identity.name)': login \(template.method) \(template.path) answered \(exchange.response.status) (\(template.place))")
+            }
+            if exchange.response.isRedirect, let location = exchange.response.header("Location") {
+                landingPage = URL(string: location, relativeTo: exchange.request.url)?.absoluteURL
             }
             if let cookie {
                 let value = exchange.response.headers(named: "Set-Cookie").compactMap { Self.cookieValue($0, named: cookie) }.first

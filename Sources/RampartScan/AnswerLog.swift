@@ -15,6 +15,8 @@ final class AnswerLog: Sendable {
         var openCORS: Exchange?
         var listing: Exchange?
         var basicChallenge: Exchange?
+        /// The first answer setting each cookie name.
+        var cookies: [(name: String, value: String, exchange: Exchange)] = []
     }
 
     /// Server-generated folder listings (Apache, nginx, Python's http.server, IIS, Flask-AutoIndex…).
@@ -49,8 +51,13 @@ final class AnswerLog: Sendable {
         let listing = response.isSuccess && Self.listingSignature.firstMatch(in: text, range: range) != nil ? exchange : nil
         let challenge = response.status == 401 && exchange.request.header("Authorization") == nil
             && (response.header("WWW-Authenticate")?.lowercased().hasPrefix("basic") ?? false) ? exchange : nil
-        guard banner != nil || framework != nil || openCORS != nil || listing != nil || challenge != nil else { return }
+        let cookies = response.headers(named: "Set-Cookie").compactMap { header -> (String, String)? in
+            let pair = header.prefix { $0 != ";" }.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            return pair.count == 2 && !pair[1].isEmpty ? (pair[0], pair[1]) : nil
+        }
+        guard banner != nil || framework != nil || openCORS != nil || listing != nil || challenge != nil || !cookies.isEmpty else { return }
         state.withLockedValue { state in
+            for (name, value) in cookies where !state.cookies.contains(where: { $0.name == name }) { state.cookies.append((name, value, exchange)) }
             if state.banner == nil { state.banner = banner }
             if state.openCORS == nil { state.openCORS = openCORS }
             if state.listing == nil { state.listing = listing }
@@ -69,6 +76,7 @@ final class AnswerLog: Sendable {
     var banner: Exchange? { state.withLockedValue { $0.banner } }
     var openCORS: Exchange? { state.withLockedValue { $0.openCORS } }
     var listing: Exchange? { state.withLockedValue { $0.listing } }
+    var cookies: [(name: String, value: String, exchange: Exchange)] { state.withLockedValue { $0.cookies } }
     /// The first answer asking for HTTP Basic credentials, to try default ones on.
     var basicChallenge: Exchange? { state.withLockedValue { $0.basicChallenge } }
 }

@@ -132,20 +132,9 @@ extension ScanContext {
     var loginTemplate: LoginTemplate? {
         for session in sessions {
             guard case .login(let template, _, _, _, _) = session.identity.authentication, let request = template.request(base: base),
-                  let data = template.body else { continue }
-            var fields: [(String, Any)] = []
-            var form = false
-            if let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
-                fields = object.sorted { $0.key < $1.key }.map { ($0.key, $0.value) }
-            } else {
-                var components = URLComponents()
-                components.percentEncodedQuery = String(decoding: data, as: UTF8.self)
-                fields = (components.queryItems ?? []).map { ($0.name, $0.value ?? "") }
-                form = true
-            }
-            guard let keys = LoginTemplate.keys(of: fields.map(\.0)) else { continue }
+                  let fields = template.bodyFields, let keys = LoginTemplate.keys(of: fields.map(\.name)) else { continue }
             let body = Dictionary(fields, uniquingKeysWith: { first, _ in first })
-            return LoginTemplate(request: request, body: body, order: fields.map(\.0), form: form, userKey: keys.user, passwordKey: keys.password,
+            return LoginTemplate(request: request, body: body, order: fields.map(\.name), form: template.isForm, userKey: keys.user, passwordKey: keys.password,
                                  knownUser: body[keys.user] as? String)
         }
         let signUpWords = ["register", "signup", "sign-up", "sign_up", "create", "join", "new"]

@@ -151,3 +151,112 @@ private final class LockedCounter: @unchecked Sendable {
         return value
     }
 }
+
+/// A site whose session cookie is `name=<cookie(user)>`; `/account/` is linked from `/` only for a signed-in user and
+/// greets whoever `user(cookie)` says, else redirects to the login.
+private func sessionSite(cookie: @escaping @Sendable (String) -> String, user: @escaping @Sendable (String) -> String?,
+                         registration: Bool = false) async throws -> TestServer {
+    let passwords = LockedDictionary(["alice": "Alice-Passw0rd!"])
+    return try await TestServer.start(receiving: { head, body in
+        let sent = head.headers.first(name: "Cookie").flatMap { ForgeableSession.cookie(named: "sid", in: $0) }
+        let signedIn = sent.flatMap(user)
+        var fields: [String: String] = [:]
+        if let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: String] { fields = object }
+        switch (head.method, head.uri) {
+        case (.GET, "/"): return Canned(headers: html, body: signedIn == nil ? "<a href=\"/login\">log in</a>" : "<a href=\"/account/\">account</a>")
+        case (.GET, "/account/"):
+            guard let signedIn else { return Canned(status: .found, headers: [("Location", "/login")], body: "") }
+            return Canned(headers: html, body: "<h1>Account of \(signedIn)</h1>\n<p>Balance: 100</p>\n<p>Settings</p>")
+        case (.POST, "/register"):
+            guard let name = fields["username"], let password = fields["password"] else { return Canned(status: .badRequest, body: "{}") }
+            if !registration && passwords.get(name) != nil { return Canned(status: .conflict, body: #"{"error": "exists"}"#) }
+            passwords.set(name, password)
+            return Canned(headers: [("Content-Type", "application/json")], body: #"{"message": "User created"}"#)
+        case (.POST, "/login"):
+            guard let name = fields["username"], passwords.get(name) == fields["password"] else { return Canned(status: .unauthorized, body: "{}") }
+            return Canned(headers: [("Set-Cookie", "sid=\(cookie(name)); Path=/")], body: "{}")
+        default: return softNotFound
+        }
+    })
+}
+
+private let sessionIdentity = """
+scan:
+  identities:
+    alice:
+      signup: {path: /register, json: {username: alice, password: Alice-Passw0rd!}}
+      login: {path: /login, json: {username: alice, password: Alice-Passw0rd!}, cookie: sid}
+"""
+
+@Test func unsignedSessionCookiesAreForgedAndSignedOnesAreNot() async throws {
+    @Sendable func encode(_ object: [String: String]) -> String { Base64URL.encode(try! JSONSerialization.data(withJSONObject: object)) }
+    @Sendable func claims(_ value: String) -> [String: String]? { Base64URL.decode(value).flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: String] } }
+    let unsigned = try await sessionSite(cookie: { encode(["username": $0]) }, user: { claims($0)?["username"] })
+    defer { Task { await unsigned.stop() } }
+    let found = try await scan(unsigned, only: ["forgeable-session"], configuration: sessionIdentity).findings
+    #expect(found.map(\.ruleId) == ["forgeable-session"] && found.first?.location.path == "/account/", "found on a page linked only when signed in")
+
+    // Server-side sessions: the cookie is a random id the server issued; nothing Rampart writes is one.
+    let issued = LockedDictionary<String>([:])
+    let serverSide = try await sessionSite(cookie: { name in let id = UUID().uuidString; issued.set(id, name); return id }, user: { issued.get($0) })
+    defer { Task { await serverSide.stop() } }
+    #expect(try await scan(serverSide, only: ["forgeable-session"], configuration: sessionIdentity).findings.isEmpty)
+}
+
+@Test func secretsInReadableCookiesAreFoundAndCSRFTokensAreNot() async throws {
+    func site(_ claims: [String: Any]) async throws -> TestServer {
+        let payload = Base64URL.encode(try JSONSerialization.data(withJSONObject: claims))
+        return try await TestServer.start { _ in Canned(headers: html + [("Set-Cookie", "session=\(payload).Z2vXyw.c2lnbmF0dXJl; HttpOnly; Path=/")], body: "<p>hi</p>") }
+    }
+    let leaking = try await site(["loggedin": true, "secret": "e5ac-4ebf-03e5-9e29-a3f562e10b22", "userId": 1])
+    defer { Task { await leaking.stop() } }
+    let found = try await scan(leaking, only: ["session-cookie-secret-exposed"]).findings
+    #expect(found.map(\.ruleId) == ["session-cookie-secret-exposed"] && found.first?.message.contains("secret") == true)
+    #expect(!String(decoding: try JSONEncoder().encode(found), as: UTF8.self).contains("e5ac-4ebf-03e5-9e29-a3f562e10b22"), "the secret itself is redacted")
+
+    let harmless = try await site(["csrf_token": "0123456789abcdef0123", "userId": 1])
+    defer { Task { await harmless.stop() } }
+    #expect(try await scan(harmless, only: ["session-cookie-secret-exposed"]).findings.isEmpty)
+}
+
+@Test func signingUpAgainAsAnExistingUserIsAccountTakeover() async throws {
+    @Sendable func claims(_ value: String) -> String? { value.hasPrefix("user-") ? String(value.dropFirst(5)) : nil }
+    let overwriting = try await sessionSite(cookie: { "user-" + $0 }, user: claims, registration: true)
+    defer { Task { await overwriting.stop() } }
+    #expect(try await scan(overwriting, only: ["account-takeover-by-registration"], configuration: sessionIdentity).findings.map(\.ruleId)
+            == ["account-takeover-by-registration"])
+    let refusing = try await sessionSite(cookie: { "user-" + $0 }, user: claims)
+    defer { Task { await refusing.stop() } }
+    #expect(try await scan(refusing, only: ["account-takeover-by-registration"], configuration: sessionIdentity).findings.isEmpty)
+}
+
+/// A dictionary the fixtures' event-loop closures share.
+private final class LockedDictionary<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [String: Value]
+    init(_ values: [String: Value]) { self.values = values }
+    func get(_ key: String) -> Value? { lock.lock(); defer { lock.unlock() }; return values[key] }
+    func set(_ key: String, _ value: Value) { lock.lock(); defer { lock.unlock() }; values[key] = value }
+}
+
+@Test func thePageALoginRedirectsToIsCrawledThoughNothingLinksIt() async throws {
+    let server = try await TestServer.start(receiving: { head, _ in
+        let signedIn = head.headers.first(name: "Cookie")?.contains("sid=s1") == true
+        switch (head.method, head.uri) {
+        case (.POST, "/login"): return Canned(status: .found, headers: [("Location", "/private/salaries"), ("Set-Cookie", "sid=s1; Path=/")], body: "")
+        case (.GET, "/private/salaries"):
+            guard signedIn else { return Canned(status: .found, headers: [("Location", "/login")], body: "") }
+            let origin = head.headers.first(name: "Origin") ?? "*"
+            return Canned(headers: html + [("Access-Control-Allow-Origin", origin), ("Access-Control-Allow-Credentials", "true")], body: "<table>CEO 250000</table>")
+        default: return softNotFound
+        }
+    })
+    defer { Task { await server.stop() } }
+    let found = try await scan(server, only: ["cors-reflects-origin"], configuration: """
+    scan:
+      identities:
+        admin:
+          login: {path: /login, form: {username: admin, password: admin-pass}, cookie: sid}
+    """).findings
+    #expect(found.map(\.ruleId) == ["cors-reflects-origin"] && found.first?.location.path == "/private/salaries")
+}

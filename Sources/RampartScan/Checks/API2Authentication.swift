@@ -266,3 +266,135 @@ struct WeakBasicCredentials: ScanCheck {
         }
     }
 }
+
+/// What a client-side session cookie carries: the JSON inside a signed-but-readable cookie (Flask, itsdangerous,
+/// a JWT) or an unsigned one (plain base64).
+struct SessionCookie {
+    var claims: [String: Any]
+    /// Only the encoded JSON, with nothing that could be a signature.
+    var unsigned: Bool
+
+    init?(_ value: String) {
+        // `payload.timestamp.signature` (itsdangerous), `header.payload.signature` (JWT), or one base64 segment.
+        let segments = value.trimmingCharacters(in: CharacterSet(charactersIn: "\"")).split(separator: ".", omittingEmptySubsequences: true)
+        for segment in segments.prefix(2) {
+            guard let data = Base64URL.decode(String(segment).removingPercentEncoding ?? String(segment)),
+                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any], !object.isEmpty,
+                  object["alg"] == nil || segments.count == 1 else { continue }
+            claims = object
+            unsigned = segments.count == 1
+            return
+        }
+        return nil
+    }
+
+    /// Claim names that hold secrets (a CSRF token is meant to be in the session and is left alone).
+    static func secretClaims(_ claims: [String: Any]) -> [String] {
+        claims.compactMap { key, value in
+            let name = key.lowercased()
+            guard !name.contains("csrf"), let text = value as? String, text.count >= 8,
+                  ["secret", "password", "passwd", "private", "api_key", "apikey", "signing"].contains(where: name.contains) else { return nil }
+            return key
+        }.sorted()
+    }
+}
+
+/// A session cookie the client can read that carries a secret (a signing key, a password, an API key).
+struct SessionCookieSecret: ScanCheck {
+    let rule = RuleMetadata(
+        id: "session-cookie-secret-exposed", title: "Session cookie carries a secret", severity: .high, owasp: .api2, cwe: [315, 312],
+        description: "A cookie's content is readable by the client (signed, not encrypted, or plain base64) and holds a secret: with a signing key anyone can forge sessions; a password or API key is simply handed out.",
+        remediation: "Keep secrets on the server: store only a session id (or encrypt the cookie), and never put keys or passwords into a client-side session.")
+    let passive = true
+
+    func run(_ scan: ScanContext) async {
+        for (name, value, exchange) in scan.answers.cookies {
+            guard let cookie = SessionCookie(value) else { continue }
+            let secrets = SessionCookie.secretClaims(cookie.claims)
+            guard !secrets.isEmpty else { continue }
+            for key in secrets { (cookie.claims[key] as? String).map(scan.redactor.register) }
+            scan.report(rule, at: Location(method: exchange.request.method, path: exchange.request.url.path),
+                        "cookie \(name) set by \(exchange.request.method) \(exchange.request.url.path) decodes to JSON holding \(secrets.joined(separator: ", "))",
+                        proof: exchange)
+            return
+        }
+    }
+}
+
+/// An identity's session cookie that is only base64 JSON: changed by the client, it is still accepted.
+struct ForgeableSession: ScanCheck {
+    let rule = RuleMetadata(
+        id: "forgeable-session", title: "Session cookie can be forged", severity: .critical, owasp: .api2, cwe: [565, 345],
+        description: "The identity's session cookie is unsigned JSON; a cookie Rampart wrote itself, naming another user, was accepted as a session.",
+        remediation: "Sign (and preferably encrypt) session cookies with a strong server-side key, or keep sessions on the server behind a random id.")
+
+    func run(_ scan: ScanContext) async {
+        for session in scan.sessions {
+            guard case .login(_, _, let name?, _, _) = session.identity.authentication, let probe = await scan.authProbe(for: session),
+                  let value = probe.baseline.request.header("Cookie").flatMap({ Self.cookie(named: name, in: $0) }),
+                  let cookie = SessionCookie(value), cookie.unsigned,
+                  let (claim, _) = cookie.claims.first(where: { key, value in value is String && ["user", "name", "email", "login", "uid"].contains(where: key.lowercased().contains) })
+            else { continue }
+            // Another user, made up here: a server that keeps sessions never issued this cookie.
+            var forged = cookie.claims
+            forged[claim] = "admin"
+            guard let data = try? JSONSerialization.data(withJSONObject: forged, options: [.sortedKeys]) else { continue }
+            var request = probe.request
+            request.setHeader("Cookie", "\(name)=\(data.base64EncodedString())")
+            guard let exchange = await scan.send(request, as: nil), exchange.response.isSuccess,
+                  ResponseShape.resembles(exchange.response, probe.baseline.response) || exchange.response.status == probe.baseline.response.status
+                    && PrivilegedHeaderBypass.refusal(exchange.response) == nil else { continue }
+            scan.report(rule, at: probe.endpoint.location(),
+                        "\(session.identity.name)'s cookie \(name) is unsigned base64 JSON; one naming \(claim) \"admin\" was accepted by \(probe.endpoint.label) (\(exchange.response.status))",
+                        proof: exchange)
+            return
+        }
+    }
+
+    static func cookie(named name: String, in header: String) -> String? {
+        header.split(separator: ";").lazy.map { $0.trimmingCharacters(in: .whitespaces) }.compactMap { pair -> String? in
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            return parts.count == 2 && parts[0] == name ? String(parts[1]) : nil
+        }.first
+    }
+}
+
+/// Signing up again with an existing identity's user name and a new password: an API that overwrites the account
+/// (or creates a second one that logs in under the same name) hands accounts to whoever registers their name.
+struct RegistrationTakeover: ScanCheck {
+    let rule = RuleMetadata(
+        id: "account-takeover-by-registration", title: "Registering an existing user name takes the account", severity: .critical, owasp: .api2, cwe: [287, 640],
+        description: "The sign-up accepted a user name that already exists, with a new password, and a login with that new password then succeeded.",
+        remediation: "Refuse sign-ups for existing user names and e-mail addresses (compare them normalised), and make the name unique in the database.")
+    /// Runs with the passive checks, after every active one: for a moment the identity's password is another.
+    let passive = true
+
+    func run(_ scan: ScanContext) async {
+        for session in scan.sessions {
+            guard let signup = session.identity.signup, case .login(let login, let pointer, let cookie, _, _) = session.identity.authentication,
+                  let original = Self.password(in: signup), let loginPassword = Self.password(in: login) else { continue }
+            let replacement = "Rampart-\(UUID().uuidString.prefix(12))-Pw1!"
+            scan.redactor.register(replacement)
+            guard let again = signup.replacing(field: original.name, with: replacement).request(base: scan.base),
+                  let answer = await scan.send(again, as: nil), answer.response.isSuccess || answer.response.isRedirect,
+                  let attempt = login.replacing(field: loginPassword.name, with: replacement).request(base: scan.base),
+                  let loggedIn = await scan.send(attempt, as: nil), Self.succeeded(loggedIn.response, pointer: pointer, cookie: cookie) else { continue }
+            scan.report(rule, at: Location(method: signup.method, path: again.url.path),
+                        "signing up again as \(session.identity.name)'s user name with a new password was accepted (\(answer.response.status)), and the new password logs in",
+                        proof: answer)
+            // The flaw that allowed it puts the original password back.
+            if let restore = signup.replacing(field: original.name, with: original.value).request(base: scan.base) { _ = await scan.send(restore, as: nil) }
+            return
+        }
+    }
+
+    static func succeeded(_ response: ReceivedResponse, pointer: String?, cookie: String?) -> Bool {
+        if let cookie { return response.headers(named: "Set-Cookie").contains { $0.hasPrefix(cookie + "=") } && (response.isSuccess || response.isRedirect) }
+        return response.isSuccess && response.json.flatMap { Session.resolve(pointer ?? "", in: $0) } is String
+    }
+
+    /// The name and value of the password field of a JSON or form body.
+    static func password(in template: RequestTemplate) -> (name: String, value: String)? {
+        template.bodyFields?.first { $0.name.lowercased().contains("pass") }.flatMap { field in (field.value as? String).map { (field.name, $0) } }
+    }
+}

@@ -20,9 +20,9 @@ struct CrawledOperation {
     }
 }
 
-/// Maps an API that has no description: follows links and forms in HTML, paths in JSON and `robots.txt`, from `/`
-/// and the endpoints `rampart.yml` lists, within the scan's origin and a page budget. Only GETs are sent; links that
-/// look destructive (logout, delete) are not followed.
+/// Maps an API that has no description: follows links and forms in HTML, paths in JSON and `robots.txt`, from `/`,
+/// the endpoints `rampart.yml` lists and common unlinked paths, within the scan's origin and a page budget, as the
+/// identity and as a stranger. Only GETs are sent; links that look destructive (logout, delete) are not followed.
 struct SurfaceCrawler {
     var base: URL
     var engine: HTTPEngine
@@ -45,6 +45,7 @@ struct SurfaceCrawler {
             operations[operation.key] = operation
         }
         var queue = [base]
+        if let landing = await session?.landingPage { queue.append(landing) }
         if let robots = URL(string: "/robots.txt", relativeTo: base)?.absoluteURL { queue.append(robots) }
         for template in listed {
             guard let request = template.request(base: base) else { continue }
@@ -63,13 +64,12 @@ struct SurfaceCrawler {
             guard let page = Self.normalised(url), seen.insert(page.absoluteString).inserted, engine.scope.contains(page), !Self.looksDestructive(page) else { continue }
             fetched += 1
             let request = OutboundRequest(method: "GET", url: page, headers: [("Accept", "text/html,application/json;q=0.9,*/*;q=0.5")])
-            guard let anonymous = try? await engine.send(request) else { continue }
-            var answer = anonymous
-            var secured = false
-            if let session, !anonymous.response.isSuccess, let signedIn = try? await session.send(request) {
-                answer = signedIn
-                secured = signedIn.response.isSuccess
-            }
+            // Read as the identity (signed-in pages link more) and as a stranger: what only the first gets is secured.
+            var signedIn: Exchange?
+            if let session { signedIn = try? await session.send(request) }
+            let anonymous = signedIn == nil || signedIn?.response.isSuccess == true ? try? await engine.send(request) : nil
+            guard let answer = signedIn ?? anonymous else { continue }
+            let secured = signedIn?.response.isSuccess == true && anonymous.map { !$0.response.isSuccess } == true
             let response = answer.response
             if response.isRedirect, let location = response.header("Location"), let next = URL(string: location, relativeTo: page)?.absoluteURL {
                 queue.append(next)
@@ -109,7 +109,9 @@ struct SurfaceCrawler {
     static func operation(method: String, url: URL) -> CrawledOperation {
         var operation = CrawledOperation(method: method, path: "/")
         var segments: [String] = []
-        for segment in url.path.split(separator: "/", omittingEmptySubsequences: true).map(String.init) {
+        // URL.path drops a trailing slash, which many servers route differently (`/mfa` redirects, `/mfa/` serves).
+        let path = URLComponents(url: url, resolvingAgainstBaseURL: true)?.path ?? url.path
+        for segment in path.split(separator: "/", omittingEmptySubsequences: true).map(String.init) {
             if isIdentifier(segment) {
                 let name = operation.pathExamples.isEmpty ? "id" : "id\(operation.pathExamples.count + 1)"
                 operation.pathExamples.append((name, segment))
@@ -118,7 +120,7 @@ struct SurfaceCrawler {
                 segments.append(segment)
             }
         }
-        operation.path = "/" + segments.joined(separator: "/") + (url.path.count > 1 && url.path.hasSuffix("/") ? "/" : "")
+        operation.path = "/" + segments.joined(separator: "/") + (path.count > 1 && path.hasSuffix("/") ? "/" : "")
         operation.query = URLComponents(url: url, resolvingAgainstBaseURL: true)?.queryItems?.map { ($0.name, $0.value ?? "") } ?? []
         return operation
     }
