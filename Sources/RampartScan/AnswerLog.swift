@@ -15,8 +15,28 @@ final class AnswerLog: Sendable {
         var openCORS: Exchange?
         var listing: Exchange?
         var basicChallenge: Exchange?
+        var tellingComment: (String, Exchange)?
         /// The first answer setting each cookie name.
         var cookies: [(name: String, value: String, exchange: Exchange)] = []
+    }
+
+    static let comment = try! NSRegularExpression(pattern: #"<!--(.*?)-->"#, options: [.dotMatchesLineSeparators])
+    static let tellingWords = try! NSRegularExpression(
+        pattern: #"\b(password|passwd|username|user ?name|secret|api[_ -]?key|access[_ -]?key|private[_ -]?key|credentials?|developer)\b"#, options: [.caseInsensitive])
+    static let base64Run = try! NSRegularExpression(pattern: #"[A-Za-z0-9+/]{20,}={0,2}"#)
+
+    /// What an HTML comment gives away: the telling word it mentions, and whether it was base64-encoded; nil for the rest.
+    static func telling(_ comment: String) -> String? {
+        func word(in text: String) -> String? {
+            Self.tellingWords.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)).flatMap { Range($0.range, in: text).map { String(text[$0]) } }
+        }
+        if let found = word(in: comment) { return "mentions \"\(found)\"" }
+        for match in base64Run.matches(in: comment, range: NSRange(comment.startIndex..., in: comment)).prefix(5) {
+            guard let range = Range(match.range, in: comment), let data = Data(base64Encoded: String(comment[range])),
+                  let decoded = String(data: data, encoding: .utf8), let found = word(in: decoded) else { continue }
+            return "mentions \"\(found)\" once base64-decoded"
+        }
+        return nil
     }
 
     /// Server-generated folder listings (Apache, nginx, Python's http.server, IIS, Flask-AutoIndex…).
@@ -49,14 +69,19 @@ final class AnswerLog: Sendable {
         let range = NSRange(text.startIndex..., in: text)
         let framework = Self.debugPageSignatures.first { $0.pattern.firstMatch(in: text, range: range) != nil }?.framework
         let listing = response.isSuccess && Self.listingSignature.firstMatch(in: text, range: range) != nil ? exchange : nil
+        let comment = response.isSuccess && (response.header("Content-Type")?.contains("html") ?? false)
+            ? Self.comment.matches(in: text, range: range).prefix(100).lazy.compactMap { match in
+                Range(match.range(at: 1), in: text).flatMap { Self.telling(String(text[$0])) }
+            }.first : nil
         let challenge = response.status == 401 && exchange.request.header("Authorization") == nil
             && (response.header("WWW-Authenticate")?.lowercased().hasPrefix("basic") ?? false) ? exchange : nil
         let cookies = response.headers(named: "Set-Cookie").compactMap { header -> (String, String)? in
             let pair = header.prefix { $0 != ";" }.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             return pair.count == 2 && !pair[1].isEmpty ? (pair[0], pair[1]) : nil
         }
-        guard banner != nil || framework != nil || openCORS != nil || listing != nil || challenge != nil || !cookies.isEmpty else { return }
+        guard banner != nil || framework != nil || openCORS != nil || listing != nil || challenge != nil || !cookies.isEmpty || comment != nil else { return }
         state.withLockedValue { state in
+            if state.tellingComment == nil, let comment { state.tellingComment = (comment, exchange) }
             for (name, value) in cookies where !state.cookies.contains(where: { $0.name == name }) { state.cookies.append((name, value, exchange)) }
             if state.banner == nil { state.banner = banner }
             if state.openCORS == nil { state.openCORS = openCORS }
@@ -77,6 +102,8 @@ final class AnswerLog: Sendable {
     var openCORS: Exchange? { state.withLockedValue { $0.openCORS } }
     var listing: Exchange? { state.withLockedValue { $0.listing } }
     var cookies: [(name: String, value: String, exchange: Exchange)] { state.withLockedValue { $0.cookies } }
+    /// The first HTML comment that gives something away, with what it gives away.
+    var tellingComment: (String, Exchange)? { state.withLockedValue { $0.tellingComment } }
     /// The first answer asking for HTTP Basic credentials, to try default ones on.
     var basicChallenge: Exchange? { state.withLockedValue { $0.basicChallenge } }
 }

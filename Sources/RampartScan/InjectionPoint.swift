@@ -27,8 +27,10 @@ struct InjectionPoint {
         }
     }
 
+    /// Sent as the identity where the operation is secured, and for crawled ones (the crawl found their forms
+    /// signed in, and whether a form needs the session is not observed); anonymously otherwise.
     func send(_ scan: ScanContext, payload: String) async -> Exchange? {
-        await scan.send(request(scan, payload: payload), as: endpoint.isSecured ? identity : nil)
+        await scan.send(request(scan, payload: payload), as: endpoint.isSecured || endpoint.isCrawled ? identity : nil)
     }
 }
 

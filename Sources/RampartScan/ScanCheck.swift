@@ -32,7 +32,8 @@ public enum ScanChecks {
         // API7
         ServerSideRequestForgery(),
         // API8
-        CORSMisconfiguration(), CORSAnyOrigin(), MissingSecurityHeaders(), TechnologyBanner(), VerboseErrors(), DebugPageExposed(), DirectoryListing(), TraceEnabled(), SQLInjection(), NoSQLInjection(),
+        CORSMisconfiguration(), CORSAnyOrigin(), MissingSecurityHeaders(), TechnologyBanner(), VerboseErrors(), DebugPageExposed(), DirectoryListing(), InformationInComments(),
+        CrossSiteScripting(), CrossSiteRequestForgery(), PasswordChangeWithoutCurrent(), TraceEnabled(), SQLInjection(), NoSQLInjection(),
         XMLExternalEntities(), RegexDenialOfService(),
         PathTraversal(), CommandInjection(),
         // API9

@@ -104,7 +104,8 @@ public final class ScanContext: @unchecked Sendable {
             path = path.replacingOccurrences(of: "{\(name)}", with: value.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) ?? value)
         }
         var components = URLComponents(url: base, resolvingAgainstBaseURL: false)!
-        components.percentEncodedPath = base.path.trimmingCharacters(in: ["/"]).isEmpty ? path : "/" + base.path.trimmingCharacters(in: ["/"]) + path
+        let prefix = base.path.trimmingCharacters(in: ["/"])
+        components.percentEncodedPath = Self.validPath((prefix.isEmpty ? "" : "/" + prefix) + path)
         var items = query
         for parameter in endpoint.queryParameters where parameter.required && !items.contains(where: { $0.name == parameter.name }) {
             let value = parameter.example ?? parameter.schema.map { builder(identity: identity).value(for: $0, name: parameter.name) } ?? "rampart"
@@ -119,6 +120,28 @@ public final class ScanContext: @unchecked Sendable {
                                    body: Data(Self.formEncoded(fields, order: endpoint.bodyFieldOrder).utf8))
         }
         return OutboundRequest(method: request.method, url: request.url, headers: request.headers, json: body)
+    }
+
+    /// `path` with every byte a URL path may not hold percent-encoded, escapes already there kept: descriptions and
+    /// crawled links carry spaces, quotes and stray `%` (and Foundation traps on an invalid percent-encoded path).
+    static func validPath(_ path: String) -> String {
+        let allowed = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~!$&'()*+,;=:@/".utf8)
+        let bytes = Array(path.utf8)
+        var result = ""
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if allowed.contains(byte) {
+                result.append(Character(UnicodeScalar(byte)))
+            } else if byte == UInt8(ascii: "%"), index + 2 < bytes.count, bytes[index + 1].isHexDigit, bytes[index + 2].isHexDigit {
+                result += String(decoding: bytes[index...(index + 2)], as: UTF8.self)
+                index += 2
+            } else {
+                result += String(format: "%%%02X", byte)
+            }
+            index += 1
+        }
+        return result
     }
 
     /// The object body `request` would send for `endpoint` (JSON or form fields), to change a property or two of.
@@ -235,4 +258,8 @@ extension Evidence {
         if !body.isEmpty { answer += "\n" + redactor.redact(body.count > 1500 ? String(body.prefix(1500)) + "…" : body) }
         return Evidence(request: head, response: answer, curl: redactor.curl(request))
     }
+}
+
+extension UInt8 {
+    fileprivate var isHexDigit: Bool { (48...57).contains(self) || (65...70).contains(self) || (97...102).contains(self) }
 }

@@ -12,10 +12,13 @@ public enum SpecLoader {
     public enum Failure: Error, CustomStringConvertible {
         case unreadable(String, String)
         case notFound(String)
+        /// Nothing answers at all: no scan can run.
+        case unreachable(String, String)
 
         public var description: String {
             switch self {
             case .unreadable(let source, let reason): "\(source): \(reason)"
+            case .unreachable(let target, let reason): "\(target): cannot connect (\(reason)); is the API running, and is this its address?"
             case .notFound(let target): "\(target): no API description at \(SpecLoader.discoveryPaths.joined(separator: ", ")); pass --spec FILE|URL"
             }
         }
@@ -28,7 +31,13 @@ public enum SpecLoader {
         }
         let candidates = spec.map { [$0] } ?? discoveryPaths.map { URL(string: $0, relativeTo: target)!.absoluteString }
         for candidate in candidates {
-            guard let text = await fetch(candidate, insecure: insecure) else {
+            let fetched: String?
+            do {
+                fetched = try await fetch(candidate, insecure: insecure)
+            } catch {
+                throw Failure.unreachable(spec ?? target.absoluteString, String(describing: error).prefix(120).description)
+            }
+            guard let text = fetched else {
                 if spec != nil { throw Failure.unreadable(candidate, "could not download the description (not 2xx or not reachable)") }
                 continue
             }
@@ -41,13 +50,14 @@ public enum SpecLoader {
         throw Failure.notFound(target.absoluteString)
     }
 
-    static func fetch(_ url: String, insecure: Bool) async -> String? {
-        var configuration = HTTPClient.Configuration(redirectConfiguration: .follow(max: 3, allowCycles: false), timeout: .init(connect: .seconds(10), read: .seconds(30)))
+    /// The body of a 2xx answer; nil for any other answer; throws when nothing answers (refused, timed out, no such host).
+    static func fetch(_ url: String, insecure: Bool) async throws -> String? {
+        var configuration = HTTPClient.Configuration(redirectConfiguration: .follow(max: 3, allowCycles: false), timeout: .init(connect: .seconds(5), read: .seconds(30)))
         if insecure { configuration.tlsConfiguration = .makeClientConfiguration(); configuration.tlsConfiguration?.certificateVerification = .none }
         let client = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
         defer { Task { try? await client.shutdown() } }
-        guard let response = try? await client.execute(HTTPClientRequest(url: url), timeout: .seconds(30)), (200..<300).contains(response.status.code),
-              let body = try? await response.body.collect(upTo: 64 << 20) else { return nil }
+        let response = try await client.execute(HTTPClientRequest(url: url), timeout: .seconds(30))
+        guard (200..<300).contains(response.status.code), let body = try? await response.body.collect(upTo: 64 << 20) else { return nil }
         return String(buffer: body)
     }
 }

@@ -116,6 +116,7 @@ struct ScanCommand: AsyncParsableCommand {
             do {
                 (description, source) = try await SpecLoader.load(spec: spec, target: base, insecure: insecure)
             } catch let failure as SpecLoader.Failure {
+                if case .unreachable = failure { throw CLIFailure.input(failure.description) }
                 guard spec == nil else { throw CLIFailure.input(failure.description) }
                 Terminal.note("rampart: \(failure.description); scanning without one: crawling the target for pages, forms and the endpoints rampart.yml lists")
                 description = nil

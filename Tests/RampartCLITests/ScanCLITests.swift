@@ -193,3 +193,10 @@ func everyFormatIsWritten(_ format: String) async throws {
     #expect(requests.withLockedValue { $0 } == 0, "a dry run sent requests")
     await target.stop()
 }
+
+@Test func aTargetNothingAnswersOnIsAnInputErrorNotAWait() async throws {
+    let started = ContinuousClock.now
+    let result = try await CLI.detached("scan", "--target", "http://127.0.0.1:1/")
+    #expect(result.status == 2 && result.stderr.contains("cannot connect"), "\(result.stderr)")
+    #expect(ContinuousClock.now - started < .seconds(30), "one refused connection ends discovery (nine paths waited 10 s each)")
+}

@@ -90,6 +90,7 @@ struct SurfaceCrawler {
             for link in links.links where engine.scope.contains(link) && !Self.isStatic(link) {
                 queue.append(link)
             }
+            queue += Self.listedFiles(page: page, response: response)
             for form in links.forms where engine.scope.contains(form.action) && !Self.looksDestructive(form.action) {
                 if form.method == "GET" {
                     var operation = Self.operation(method: "GET", url: form.action)
@@ -110,7 +111,7 @@ struct SurfaceCrawler {
         var operation = CrawledOperation(method: method, path: "/")
         var segments: [String] = []
         // URL.path drops a trailing slash, which many servers route differently (`/mfa` redirects, `/mfa/` serves).
-        let path = URLComponents(url: url, resolvingAgainstBaseURL: true)?.path ?? url.path
+        let path = URLComponents(url: url, resolvingAgainstBaseURL: true)?.percentEncodedPath ?? url.path
         for segment in path.split(separator: "/", omittingEmptySubsequences: true).map(String.init) {
             if isIdentifier(segment) {
                 let name = operation.pathExamples.isEmpty ? "id" : "id\(operation.pathExamples.count + 1)"
@@ -137,6 +138,22 @@ struct SurfaceCrawler {
             operation.form = components.queryItems?.map { ($0.name, $0.value ?? "", "text") } ?? []
         }
         return operation
+    }
+
+    /// The entries of a server-generated folder listing as files under the folder: listings often link entries
+    /// through a script (`?path=./name`) while the server also serves `folder/name` itself.
+    static func listedFiles(page: URL, response: ReceivedResponse) -> [URL] {
+        let text = response.text
+        guard response.isSuccess, AnswerLog.listingSignature.firstMatch(in: text, range: NSRange(text.startIndex..., in: text)) != nil,
+              var folder = URLComponents(url: page, resolvingAgainstBaseURL: true) else { return [] }
+        folder.query = nil
+        if !folder.path.hasSuffix("/") { folder.path += "/" }
+        let entry = try! NSRegularExpression(pattern: #">\s*([^<>\s/]+)\s*</a>"#)
+        return entry.matches(in: text, range: NSRange(text.startIndex..., in: text)).prefix(50).compactMap { match in
+            guard let range = Range(match.range(at: 1), in: text), !text[range].hasPrefix("."),
+                  let name = String(text[range]).addingPercentEncoding(withAllowedCharacters: .urlPathAllowed.subtracting(["/"])) else { return nil }
+            return URL(string: name, relativeTo: folder.url)?.absoluteURL
+        }
     }
 
     /// A 404, or the same answer as the made-up path (same status, nearly the same page).
