@@ -69,7 +69,7 @@ struct LoginTemplate {
     var passwordKey: String
     /// A user name known to exist (a configured identity's); nil for a login found without one.
     var knownUser: String?
-    var location: Location { Location(method: request.method, path: request.url.path) }
+    var location: Location { Location(of: request) }
 
     /// Sends the login anonymously with `changes` applied to its body.
     func attempt(_ scan: ScanContext, _ changes: [String: Any]) async -> Exchange? {

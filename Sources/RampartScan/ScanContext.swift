@@ -263,3 +263,10 @@ extension Evidence {
 extension UInt8 {
     fileprivate var isHexDigit: Bool { (48...57).contains(self) || (65...70).contains(self) || (97...102).contains(self) }
 }
+
+extension Location {
+    /// Where a request went: its method and path (findings seen in an answer point there).
+    init(of request: OutboundRequest) {
+        self.init(method: request.method, path: request.url.path)
+    }
+}

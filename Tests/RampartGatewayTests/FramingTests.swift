@@ -256,7 +256,7 @@ private func dechunk(_ text: Substring) -> String {
 
 /// A keep-alive HTTP/1.1 client on a plain blocking socket: one request at a time, answers framed by Content-Length.
 /// (Blocking, so that it never waits on the event loops a test holds.)
-final class BlockingClient {
+final class BlockingClient: @unchecked Sendable {
     private let socket: Int32
 
     init(port: Int) throws {

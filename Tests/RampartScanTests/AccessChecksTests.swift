@@ -104,13 +104,13 @@ private let softNotFound = Canned(headers: html, body: "<html><h1>Page not found
 @Test func formLoginsAreJudgedByDifferenceNotStatus() async throws {
     // Failures answer 200; an existing user with a wrong password gets another message than an unknown one.
     func site(telling: Bool, throttleAfter: Int? = nil) async throws -> TestServer {
-        let attempts = LockedCounter()
+        let attempts = Counter()
         return try await TestServer.start(receiving: { head, body in
             if head.uri == "/" {
                 return Canned(headers: html, body: #"<form method="post" action="/session"><input name="username"><input type="password" name="password"></form>"#)
             }
             guard head.uri == "/session", head.method == .POST else { return softNotFound }
-            if let limit = throttleAfter, attempts.next() > limit { return Canned(status: .tooManyRequests, headers: [("Retry-After", "60")], body: "slow down") }
+            if let limit = throttleAfter, attempts.increment() > limit { return Canned(status: .tooManyRequests, headers: [("Retry-After", "60")], body: "slow down") }
             var form = URLComponents()
             form.percentEncodedQuery = body
             let fields = Dictionary((form.queryItems ?? []).map { ($0.name, $0.value ?? "") }) { a, _ in a }
@@ -141,17 +141,6 @@ private let softNotFound = Canned(headers: html, body: "<html><h1>Page not found
     #expect(try await scan(careful, only: ["user-enumeration", "login-no-brute-force-protection"], configuration: identity).findings.isEmpty)
 }
 
-/// A counter the fixtures' event-loop closures share.
-private final class LockedCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = 0
-    func next() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        value += 1
-        return value
-    }
-}
 
 /// A site whose session cookie is `name=<cookie(user)>`; `/account/` is linked from `/` only for a signed-in user and
 /// greets whoever `user(cookie)` says, else redirects to the login.

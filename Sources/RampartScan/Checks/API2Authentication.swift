@@ -313,7 +313,7 @@ struct SessionCookieSecret: ScanCheck {
             let secrets = SessionCookie.secretClaims(cookie.claims)
             guard !secrets.isEmpty else { continue }
             for key in secrets { (cookie.claims[key] as? String).map(scan.redactor.register) }
-            scan.report(rule, at: Location(method: exchange.request.method, path: exchange.request.url.path),
+            scan.report(rule, at: Location(of: exchange.request),
                         "cookie \(name) set by \(exchange.request.method) \(exchange.request.url.path) decodes to JSON holding \(secrets.joined(separator: ", "))",
                         proof: exchange)
             return

@@ -48,7 +48,7 @@ struct CORSAnyOrigin: ScanCheck {
         guard let exchange = scan.answers.openCORS else { return }
         let request = exchange.request
         let granted = exchange.response.header("Access-Control-Allow-Origin") ?? "*"
-        scan.report(rule, at: Location(method: request.method, path: request.url.path),
+        scan.report(rule, at: Location(of: request),
                     "\(request.method) \(request.url.path) answers with Access-Control-Allow-Origin: \(granted)\(granted == "*" ? "" : " (the request's Origin echoed)")",
                     proof: exchange)
     }
@@ -159,7 +159,7 @@ struct DebugPageExposed: ScanCheck {
         guard let (framework, exchange) = scan.answers.debugPages.first else { return }
         let others = scan.answers.debugPages.dropFirst().map(\.framework)
         let request = exchange.request
-        scan.report(rule, at: Location(method: request.method, path: request.url.path),
+        scan.report(rule, at: Location(of: request),
                     "\(request.method) \(request.url.path) answered \(exchange.response.status) with a \(framework)\(others.isEmpty ? "" : " (also seen: \(others.joined(separator: ", ")))")",
                     proof: exchange)
     }
@@ -176,6 +176,6 @@ struct DirectoryListing: ScanCheck {
     func run(_ scan: ScanContext) async {
         guard let exchange = scan.answers.listing else { return }
         let request = exchange.request
-        scan.report(rule, at: Location(method: request.method, path: request.url.path), "\(request.method) \(request.url.path) answered with a listing of its files", proof: exchange)
+        scan.report(rule, at: Location(of: request), "\(request.method) \(request.url.path) answered with a listing of its files", proof: exchange)
     }
 }

@@ -168,7 +168,7 @@ struct InformationInComments: ScanCheck {
     func run(_ scan: ScanContext) async {
         guard let (what, exchange) = scan.answers.tellingComment else { return }
         let request = exchange.request
-        scan.report(rule, at: Location(method: request.method, path: request.url.path),
+        scan.report(rule, at: Location(of: request),
                     "\(request.method) \(request.url.path) carries an HTML comment that \(what)", proof: exchange)
     }
 }
