@@ -357,3 +357,20 @@ scan:
     defer { Task { await server.stop() } }
     #expect(try await scan(server, only: ["information-in-comment"]).findings.map(\.ruleId) == ["information-in-comment"])
 }
+
+@Test func anAnonymousLookupThatAnswersOnlyForExistingNamesIsUserEnumeration() async throws {
+    func site(tells: Bool) async throws -> TestServer {
+        try await TestServer.start { head in
+            guard head.uri.hasPrefix("/users/") else { return head.uri == "/" ? Canned(headers: html, body: #"<a href="/users/alice">alice</a>"#) : softNotFound }
+            let name = String(head.uri.dropFirst("/users/".count))
+            if tells && name != "alice" { return Canned(status: .notFound, body: "null") }
+            return Canned(headers: [("Content-Type", "application/json")], body: #"{"name": "\#(name)"}"#)
+        }
+    }
+    let telling = try await site(tells: true)
+    defer { Task { await telling.stop() } }
+    #expect(try await scan(telling, only: ["user-enumeration"]).findings.map(\.location.path) == ["/users/alice"])
+    let alike = try await site(tells: false)
+    defer { Task { await alike.stop() } }
+    #expect(try await scan(alike, only: ["user-enumeration"]).findings.isEmpty, "every name answered alike tells nothing")
+}

@@ -164,11 +164,14 @@ struct JWTKeyConfusion: ScanCheck {
 /// Login answers that tell whether an account exists.
 struct UserEnumeration: ScanCheck {
     let rule = RuleMetadata(
-        id: "user-enumeration", title: "Login reveals which accounts exist", severity: .medium, owasp: .api2, cwe: [204],
-        description: "A wrong password for an existing account and any password for an unknown account get different answers.",
-        remediation: "Answer every failed login identically (status, body and, as far as possible, timing).")
+        id: "user-enumeration", title: "Login or lookup reveals which accounts exist", severity: .medium, owasp: .api2, cwe: [204],
+        description: "A wrong password for an existing account and any password for an unknown account get different answers, or an anonymous lookup by user name answers for existing names only.",
+        remediation: "Answer every failed login identically (status, body and, as far as possible, timing), and keep user lookups behind authentication.")
+    /// Collections whose next path segment is a user name.
+    static let userCollections: Set<String> = ["user", "users", "account", "accounts", "member", "members", "profile", "profiles", "people"]
 
     func run(_ scan: ScanContext) async {
+        await lookups(scan)
         guard let login = scan.loginTemplate, let knownUser = login.knownUser else { return }
         func attempt(user: String) async -> (Exchange, String)? {
             await login.attempt(scan, [login.userKey: user, login.passwordKey: "Rampart-wrong-password-1!"]).map { exchange in
@@ -188,6 +191,32 @@ struct UserEnumeration: ScanCheck {
         scan.report(rule, at: login.location,
                     "a wrong password for an existing account answers \(known.response.status) \"\(knownText.prefix(80))\"; an unknown account answers \(unknown.response.status) \"\(unknownText.prefix(80))\"",
                     proof: unknown)
+    }
+
+    /// `GET /users/NAME` open to strangers: a known name answers, two made-up ones answer alike and otherwise.
+    func lookups(_ scan: ScanContext) async {
+        for endpoint in scan.endpoints where endpoint.method == "GET" && !endpoint.isSecured {
+            let segments = endpoint.path.split(separator: "/").map(String.init)
+            guard let index = segments.indices.dropLast().first(where: { Self.userCollections.contains(segments[$0].lowercased()) }) else { continue }
+            let segment = segments[index + 1]
+            let placeholder = segment.hasPrefix("{") ? String(segment.dropFirst().dropLast()) : nil
+            let name = placeholder.flatMap { endpoint.pathParameterExample($0).map { "\($0)" } } ?? segment
+            guard placeholder != nil || segments.count == index + 2, !name.hasPrefix("{"), !SurfaceCrawler.isIdentifier(name) else { continue }
+            defer { scan.operationDone() }
+            func lookup(_ user: String) async -> Exchange? {
+                var request = scan.request(endpoint, identity: nil, pathValues: placeholder.map { [$0: user] } ?? [:])
+                if placeholder == nil, user != name { request.url = request.url.deletingLastPathComponent().appendingPathComponent(user) }
+                return await scan.send(request, as: nil)
+            }
+            let strangers = ["rampart-nobody-\(UUID().uuidString.prefix(8).lowercased())", "rampart-nobody-\(UUID().uuidString.prefix(8).lowercased())"]
+            guard let known = await lookup(name), known.response.isSuccess, let first = await lookup(strangers[0]), let second = await lookup(strangers[1]),
+                  first.response.status == second.response.status,
+                  first.response.text.replacingOccurrences(of: strangers[0], with: "") == second.response.text.replacingOccurrences(of: strangers[1], with: ""),
+                  !first.response.isSuccess || !ResponseShape.resembles(first.response, known.response) else { continue }
+            scan.report(rule, at: endpoint.location(), "\(endpoint.label) answers \(known.response.status) for the existing name \(name) and \(first.response.status) for made-up ones, to anyone",
+                        proof: first)
+            return
+        }
     }
 }
 
