@@ -15,6 +15,7 @@ public struct JSONRenderer {
         var score: ScoreValue
         var summary: Summary
         var subjects: [Report.Subject]?
+        var run: Report.Run?
         var findings: [Finding]
         /// Each table as a list of objects keyed by its column names.
         var tables: [String: [[String: String]]]?
@@ -40,6 +41,7 @@ public struct JSONRenderer {
                 bySeverity: Dictionary(uniqueKeysWithValues: Severity.allCases.map { ($0.rawValue, report.countsBySeverity[$0] ?? 0) }),
                 byOwasp: Dictionary(uniqueKeysWithValues: OWASPCategory.allCases.map { ($0.rawValue, report.countsByOWASP[$0] ?? 0) })),
             subjects: report.subjects.count > 1 || report.subjects.contains { $0.error != nil } ? report.subjects : nil,
+            run: report.run,
             findings: report.findings,
             tables: report.tables.isEmpty ? nil : Dictionary(report.tables.map { table in
                 (table.title, table.rows.map { Dictionary(zip(table.columns, $0), uniquingKeysWith: { first, _ in first }) })

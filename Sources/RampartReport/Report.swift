@@ -38,6 +38,21 @@ public struct Report: Sendable {
         }
     }
 
+    /// What a scan did: the requests it sent, the operations it tested, how long it took and whether it finished.
+    public struct Run: Codable, Sendable {
+        public var requests: Int
+        public var operations: Int
+        public var seconds: Double
+        public var partial: Bool
+
+        public init(requests: Int, operations: Int, seconds: Double, partial: Bool) {
+            self.requests = requests
+            self.operations = operations
+            self.seconds = seconds
+            self.partial = partial
+        }
+    }
+
     public var tool: Tool
     /// `audit`, `scan`, `rate`…
     public var command: String
@@ -48,11 +63,12 @@ public struct Report: Sendable {
     public var rules: [RuleMetadata]
     public var subjects: [Subject]
     public var tables: [Table]
+    public var run: Run?
 
     /// - Parameter score: the score to report when the command grades by its own rule (`rate`'s portfolio);
     ///   by default the shared model's score of the findings.
     public init(tool: Tool, command: String, target: String, findings: [Finding], rules: [RuleMetadata], subjects: [Subject] = [],
-                score: Score? = nil, tables: [Table] = []) {
+                score: Score? = nil, tables: [Table] = [], run: Run? = nil) {
         self.tool = tool
         self.command = command
         self.target = target
@@ -61,6 +77,7 @@ public struct Report: Sendable {
         self.rules = rules
         self.subjects = subjects
         self.tables = tables
+        self.run = run
     }
 
     public var countsBySeverity: [Severity: Int] { Dictionary(grouping: findings, by: \.severity).mapValues(\.count) }

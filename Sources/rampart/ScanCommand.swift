@@ -147,7 +147,8 @@ struct ScanCommand: AsyncParsableCommand {
                               error: "partial scan: stopped (Ctrl-C or --max-requests) before every check finished")]
             : []
         let shared = Report(tool: .init(version: Rampart.version), command: "scan", target: base.absoluteString, findings: result.findings, rules: rules,
-                            subjects: subjects)
+                            subjects: subjects, run: .init(requests: result.requests, operations: result.operations, seconds: result.duration.inSeconds,
+                                                           partial: result.partial))
         let seconds = result.duration.inSeconds
         Terminal.note(String(format: "rampart scan: %d operations, %d requests in %.1f s (%.0f req/s), %d findings%@", result.operations, result.requests, seconds,
                              Double(result.requests) / max(seconds, 0.001), result.findings.count, result.partial ? " (partial: stopped early)" : ""))

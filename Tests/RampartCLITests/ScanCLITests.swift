@@ -117,6 +117,9 @@ func everyFormatIsWritten(_ format: String) async throws {
     }
     #expect(result.status == 1)
     #expect(result.stdout.contains("\"bola-read\""))
+    let run = (try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])?["run"] as? [String: Any]
+    #expect((run?["requests"] as? Int ?? 0) > 0 && (run?["operations"] as? Int ?? 0) > 10 && run?["partial"] as? Bool == false,
+            "the report records what the scan sent: \(run ?? [:])")
 }
 
 @Test func ctrlCStopsAndStillWritesThePartialReport() async throws {
@@ -140,6 +143,7 @@ func everyFormatIsWritten(_ format: String) async throws {
     #expect(stderr.contains("partial"), "\(stderr)")
     let report = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/partial.json"))) as? [String: Any]
     #expect(report?["findings"] != nil)
+    #expect((report?["run"] as? [String: Any])?["partial"] as? Bool == true)
     #expect("\(report ?? [:])".contains("partial scan"), "the report itself says it is partial")
 }
 
