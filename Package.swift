@@ -85,7 +85,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ],
-            resources: [.copy("Rules")]
+            resources: [.copy("Rules"), .copy("Words")]
         ),
         // The security gateway: request normalisation and hardening, authentication, rate limits, proxying.
         .target(

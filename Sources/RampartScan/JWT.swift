@@ -63,16 +63,31 @@ enum JWTCracker {
         "auth-secret", "private", "privatekey", "1234567890", "abc123", "letmein", "welcome", "gfg_jwt_secret_key", "SECRET_KEY", "example",
     ]
 
-    /// The longer lists, read only when the built-in one fails: the system dictionary and `--jwt-wordlist`.
+    /// The longer lists, tried when the built-in one fails: the shipped words with their usual variations (never a
+    /// file of the machine, which a fresh one lacks), then `--jwt-wordlist`.
     static func candidates(wordlist: String?) -> [String] {
-        var lists: [[String]] = []
-        for path in ["/usr/share/dict/words"] + (wordlist.map { [$0] } ?? []) {
-            if let text = try? String(contentsOfFile: path, encoding: .utf8) {
-                lists.append(text.split(whereSeparator: \.isNewline).map { String($0) })
+        let given = wordlist.flatMap { try? String(contentsOfFile: $0, encoding: .utf8) }.map { $0.split(whereSeparator: \.isNewline).map(String.init) } ?? []
+        return shippedVariations + given
+    }
+
+    /// `Words/secret-words.txt`, each word as written, lower-case, capitalised and upper-case, with the suffixes people
+    /// add and with letters swapped for look-alike digits: about 20,000 secrets, a few milliseconds of HMAC.
+    static let shippedVariations: [String] = {
+        guard let url = Bundle.module.url(forResource: "Words/secret-words", withExtension: "txt"),
+              let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
+        let words = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
+        let suffixes = ["", "1", "12", "123", "1234", "!", "2023", "2024", "2025", "2026", "_secret", "-secret", "secret", "key", "_key"]
+        var seen = Set<String>()
+        var result: [String] = []
+        for word in words {
+            let leet = word.lowercased().replacingOccurrences(of: "a", with: "4").replacingOccurrences(of: "e", with: "3")
+                .replacingOccurrences(of: "i", with: "1").replacingOccurrences(of: "o", with: "0")
+            for form in [word, word.lowercased(), word.capitalized, word.uppercased(), leet] {
+                for suffix in suffixes where seen.insert(form + suffix).inserted { result.append(form + suffix) }
             }
         }
-        return lists.flatMap { $0 }
-    }
+        return result
+    }()
 
     /// The secret that signed `token`, if it is in `candidates`. Splits the work across the machine's cores.
     static func crack(_ token: JWT, candidates: [String]) async -> String? {

@@ -47,3 +47,13 @@ private func hs256(_ secret: String) -> String {
     #expect(!ServerSideRequestForgery.isURLLike("nickname"))
     #expect(ServerSideRequestForgery.isURLLike("image_url") && ServerSideRequestForgery.isURLLike("url"))
 }
+
+@Test func oneWordSecretsAreCrackedWithoutAnyFileOfTheMachine() async throws {
+    // Words and variations of the shipped list: no --jwt-wordlist, no /usr/share/dict.
+    let candidates = JWTCracker.candidates(wordlist: nil)
+    #expect(candidates.count > 10_000 && candidates.count < 100_000)
+    for secret in ["dragon", "Sunshine123", "p4ssw0rd", "aaaaaaa", "FLASK2025"] {
+        #expect(!JWTCracker.builtIn.contains(secret))
+        #expect(await JWTCracker.crack(try #require(JWT(hs256(secret))), candidates: candidates) == secret, "\(secret)")
+    }
+}
