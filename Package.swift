@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/vapor/jwt-kit", from: "5.8.0"),
+        .package(url: "https://github.com/GraphQLSwift/GraphQL", from: "4.3.0"),
     ],
     targets: [
         // The shared vocabulary: findings, rules, score, inventory. Pure, no I/O.
@@ -74,11 +75,13 @@ let package = Package(
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
+        // GraphQL schemas (from introspection or SDL) and the operations built from them.
+        .target(name: "RampartGraphQL", dependencies: [.product(name: "GraphQL", package: "GraphQL")]),
         // Active checks (Swift) and rule packs (YAML data), the planner and the runner.
         .target(
             name: "RampartScan",
             dependencies: [
-                "RampartCore", "RampartSpec", "RampartHTTP", "Yams",
+                "RampartCore", "RampartSpec", "RampartHTTP", "RampartGraphQL", "Yams",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -118,7 +121,8 @@ let package = Package(
         .executableTarget(
             name: "rampart",
             dependencies: [
-                "RampartCore", "RampartSpec", "RampartReport", "RampartRate", "RampartHTTP", "RampartScan", "RampartLab", "RampartGateway", "RampartDiscover",
+                "RampartCore", "RampartSpec", "RampartReport", "RampartRate", "RampartHTTP", "RampartScan", "RampartGraphQL", "RampartLab", "RampartGateway",
+                "RampartDiscover",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -150,7 +154,11 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RampartHTTPTests", dependencies: ["RampartHTTP", "RampartLab", "RampartSpec", "RampartTestSupport"]),
-        .testTarget(name: "RampartScanTests", dependencies: ["RampartScan", "RampartLab", "RampartSpec", "RampartHTTP", "RampartGateway", "RampartReport"]),
+        .testTarget(
+            name: "RampartScanTests",
+            dependencies: ["RampartScan", "RampartGraphQL", "RampartLab", "RampartSpec", "RampartHTTP", "RampartGateway", "RampartReport", "RampartTestSupport",
+                           .product(name: "GraphQL", package: "GraphQL"), .product(name: "NIOHTTP1", package: "swift-nio")]
+        ),
         .testTarget(
             name: "RampartGatewayTests",
             dependencies: [

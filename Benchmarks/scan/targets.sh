@@ -22,7 +22,7 @@ if [ -z "${RAMPART:-}" ]; then
 fi
 
 bash "$SHARED/setup.sh" >/dev/null
-ALL=$(awk -F'\t' 'NR > 1 && $5 != "graphql" { print $1 }' "$SHARED/targets.tsv")
+ALL=$(awk -F'\t' 'NR > 1 { print $1 }' "$SHARED/targets.tsv")
 NAMES="${TARGETS:-$ALL}"
 trap 'bash "$SHARED/stop.sh" >/dev/null 2>&1 || true' EXIT
 rm -f /tmp/vulpy.apikey.* 2>/dev/null || true

@@ -1,10 +1,15 @@
 import Foundation
+import RampartCore
+import RampartGraphQL
 import RampartHTTP
 
-/// One place a value goes into a request: a path placeholder, a query parameter or a top-level JSON or form body field.
+/// One place a value goes into a request: a path placeholder, a query parameter, a top-level JSON or form body field,
+/// or a GraphQL argument.
 struct InjectionPoint {
-    enum Place: String { case path, query, body }
-    var endpoint: Endpoint
+    enum Place: String { case path, query, body, argument = "GraphQL" }
+    /// The REST operation; nil for a GraphQL argument, whose operation is `graphQL`.
+    var endpoint: Endpoint?
+    var graphQL: GraphQLOperation?
     var place: Place
     var name: String
     /// The value the API accepts here.
@@ -13,14 +18,43 @@ struct InjectionPoint {
     /// The rest of the body, built once: fresh unique values in every request would make answers differ by themselves.
     var body: [String: Any]?
 
+    init(endpoint: Endpoint, place: Place, name: String, value: String, identity: String?, body: [String: Any]? = nil) {
+        self.endpoint = endpoint
+        self.place = place
+        self.name = name
+        self.value = value
+        self.identity = identity
+        self.body = body
+    }
+
+    /// A string argument of a GraphQL operation, passed as its `$value` variable.
+    init(graphQL operation: GraphQLOperation, identity: String?) {
+        graphQL = operation
+        place = .argument
+        name = operation.variable?.argument ?? ""
+        value = operation.variable?.value ?? ""
+        self.identity = identity
+    }
+
+    /// How reports name the operation: `POST /users` or `query getUser`.
+    var label: String { endpoint?.label ?? graphQL.map { "\($0.kind) \($0.field.name)" } ?? "" }
+    var path: String { endpoint?.path ?? "" }
+
+    /// Where a finding points: the REST operation and parameter, or the GraphQL endpoint and `query getUser(username)`.
+    func location(_ scan: ScanContext) -> Location {
+        if let endpoint { return endpoint.location(parameter: name) }
+        return Location(method: "POST", path: scan.graphQL?.path, parameter: graphQL?.label)
+    }
+
     /// The request with `payload` in this place.
     func request(_ scan: ScanContext, payload: String) -> OutboundRequest {
+        guard let endpoint else { return scan.graphQLRequest(graphQL?.document ?? "", variables: ["value": payload]) }
         switch place {
         case .path:
             return scan.request(endpoint, identity: identity, pathValues: [name: payload])
         case .query:
             return scan.request(endpoint, identity: identity, query: [URLQueryItem(name: name, value: payload)])
-        case .body:
+        case .body, .argument:
             var body = self.body ?? scan.exampleBody(endpoint, identity: identity) ?? [:]
             body[name] = payload
             return scan.request(endpoint, identity: identity, body: body)
@@ -30,7 +64,8 @@ struct InjectionPoint {
     /// Sent as the identity where the operation is secured, and for crawled ones (the crawl found their forms
     /// signed in, and whether a form needs the session is not observed); anonymously otherwise.
     func send(_ scan: ScanContext, payload: String) async -> Exchange? {
-        await scan.send(request(scan, payload: payload), as: endpoint.isSecured || endpoint.isCrawled ? identity : nil)
+        let signedIn = endpoint.map { $0.isSecured || $0.isCrawled } ?? true
+        return await scan.send(request(scan, payload: payload), as: signedIn ? identity : nil)
     }
 }
 
@@ -59,6 +94,10 @@ extension ScanContext {
                     points.append(InjectionPoint(endpoint: endpoint, place: .body, name: name, value: text, identity: identity, body: body))
                 }
             }
+        }
+        // GraphQL queries' string arguments (mutations change data: not injected into).
+        if let builder = graphQL?.builder {
+            points += builder.stringArgumentOperations(kind: "query").map { InjectionPoint(graphQL: $0, identity: identity) }
         }
         return Array(points.prefix(limit))
     }

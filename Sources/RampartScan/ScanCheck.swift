@@ -20,11 +20,11 @@ public enum ScanChecks {
         BOLARead(), BOLAWrite(), PredictableIDs(),
         // API2
         MissingAuthentication(), JWTNoneAlgorithm(), JWTSignatureNotVerified(), JWTWeakSecret(),
-        JWTExpiredAccepted(), JWTKeyConfusion(), UserEnumeration(), LoginBruteForce(), CredentialsInURL(), WeakBasicCredentials(), SessionCookieSecret(), ForgeableSession(), RegistrationTakeover(),
+        JWTExpiredAccepted(), JWTKeyConfusion(), UserEnumeration(), LoginBruteForce(), CredentialsInURL(), WeakBasicCredentials(), SessionCookieSecret(), ForgeableSession(), RegistrationTakeover(), AnonymousWriteAsAnyUser(),
         // API3
         MassAssignment(), SensitiveDataExposure(), UndeclaredResponseProperties(),
         // API4
-        NoRateLimiting(), UncappedPageSize(), OversizedInput(),
+        NoRateLimiting(), UncappedPageSize(), OversizedInput(), GraphQLDepthUnlimited(),
         // API5
         AdminOperationReachable(), UndocumentedMethod(), PrivilegedHeaderBypass(),
         // API6

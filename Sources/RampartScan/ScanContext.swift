@@ -1,6 +1,7 @@
 import Foundation
 import NIOConcurrencyHelpers
 import RampartCore
+import RampartGraphQL
 import RampartHTTP
 import RampartSpec
 
@@ -12,6 +13,10 @@ public struct ScanOptions: Sendable {
     public var jwtWordlist: String?
     /// Only run checks whose rule id is listed (empty: all).
     public var onlyRules: Set<String> = []
+    /// The GraphQL endpoint's path (`--graphql`); nil: common paths are probed.
+    public var graphQLPath: String?
+    /// The GraphQL schema from an SDL file (`--graphql-schema`); nil: introspection.
+    public var graphQLSchema: GraphQLSchemaModel?
 
     public init() {}
 }
@@ -34,6 +39,8 @@ public final class ScanContext: @unchecked Sendable {
     public let redactor: Redactor
     public let options: ScanOptions
     public let listener: CallbackListener?
+    /// The target's GraphQL endpoint, when it has one.
+    public let graphQL: GraphQLAPI?
     /// What every answer of the scan showed, for the passive checks.
     let answers: AnswerLog
     let shared = SharedWork()
@@ -45,12 +52,14 @@ public final class ScanContext: @unchecked Sendable {
         var objects: [CreatedObject] = []
         /// One successful JSON exchange per operation and identity, for the passive checks.
         var observed: [String: (endpoint: Endpoint, identity: String?, exchange: Exchange)] = [:]
+        var graphQLAnswers: [GraphQLAnswer] = []
         var operationsDone = 0
     }
 
     init(base: URL, endpoints: [Endpoint], sessions: [Session], engine: HTTPEngine, redactor: Redactor, options: ScanOptions, listener: CallbackListener?,
-         answers: AnswerLog) {
+         answers: AnswerLog, graphQL: GraphQLAPI? = nil) {
         self.base = base
+        self.graphQL = graphQL
         self.answers = answers
         self.endpoints = endpoints
         self.sessions = sessions
@@ -204,6 +213,13 @@ public final class ScanContext: @unchecked Sendable {
     public var observed: [(endpoint: Endpoint, identity: String?, exchange: Exchange)] {
         state.withLockedValue { Array($0.observed.values) }.sorted { $0.endpoint.label < $1.endpoint.label }
     }
+
+    func rememberGraphQL(_ answer: GraphQLAnswer) {
+        state.withLockedValue { state in if state.graphQLAnswers.count < 2_000 { state.graphQLAnswers.append(answer) } }
+    }
+
+    /// The GraphQL operations sent so far and their answers.
+    var graphQLAnswers: [GraphQLAnswer] { state.withLockedValue { $0.graphQLAnswers } }
 
     // MARK: Findings
 

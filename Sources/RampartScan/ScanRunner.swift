@@ -63,6 +63,7 @@ public struct ScanRunner: Sendable {
             lines += configuration.endpoints.map { "operation (rampart.yml): \($0.method) \($0.path)" }
             lines.append("crawl: links and forms from / and robots.txt (at most \(SurfaceCrawler.defaultPageLimit) pages, GET only)")
         }
+        lines.append(options.graphQLPath.map { "graphql: \($0)" } ?? "graphql: probe \(GraphQLAPI.commonPaths.joined(separator: ", ")) with { __typename }")
         lines += checks.map { "check: \($0.rule.id) [\($0.rule.owasp.rawValue), \($0.rule.severity.rawValue)]" }
         lines.append(options.allowDestructive ? "destructive requests: allowed (--allow-destructive)" : "destructive requests: only on objects Rampart creates")
         return lines
@@ -100,11 +101,14 @@ public struct ScanRunner: Sendable {
                 tick("crawling", 0)
                 endpoints = await crawledEndpoints(engine: engine, sessions: sessions)
             }
+            tick("looking for GraphQL", 0)
+            let graphQL = await GraphQLAPI.discover(base: target, path: options.graphQLPath, schema: options.graphQLSchema, engine: engine)
             let context = ScanContext(base: target, endpoints: endpoints, sessions: sessions, engine: engine, redactor: redactor, options: options, listener: listener,
-                                      answers: answers)
+                                      answers: answers, graphQL: graphQL)
             scan = context
             tick("creating objects", 0, context)
             await Seeder.seed(context)
+            await GraphQLExplorer.explore(context)
             try Task.checkCancellation()
             let finished = Counter()
             // RAMPART_TRACE_CHECKS=1 prints how long each check took, to find what makes a scan slow.

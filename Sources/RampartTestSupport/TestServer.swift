@@ -49,6 +49,20 @@ public final class TestServer: Sendable {
     /// Like `start(respond:)`, for answers that depend on the request body too (form posts, JSON).
     public static func start(tls: TLSConfiguration? = nil, silent: Bool = false, keepAlive: Bool = false,
                              receiving respond: @escaping @Sendable (HTTPRequestHead, String) -> Canned) async throws -> TestServer {
+        try await start(tls: tls, silent: silent, keepAlive: keepAlive, handler: .immediate(respond))
+    }
+
+    /// Like `start(receiving:)`, for answers computed by async code (a GraphQL executor): the event loop is not held meanwhile.
+    public static func start(keepAlive: Bool = false, answering respond: @escaping @Sendable (HTTPRequestHead, String) async -> Canned) async throws -> TestServer {
+        try await start(tls: nil, silent: false, keepAlive: keepAlive, handler: .async(respond))
+    }
+
+    enum Handler: Sendable {
+        case immediate(@Sendable (HTTPRequestHead, String) -> Canned)
+        case async(@Sendable (HTTPRequestHead, String) async -> Canned)
+    }
+
+    static func start(tls: TLSConfiguration?, silent: Bool, keepAlive: Bool, handler respond: Handler) async throws -> TestServer {
         let context = try tls.map { try NIOSSLContext(configuration: $0) }
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
@@ -70,12 +84,12 @@ public final class TestServer: Sendable {
     final class Responder: ChannelInboundHandler {
         typealias InboundIn = HTTPServerRequestPart
         typealias OutboundOut = HTTPServerResponsePart
-        let respond: @Sendable (HTTPRequestHead, String) -> Canned
+        let respond: Handler
         let keepAlive: Bool
         var head: HTTPRequestHead?
         var body = ByteBuffer()
 
-        init(respond: @escaping @Sendable (HTTPRequestHead, String) -> Canned, keepAlive: Bool) {
+        init(respond: Handler, keepAlive: Bool) {
             self.respond = respond
             self.keepAlive = keepAlive
         }
@@ -88,17 +102,29 @@ public final class TestServer: Sendable {
             case .body(var part): body.writeBuffer(&part)
             case .end:
                 guard let head else { return }
-                let canned = respond(head, String(buffer: body))
-                var headers = HTTPHeaders(canned.headers)
-                headers.replaceOrAdd(name: "Content-Length", value: "\(canned.body.utf8.count)")
-                if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
-                let send = { [keepAlive] in
-                    context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: canned.status, headers: headers))), promise: nil)
-                    context.write(self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: canned.body)))), promise: nil)
-                    context.writeAndFlush(self.wrapOutboundOut(.end(nil))).whenComplete { _ in if !keepAlive { context.close(promise: nil) } }
+                switch respond {
+                case .immediate(let respond): write(respond(head, String(buffer: body)), context: context)
+                case .async(let respond):
+                    let bound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                    let text = String(buffer: body)
+                    Task {
+                        let canned = await respond(head, text)
+                        bound.eventLoop.execute { bound.value.0.write(canned, context: bound.value.1) }
+                    }
                 }
-                if canned.delay == .zero { send() } else { context.eventLoop.assumeIsolated().scheduleTask(in: canned.delay, send) }
             }
+        }
+
+        func write(_ canned: Canned, context: ChannelHandlerContext) {
+            var headers = HTTPHeaders(canned.headers)
+            headers.replaceOrAdd(name: "Content-Length", value: "\(canned.body.utf8.count)")
+            if !keepAlive { headers.replaceOrAdd(name: "Connection", value: "close") }
+            let send = { [keepAlive] in
+                context.write(self.wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: canned.status, headers: headers))), promise: nil)
+                context.write(self.wrapOutboundOut(.body(.byteBuffer(ByteBuffer(string: canned.body)))), promise: nil)
+                context.writeAndFlush(self.wrapOutboundOut(.end(nil))).whenComplete { _ in if !keepAlive { context.close(promise: nil) } }
+            }
+            if canned.delay == .zero { send() } else { context.eventLoop.assumeIsolated().scheduleTask(in: canned.delay, send) }
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RampartCore
+import RampartGraphQL
 import RampartHTTP
 import RampartReport
 import RampartScan
@@ -24,6 +25,8 @@ struct ScanCommand: AsyncParsableCommand {
           rampart scan --spec api.yaml --target https://staging.example.com \\
               --config rampart.yml --format sarif -o scan.sarif --fail-on high
           rampart scan --target http://127.0.0.1:8088 --config lab.yml --dry-run
+          rampart scan --target http://127.0.0.1:4000 --graphql /api/graphql
+          rampart scan --target http://127.0.0.1:4000 --graphql-schema schema.graphql
           rampart scan --target https://staging.example.com --rps 10 \\
               --proxy http://127.0.0.1:8080
         """)
@@ -79,6 +82,12 @@ struct ScanCommand: AsyncParsableCommand {
     @Option(help: "A file of candidate JWT secrets, one per line, tried after the built-in list.")
     var jwtWordlist: String?
 
+    @Option(help: "The GraphQL endpoint's path. Default: /graphql, /api/graphql and other common paths are tried.")
+    var graphql: String?
+
+    @Option(help: "The GraphQL schema as SDL, for an API whose introspection is off.")
+    var graphqlSchema: String?
+
     @Option(name: .customLong("only"), help: "Run only this check (rule id); may be repeated.")
     var only: [String] = []
 
@@ -129,6 +138,13 @@ struct ScanCommand: AsyncParsableCommand {
         options.allowDestructive = allowDestructive
         options.jwtWordlist = jwtWordlist
         options.onlyRules = Set(only)
+        options.graphQLPath = graphql.map { $0.hasPrefix("/") ? $0 : "/" + $0 }
+        if let graphqlSchema {
+            guard let sdl = FileManager.default.contents(atPath: graphqlSchema).flatMap({ String(data: $0, encoding: .utf8) }) else {
+                throw CLIFailure.input("\(graphqlSchema): cannot read the GraphQL schema")
+            }
+            do { options.graphQLSchema = try await GraphQLSchemaModel(sdl: sdl) } catch { throw CLIFailure.input("\(graphqlSchema): \(error)") }
+        }
         let engine = EngineOptions(requestsPerSecond: rps == 0 ? nil : rps, concurrency: concurrency, timeout: .seconds(timeout), retries: retries,
                                    requestBudget: maxRequests, proxy: try proxy.map(parseProxy), insecure: insecure, caFile: caFile,
                                    clientCertificate: clientCert, clientKey: clientKey)

@@ -64,6 +64,16 @@ struct SensitiveDataExposure: ScanCheck {
             guard let first = hits.first else { continue }
             scan.report(rule, at: endpoint.location(parameter: first), "\(endpoint.label) returns \(hits.prefix(4).joined(separator: ", "))", proof: exchange)
         }
+        // GraphQL: what each query gave each caller (anonymous callers first: the worst case).
+        var reported: Set<String> = []
+        for answer in scan.graphQLAnswers.sorted(by: { ($0.identity == nil ? 0 : 1) < ($1.identity == nil ? 0 : 1) }) {
+            guard !reported.contains(answer.operation.field.name), let data = answer.data else { continue }
+            let hits = Self.sensitive(in: data, path: "")
+            guard let first = hits.first else { continue }
+            reported.insert(answer.operation.field.name)
+            scan.report(rule, at: Location(method: "POST", path: scan.graphQL?.path, parameter: "\(answer.operation.kind) \(first)"),
+                        "\(answer.operation.label) returns \(hits.prefix(4).joined(separator: ", ")) to \(answer.identity ?? "anyone, without credentials")", proof: answer.exchange)
+        }
     }
 
     static func sensitive(in value: Any, path: String) -> [String] {

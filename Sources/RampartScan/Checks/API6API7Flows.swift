@@ -43,8 +43,8 @@ struct ServerSideRequestForgery: ScanCheck {
             defer { scan.operationDone() }
             let (url, token) = listener.newURL()
             guard let exchange = await point.send(scan, payload: url), let hit = await listener.wait(for: token, timeout: .seconds(3)) else { continue }
-            scan.report(rule, at: point.endpoint.location(parameter: point.name),
-                        "\(point.endpoint.label) fetched the URL given in \(point.name): the listener received \(hit)", proof: exchange)
+            scan.report(rule, at: point.location(scan),
+                        "\(point.label) fetched the URL given in \(point.name): the listener received \(hit)", proof: exchange)
         }
     }
 

@@ -34,8 +34,8 @@ struct SQLInjection: ScanCheck {
         for payload in [point.value + "'--", point.value + "' OR '1'='1'--", "' OR 1=1--"] {
             guard let first = await point.send(scan, payload: payload), first.response.isRedirect || first.response.setsCookie,
                   let again = await point.send(scan, payload: payload), again.response.status == first.response.status else { continue }
-            scan.report(rule, at: point.endpoint.location(parameter: point.name),
-                        "\(point.name) of \(point.endpoint.label): '\(payload)' with a wrong \(password) answered \(first.response.status)\(first.response.setsCookie ? " with a session cookie" : "") where the plain value is refused (\(baseline.response.status))",
+            scan.report(rule, at: point.location(scan),
+                        "\(point.name) of \(point.label): '\(payload)' with a wrong \(password) answered \(first.response.status)\(first.response.setsCookie ? " with a session cookie" : "") where the plain value is refused (\(baseline.response.status))",
                         proof: first)
             return true
         }
@@ -45,8 +45,8 @@ struct SQLInjection: ScanCheck {
     func errorBased(_ point: InjectionPoint, _ scan: ScanContext) async -> Bool {
         for suffix in ["'", "\"", "')"] {
             guard let exchange = await point.send(scan, payload: point.value + suffix), let error = Self.databaseError(in: exchange.response.text) else { continue }
-            scan.report(rule, at: point.endpoint.location(parameter: point.name),
-                        "\(point.place.rawValue) parameter \(point.name) of \(point.endpoint.label): adding \(suffix) caused a database error (\(error))", proof: exchange)
+            scan.report(rule, at: point.location(scan),
+                        "\(point.place.rawValue) parameter \(point.name) of \(point.label): adding \(suffix) caused a database error (\(error))", proof: exchange)
             return true
         }
         return false
@@ -76,8 +76,8 @@ struct SQLInjection: ScanCheck {
             guard yes[0] == yes[1], no[0] == no[1], yes[0] != no[0], answers[0].yes.response.status == baseline.response.status,
                   ResponseShape.similarity(yes[0].body, plain.body) > ResponseShape.similarity(no[0].body, plain.body) else { continue }
             let proof = answers[1].no
-            scan.report(rule, at: point.endpoint.location(parameter: point.name),
-                        "\(point.place.rawValue) parameter \(point.name) of \(point.endpoint.label): '\(point.value + truthy)' answers like '\(point.value)', '\(point.value + falsy)' differently (\(proof.response.status))",
+            scan.report(rule, at: point.location(scan),
+                        "\(point.place.rawValue) parameter \(point.name) of \(point.label): '\(point.value + truthy)' answers like '\(point.value)', '\(point.value + falsy)' differently (\(proof.response.status))",
                         proof: proof)
             return
         }
@@ -140,8 +140,8 @@ struct PathTraversal: ScanCheck {
             defer { scan.operationDone() }
             for payload in Self.payloads {
                 guard let exchange = await point.send(scan, payload: payload), Self.showsPasswd(exchange.response.text) else { continue }
-                scan.report(rule, at: point.endpoint.location(parameter: point.name),
-                            "\(point.name)=\(payload) on \(point.endpoint.label) returned /etc/passwd", proof: exchange)
+                scan.report(rule, at: point.location(scan),
+                            "\(point.name)=\(payload) on \(point.label) returned /etc/passwd", proof: exchange)
                 continue points
             }
             await equivalentPath(point, scan)
@@ -155,14 +155,14 @@ struct PathTraversal: ScanCheck {
         let value = point.value
         guard value.contains("."), !value.contains(" "), !value.hasPrefix("/"), !value.contains(".."), value.count < 200,
               let plain = await point.send(scan, payload: value), plain.response.isSuccess, !plain.response.body.isEmpty else { return }
-        let folders = point.endpoint.path.split(separator: "/").reversed().filter { !$0.hasPrefix("{") }.prefix(2)
+        let folders = point.path.split(separator: "/").reversed().filter { !$0.hasPrefix("{") }.prefix(2)
         for folder in folders {
             let payload = "../\(folder)/\(value)"
             guard let same = await point.send(scan, payload: payload), same.response.status == plain.response.status, same.response.body == plain.response.body,
                   let control = await point.send(scan, payload: "../rampart-\(UUID().uuidString.prefix(8))/\(value)"),
                   control.response.body != plain.response.body else { continue }
-            scan.report(rule, at: point.endpoint.location(parameter: point.name),
-                        "\(point.name)=\(payload) on \(point.endpoint.label) returned the same file as \(point.name)=\(value) (a made-up folder does not): `../` is resolved",
+            scan.report(rule, at: point.location(scan),
+                        "\(point.name)=\(payload) on \(point.label) returned the same file as \(point.name)=\(value) (a made-up folder does not): `../` is resolved",
                         proof: same, confidence: .firm)
             return
         }
@@ -195,8 +195,8 @@ struct CommandInjection: ScanCheck {
                 guard let (short, _) = await delay(2), short >= normal + .milliseconds(1800),
                       let (long, proof) = await delay(4), long >= normal + .milliseconds(3800),
                       let (zero, _) = await delay(0), zero < normal + .milliseconds(1500) else { continue }
-                scan.report(rule, at: point.endpoint.location(parameter: point.name),
-                            "\(point.name) on \(point.endpoint.label): '\(prefix)N\(suffix)' delayed the answer by N seconds (2 s → \(Self.seconds(short)), 4 s → \(Self.seconds(long)), 0 s → \(Self.seconds(zero)))",
+                scan.report(rule, at: point.location(scan),
+                            "\(point.name) on \(point.label): '\(prefix)N\(suffix)' delayed the answer by N seconds (2 s → \(Self.seconds(short)), 4 s → \(Self.seconds(long)), 0 s → \(Self.seconds(zero)))",
                             proof: proof)
                 break
             }

@@ -14,8 +14,8 @@ struct XMLExternalEntities: ScanCheck {
             defer { scan.operationDone() }
             let payload = Self.payload(around: point.value)
             guard let exchange = await point.send(scan, payload: payload), PathTraversal.showsPasswd(exchange.response.text) else { continue }
-            scan.report(rule, at: point.endpoint.location(parameter: point.name),
-                        "\(point.place.rawValue) parameter \(point.name) of \(point.endpoint.label): an external entity naming /etc/passwd was expanded into the answer",
+            scan.report(rule, at: point.location(scan),
+                        "\(point.place.rawValue) parameter \(point.name) of \(point.label): an external entity naming /etc/passwd was expanded into the answer",
                         proof: exchange)
         }
     }
@@ -65,8 +65,8 @@ struct RegexDenialOfService: ScanCheck {
             // Confirmed by a second long request, so that one slow moment is not a finding.
             guard let again = await point.send(scan, payload: String(repeating: "a", count: Self.lengths[2]) + "!"),
                   again.response.elapsed.inSeconds >= 0.4 else { continue }
-            scan.report(rule, at: point.endpoint.location(parameter: point.name),
-                        "\(point.place.rawValue) parameter \(point.name) of \(point.endpoint.label): 'aaa…!' of \(Self.lengths.map(String.init).joined(separator: "/")) characters took "
+            scan.report(rule, at: point.location(scan),
+                        "\(point.place.rawValue) parameter \(point.name) of \(point.label): 'aaa…!' of \(Self.lengths.map(String.init).joined(separator: "/")) characters took "
                         + times.map { String(format: "%.2f s", $0) }.joined(separator: " / "),
                         proof: proof)
         }

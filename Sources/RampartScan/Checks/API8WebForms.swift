@@ -46,8 +46,8 @@ struct CrossSiteScripting: ScanCheck {
             markers.append((marker, point))
             guard let exchange = await point.send(scan, payload: point.value + marker), Self.servesHTML(exchange.response),
                   exchange.response.text.contains(marker) else { continue }
-            scan.report(rule, at: point.endpoint.location(parameter: point.name),
-                        "\(point.place.rawValue) parameter \(point.name) of \(point.endpoint.label): markup sent in it is reflected unescaped in the HTML answer\(Self.policyNote(exchange.response))",
+            scan.report(rule, at: point.location(scan),
+                        "\(point.place.rawValue) parameter \(point.name) of \(point.label): markup sent in it is reflected unescaped in the HTML answer\(Self.policyNote(exchange.response))",
                         proof: exchange, severity: Self.severity(exchange.response, base: .medium))
         }
         // Stored: every page the scan knows, read once after all the markers were sent.
@@ -55,8 +55,8 @@ struct CrossSiteScripting: ScanCheck {
         for endpoint in scan.endpoints.filter({ $0.method == "GET" && $0.pathParameters.isEmpty }).prefix(30) {
             guard let page = await scan.send(scan.request(endpoint, identity: reader), as: reader), Self.servesHTML(page.response) else { continue }
             for (marker, point) in markers where page.response.text.contains(marker) {
-                scan.report(rule, at: point.endpoint.location(parameter: point.name),
-                            "markup sent in \(point.name) of \(point.endpoint.label) is served unescaped by \(endpoint.label)\(Self.policyNote(page.response))",
+                scan.report(rule, at: point.location(scan),
+                            "markup sent in \(point.name) of \(point.label) is served unescaped by \(endpoint.label)\(Self.policyNote(page.response))",
                             proof: page, severity: Self.severity(page.response, base: .high))
             }
         }

@@ -1,0 +1,75 @@
+import Foundation
+import RampartGraphQL
+import RampartHTTP
+
+/// The target's GraphQL endpoint: named with `--graphql PATH` or found at a common path, with its schema when
+/// introspection answers (or an SDL file gives it).
+public struct GraphQLAPI: Sendable {
+    public var path: String
+    public var schema: GraphQLSchemaModel?
+    var builder: GraphQLOperationBuilder? { schema.map(GraphQLOperationBuilder.init) }
+
+    static let commonPaths = ["/graphql", "/api/graphql", "/v1/graphql", "/api/v1/graphql", "/graphql/v1", "/gql", "/query", "/graphiql", "/playground"]
+
+    /// The first path that answers `{ __typename }` as GraphQL does, then its schema. Nothing is found when the
+    /// target serves no GraphQL (one small POST per common path).
+    static func discover(base: URL, path: String?, schema: GraphQLSchemaModel?, engine: HTTPEngine) async -> GraphQLAPI? {
+        for candidate in path.map({ [$0] }) ?? commonPaths {
+            let url = URL(string: candidate, relativeTo: base)?.absoluteURL ?? base
+            let probe = OutboundRequest(method: "POST", url: url, headers: [("Accept", "application/json")], json: ["query": "query { __typename }"])
+            guard let answer = try? await engine.send(probe), let data = (answer.response.json as? [String: Any])?["data"] as? [String: Any],
+                  data["__typename"] is String else { continue }
+            if let schema { return GraphQLAPI(path: candidate, schema: schema) }
+            let introspection = OutboundRequest(method: "POST", url: url, headers: [("Accept", "application/json")],
+                                                json: ["query": GraphQLSchemaModel.introspectionQuery])
+            let recovered = (try? await engine.send(introspection)).flatMap { try? GraphQLSchemaModel(introspection: $0.response.body) }
+            return GraphQLAPI(path: candidate, schema: recovered)
+        }
+        return nil
+    }
+}
+
+/// One GraphQL answer the scan received, for the passive checks.
+struct GraphQLAnswer: @unchecked Sendable {
+    var operation: GraphQLOperation
+    var identity: String?
+    var exchange: Exchange
+
+    /// The `data` of the answer when it has no `errors`.
+    var data: [String: Any]? { Self.data(of: exchange) }
+
+    static func data(of exchange: Exchange) -> [String: Any]? {
+        guard let object = exchange.response.json as? [String: Any], (object["errors"] as? [Any])?.isEmpty ?? true else { return nil }
+        return object["data"] as? [String: Any]
+    }
+}
+
+extension ScanContext {
+    /// A GraphQL request to the target's endpoint.
+    func graphQLRequest(_ document: String, variables: [String: Any] = [:]) -> OutboundRequest {
+        var body: [String: Any] = ["query": document]
+        if !variables.isEmpty { body["variables"] = variables }
+        return OutboundRequest(method: "POST", url: url(graphQL?.path ?? "/graphql"), headers: [("Accept", "application/json")], json: body)
+    }
+
+    /// Sends an operation and keeps the answer for the passive checks.
+    @discardableResult
+    func send(_ operation: GraphQLOperation, as identity: String?, variables: [String: Any] = [:]) async -> Exchange? {
+        guard let exchange = await send(graphQLRequest(operation.document, variables: variables), as: identity) else { return nil }
+        rememberGraphQL(GraphQLAnswer(operation: operation, identity: identity, exchange: exchange))
+        return exchange
+    }
+}
+
+/// Reads what the schema offers: every query without arguments beyond what can be filled in, once anonymously and
+/// once as each identity, so that passive checks see what each of them is given.
+enum GraphQLExplorer {
+    static func explore(_ scan: ScanContext) async {
+        guard let builder = scan.graphQL?.builder else { return }
+        let callers: [String?] = [nil] + scan.sessions.map(\.identity.name)
+        for field in builder.schema.queries.prefix(40) where !field.name.hasPrefix("__") {
+            let operation = builder.operation(field, kind: "query")
+            for caller in callers { await scan.send(operation, as: caller) }
+        }
+    }
+}

@@ -1,0 +1,157 @@
+import Foundation
+import GraphQL
+import NIOHTTP1
+import RampartCore
+import RampartGraphQL
+import RampartHTTP
+@testable import RampartScan
+import RampartTestSupport
+import Testing
+
+/// A small GraphQL API executed by GraphQLSwift: users with API keys, posts, a "ping" resolver and a post-creating
+/// mutation. `secure: false` has the classic flaws (anonymous API keys, a query pasted into SQL, a host pasted into a
+/// shell, no depth limit, posts created for any authorId without login); `secure: true` fixes every one.
+private final class GraphQLShop: Sendable {
+    let secure: Bool
+    let schema: GraphQLSchema
+
+    /// What a request asked of the emulated shell and whether it carried credentials.
+    final class Request: @unchecked Sendable {
+        let signedIn: Bool
+        var shellDelay = 0
+        init(signedIn: Bool) { self.signedIn = signedIn }
+    }
+
+    static let users: [[String: any Sendable]] = [["id": 1, "name": "alice", "apiKey": "AK-alice-7f3e"], ["id": 2, "name": "bob", "apiKey": "AK-bob-91c2"]]
+
+    init(secure: Bool) throws {
+        self.secure = secure
+        let users = Self.users
+        var userType: GraphQLObjectType!
+        let postType = try GraphQLObjectType(name: "Post", fields: {
+            ["id": GraphQLField(type: GraphQLInt), "title": GraphQLField(type: GraphQLString),
+             "author": GraphQLField(type: userType, resolve: { _, _, _, _ in users[0] })]
+        })
+        userType = try GraphQLObjectType(name: "User", fields: {
+            ["id": GraphQLField(type: GraphQLInt), "name": GraphQLField(type: GraphQLString),
+             "apiKey": GraphQLField(type: GraphQLString, resolve: { source, _, context, _ in
+                 // The fixed API hands a key to its owner only.
+                 guard !secure || (context as? Request)?.signedIn == true else { return nil }
+                 return (source as? [String: any Sendable])?["apiKey"]
+             }),
+             "posts": GraphQLField(type: GraphQLList(postType), resolve: { _, _, _, _ in [["id": 1, "title": "hello"] as [String: any Sendable]] })]
+        })
+        let query = try GraphQLObjectType(name: "Query", fields: [
+            "user": GraphQLField(type: userType, args: ["id": GraphQLArgument(type: GraphQLNonNull(GraphQLInt))], resolve: { _, args, _, _ in
+                users.first { ($0["id"] as? Int) == args["id"].int }
+            }),
+            "search": GraphQLField(type: GraphQLList(userType), args: ["name": GraphQLArgument(type: GraphQLNonNull(GraphQLString))], resolve: { _, args, _, _ in
+                let name = args["name"].string ?? ""
+                // SELECT … WHERE name = '<name>': an odd number of quotes is what SQLite calls an unrecognized token.
+                if !secure, name.filter({ $0 == "'" }).count % 2 == 1 { throw GraphQLError(message: "sqlite3.OperationalError: unrecognized token: \"'\(name)'\"") }
+                return users.filter { ($0["name"] as? String) == name }
+            }),
+            "ping": GraphQLField(type: GraphQLString, args: ["host": GraphQLArgument(type: GraphQLNonNull(GraphQLString))], resolve: { _, args, context, _ in
+                let host = args["host"].string ?? ""
+                // `sh -c "nc -z <host>"`: whatever follows a `;` runs too.
+                if !secure, let range = host.range(of: #"; sleep (\d+)"#, options: .regularExpression) {
+                    (context as? Request)?.shellDelay = Int(host[range].filter(\.isNumber)) ?? 0
+                }
+                return "1"
+            }),
+            "posts": GraphQLField(type: GraphQLList(postType), resolve: { _, _, _, _ in [["id": 1, "title": "hello"] as [String: any Sendable]] }),
+        ])
+        let input = try GraphQLInputObjectType(name: "PostInput", fields: ["title": InputObjectField(type: GraphQLNonNull(GraphQLString)),
+                                                                            "authorId": InputObjectField(type: GraphQLNonNull(GraphQLInt))])
+        let mutation = try GraphQLObjectType(name: "Mutation", fields: [
+            "createPost": GraphQLField(type: postType, args: ["input": GraphQLArgument(type: GraphQLNonNull(input))], resolve: { _, args, context, _ in
+                if secure, (context as? Request)?.signedIn != true { throw GraphQLError(message: "sign in first") }
+                return ["id": 2, "title": args["input"]["title"].string ?? ""] as [String: any Sendable]
+            }),
+        ])
+        schema = try GraphQLSchema(query: query, mutation: mutation)
+    }
+
+    /// The answer to a POST of `{"query", "variables"}`; the fixed API refuses queries nested more than 5 levels.
+    func answer(_ head: HTTPRequestHead, _ body: String) async -> Canned {
+        guard head.method == .POST, head.uri == "/api/graphql", let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
+              let query = object["query"] as? String else { return Canned(status: .notFound, body: "not here") }
+        if secure, Self.depth(of: query) > 6 { return Canned(status: .badRequest, body: #"{"errors":[{"message":"query is too deep"}]}"#) }
+        let variables = (object["variables"] as? [String: Any] ?? [:]).mapValues { Map.string("\($0)") }
+        let request = Request(signedIn: head.headers.first(name: "Authorization") == "Bearer shop-token")
+        let result = try? await graphql(schema: schema, request: query, context: request, variableValues: variables)
+        let json = result.flatMap { try? GraphQLJSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        // The emulated shell's `sleep`, without holding a thread.
+        return Canned(headers: [("Content-Type", "application/json")], body: json, delay: .seconds(Int64(request.shellDelay)))
+    }
+
+    /// Brace nesting: the depth of the deepest selection.
+    static func depth(of query: String) -> Int {
+        var depth = 0, deepest = 0
+        for character in query {
+            if character == "{" { depth += 1; deepest = max(deepest, depth) }
+            if character == "}" { depth -= 1 }
+        }
+        return deepest
+    }
+}
+
+private func scanShop(secure: Bool, only rules: Set<String>, graphQLPath: String? = nil) async throws -> [Finding] {
+    let shop = try GraphQLShop(secure: secure)
+    let server = try await TestServer.start(answering: shop.answer)
+    var options = ScanOptions()
+    options.onlyRules = rules
+    options.graphQLPath = graphQLPath
+    let result = try await ScanRunner(target: server.httpURL, description: nil, configuration: ScanConfiguration(),
+                                      engineOptions: EngineOptions(requestsPerSecond: nil, concurrency: 4), options: options).run()
+    await server.stop()
+    return result.findings
+}
+
+@Suite struct GraphQLScanTests {
+    @Test func theSchemaFromIntrospectionAndFromSDLIsTheSameAndItsOperationsParse() async throws {
+        let shop = try GraphQLShop(secure: false)
+        let introspected = try await graphql(schema: shop.schema, request: GraphQLSchemaModel.introspectionQuery)
+        let model = try GraphQLSchemaModel(introspection: try JSONEncoder().encode(introspected))
+        #expect(model.queries.map(\.name).sorted() == ["ping", "posts", "search", "user"])
+        #expect(model.mutations.map(\.name) == ["createPost"])
+        let builder = GraphQLOperationBuilder(schema: model)
+        let injectable = builder.stringArgumentOperations(kind: "query")
+        #expect(injectable.map(\.label).sorted() == ["query ping(host)", "query search(name)"])
+        for operation in injectable + model.mutations.map({ builder.operation($0, kind: "mutation") }) {
+            #expect(GraphQLOperationBuilder.parses(operation.document), "\(operation.document)")
+        }
+        let nested = try #require(builder.nestedQuery(depth: 10))
+        #expect(GraphQLOperationBuilder.parses(nested) && GraphQLShop.depth(of: nested) == 11, "\(nested)")
+
+        let sdl = """
+            type Query { user(id: Int!): User  search(name: String!): [User] }
+            type User { id: Int  name: String  friends: [User] }
+            """
+        let fromSDL = try await GraphQLSchemaModel(sdl: sdl)
+        #expect(fromSDL.queries.map(\.name).sorted() == ["search", "user"])
+        #expect(fromSDL.types["User"]?.fields.first { $0.name == "friends" }?.type.description == "[User]")
+        await #expect { try await GraphQLSchemaModel(sdl: "type Query { user(: Int) }") } throws: { "\($0)".contains("Syntax Error") }
+        #expect(throws: GraphQLSchemaModel.InvalidSchema.self) { try GraphQLSchemaModel(introspection: Data(#"{"errors":[{"message":"introspection is off"}]}"#.utf8)) }
+    }
+
+    @Test func injectionsThroughGraphQLArgumentsAreFoundAndParameterisedResolversAreNot() async throws {
+        let rules: Set = ["sql-injection", "command-injection"]
+        let found = try await scanShop(secure: false, only: rules)
+        let sql = try #require(found.first { $0.ruleId == "sql-injection" })
+        #expect(sql.location.parameter == "query search(name)" && sql.location.path == "/api/graphql")
+        #expect(sql.evidence?.curl?.contains("/api/graphql") == true)
+        #expect(found.first { $0.ruleId == "command-injection" }?.location.parameter == "query ping(host)")
+        #expect(try await scanShop(secure: true, only: rules).isEmpty)
+    }
+
+    @Test func anonymousKeysUnlimitedDepthAndAnonymousWritesAreFoundOnlyWhereTheyAre() async throws {
+        let rules: Set = ["sensitive-data-exposure", "graphql-depth-unlimited", "anonymous-write-as-any-user"]
+        let found = try await scanShop(secure: false, only: rules, graphQLPath: "/api/graphql")
+        #expect(Set(found.map(\.ruleId)) == rules, "\(found.map(\.message))")
+        #expect(found.contains { $0.ruleId == "sensitive-data-exposure" && $0.message.contains("user.apiKey to anyone") }, "\(found.map(\.message))")
+        #expect(found.first { $0.ruleId == "anonymous-write-as-any-user" }?.location.parameter == "mutation createPost")
+        let fixed = try await scanShop(secure: true, only: rules, graphQLPath: "/api/graphql")
+        #expect(fixed.isEmpty, "\(fixed.map(\.message))")
+    }
+}
