@@ -165,34 +165,3 @@ final class Counter: @unchecked Sendable {
     }
 }
 
-/// Creates one object per creating endpoint as each user identity, so that checks have objects whose owner they know.
-enum Seeder {
-    static func seed(_ scan: ScanContext) async {
-        // Parents first: /accounts before /accounts/{id}/cards, so children can name their parent.
-        for creator in scan.creators.sorted(by: { $0.path.count < $1.path.count }) {
-            for session in scan.users {
-                await create(creator, as: session.identity.name, in: scan)
-            }
-        }
-    }
-
-    /// Creates one object; returns it when the API answered with an object carrying an id.
-    @discardableResult
-    /// `remember: false` keeps a throwaway object (one a check will delete) out of the objects other checks build on.
-    static func create(_ creator: Endpoint, as identity: String, in scan: ScanContext, body: Any? = nil, remember: Bool = true) async -> CreatedObject? {
-        let request = scan.request(creator, identity: identity, body: body)
-        guard let exchange = await scan.send(request, as: identity, endpoint: creator), exchange.response.isSuccess,
-              let object = exchange.response.json as? [String: Any], let id = identifier(in: object) else { return nil }
-        let created = CreatedObject(identity: identity, collection: creator.path, id: id, body: object)
-        if remember { scan.remember(created) }
-        return created
-    }
-
-    static func identifier(in object: [String: Any]) -> String? {
-        for key in ["id", "uuid", "_id", "ID", "Id"] {
-            if let value = object[key] as? String { return value }
-            if let value = object[key] as? NSNumber { return value.stringValue }
-        }
-        return nil
-    }
-}

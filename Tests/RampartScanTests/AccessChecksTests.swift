@@ -228,6 +228,7 @@ private final class LockedDictionary<Value>: @unchecked Sendable {
     func get(_ key: String) -> Value? { lock.lock(); defer { lock.unlock() }; return values[key] }
     func set(_ key: String, _ value: Value) { lock.lock(); defer { lock.unlock() }; values[key] = value }
     var all: [Value] { lock.lock(); defer { lock.unlock() }; return Array(values.values) }
+    func snapshot() -> [String: Value] { lock.lock(); defer { lock.unlock() }; return values }
 }
 
 @Test func thePageALoginRedirectsToIsCrawledThoughNothingLinksIt() async throws {
@@ -373,4 +374,95 @@ scan:
     let alike = try await site(tells: false)
     defer { Task { await alike.stop() } }
     #expect(try await scan(alike, only: ["user-enumeration"]).findings.isEmpty, "every name answered alike tells nothing")
+}
+
+/// A comment board like many small JSON APIs: creating answers without an id (it shows in the list only), and edits
+/// name the comment by an `id` in the body. `openEdits` lets anyone edit; otherwise the author's session is needed.
+private func commentBoard(openEdits: Bool) async throws -> TestServer {
+    let comments = LockedDictionary<String>([:])
+    let authors = LockedDictionary<String>([:])
+    return try await TestServer.start(receiving: { head, body in
+        let session = head.headers.first(name: "Cookie").flatMap { ForgeableSession.cookie(named: "sid", in: $0) }
+        let fields = (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any]) ?? [:]
+        let json = [("Content-Type", "application/json")]
+        switch (head.method, head.uri) {
+        case (.POST, "/login"):
+            guard fields["username"] as? String == "alice", fields["password"] as? String == "Alice-Passw0rd!" else { return Canned(status: .unauthorized, body: "{}") }
+            return Canned(headers: json + [("Set-Cookie", "sid=s-alice-7c1d; Path=/")], body: "{}")
+        case (.GET, "/comments/"):
+            let list = comments.snapshot().sorted { $0.key < $1.key }.map { ["id": Int($0.key)!, "author": authors.get($0.key) ?? "", "text": $0.value] as [String: Any] }
+            return Canned(headers: json, body: String(decoding: try! JSONSerialization.data(withJSONObject: ["comments": list]), as: UTF8.self))
+        case (.POST, "/comments/"):
+            guard session == "s-alice-7c1d", let text = fields["text"] as? String else { return Canned(status: .unauthorized, body: "{}") }
+            let id = String(comments.snapshot().count + 1)
+            comments.set(id, text)
+            authors.set(id, "alice")
+            return Canned(headers: json, body: #"{"author": "alice", "text": "saved"}"#)
+        case (.PUT, "/comments/"):
+            guard openEdits || session == "s-alice-7c1d" else { return Canned(status: .unauthorized, body: #"{"error": "log in"}"#) }
+            guard let id = (fields["id"] as? NSNumber)?.stringValue, comments.get(id) != nil, let text = fields["text"] as? String else { return Canned(status: .badRequest, body: "{}") }
+            comments.set(id, text)
+            return Canned(headers: json, body: #"{"text": "saved"}"#)
+        default: return Canned(status: .notFound, body: "{}")
+        }
+    })
+}
+
+@Test func writesWithoutASessionAreFoundOnObjectsFoundInTheListAndRefusedOnesAreNot() async throws {
+    let configuration = """
+        scan:
+          identities:
+            alice: {login: {path: /login, json: {username: alice, password: Alice-Passw0rd!}, cookie: sid}}
+          endpoints:
+            - GET /comments/
+            - {method: POST, path: /comments/, json: {text: hello}}
+            - {method: PUT, path: /comments/, json: {id: 1, text: hello}}
+        """
+    let open = try await commentBoard(openEdits: true)
+    defer { Task { await open.stop() } }
+    let found = try await scan(open, only: ["auth-not-enforced"], configuration: configuration).findings
+    #expect(found.count == 1 && found.first?.location.method == "PUT" && found.first?.message.contains("alice reads the change back") == true, "\(found.map(\.message))")
+
+    let guarded = try await commentBoard(openEdits: false)
+    defer { Task { await guarded.stop() } }
+    #expect(try await scan(guarded, only: ["auth-not-enforced"], configuration: configuration).findings.isEmpty)
+}
+
+@Test func massAssignmentIsJudgedOnTheObjectReadBackNotOnlyOnTheEcho() async throws {
+    // Creating answers with the id only; the note as stored is read at /notes/{id}.
+    func notes(bindsEverything: Bool) async throws -> TestServer {
+        let stored = LockedDictionary<String>([:])
+        return try await TestServer.start(receiving: { head, body in
+            let json = [("Content-Type", "application/json")]
+            switch (head.method, head.uri) {
+            case (.POST, "/login"): return Canned(headers: json, body: #"{"token": "t-alice-51"}"#)
+            case (.POST, "/notes"):
+                guard var fields = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] else { return Canned(status: .badRequest, body: "{}") }
+                if !bindsEverything { fields = fields.filter { $0.key == "title" } }
+                let id = String(stored.snapshot().count + 1)
+                fields["id"] = Int(id)
+                stored.set(id, String(decoding: try! JSONSerialization.data(withJSONObject: fields), as: UTF8.self))
+                return Canned(status: .created, headers: json, body: "{\"id\": \(id)}")
+            case (.GET, let uri) where uri.hasPrefix("/notes/"):
+                return stored.get(String(uri.dropFirst("/notes/".count))).map { Canned(headers: json, body: $0) } ?? Canned(status: .notFound, body: "{}")
+            default: return Canned(status: .notFound, body: "{}")
+            }
+        })
+    }
+    let configuration = """
+        scan:
+          identities:
+            alice: {role: user, login: {path: /login, json: {username: alice, password: pw}, token: /token}}
+          endpoints:
+            - {method: POST, path: /notes, json: {title: groceries}}
+            - GET /notes/1
+        """
+    let careless = try await notes(bindsEverything: true)
+    defer { Task { await careless.stop() } }
+    let found = try await scan(careless, only: ["mass-assignment"], configuration: configuration).findings
+    #expect(found.first?.message.contains("stored (read back) role=admin") == true, "\(found.map(\.message))")
+
+    let careful = try await notes(bindsEverything: false)
+    defer { Task { await careful.stop() } }
+    #expect(try await scan(careful, only: ["mass-assignment"], configuration: configuration).findings.isEmpty)
 }

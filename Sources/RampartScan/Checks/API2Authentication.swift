@@ -33,6 +33,24 @@ struct MissingAuthentication: ScanCheck {
                 scan.report(rule, at: endpoint.location(), "\(endpoint.label) answered \(exchange.response.status) to an invalid bearer token", proof: exchange)
             }
         }
+        await writesWithoutCredentials(scan)
+    }
+
+    /// Changes to objects the scan created (its own, so this is safe), sent without credentials and read back as the
+    /// owner: a change that took is a write anyone can make.
+    func writesWithoutCredentials(_ scan: ScanContext) async {
+        guard let owner = scan.users.first?.identity.name else { return }
+        for object in scan.objects(of: owner) {
+            for writer in Seeder.writers(of: object, in: scan) {
+                defer { scan.operationDone() }
+                let marker = "rampart-changed-\(UUID().uuidString.prefix(8).lowercased())"
+                guard let (request, field) = Seeder.change(object, through: writer, identity: owner, to: marker, in: scan),
+                      let exchange = await scan.send(request, as: nil), exchange.response.isSuccess,
+                      let (stored, _) = await Seeder.readBack(object, as: owner, in: scan), stored[field] as? String == marker else { continue }
+                scan.report(rule, at: writer.location(), "\(writer.label) changed \(owner)'s object \(object.id) (\(field)) without credentials; \(owner) reads the change back",
+                            proof: exchange)
+            }
+        }
     }
 }
 

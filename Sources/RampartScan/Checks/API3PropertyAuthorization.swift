@@ -26,15 +26,26 @@ struct MassAssignment: ScanCheck {
             guard let schema = endpoint.bodySchema else { continue }
             let declared = Set(schema["properties"]?.entries.map(\.key) ?? [])
             let planted = Self.privileged.filter { !declared.contains($0.name) }
-            guard !planted.isEmpty, var body = scan.exampleBody(endpoint, identity: identity) else { continue }
+            guard !planted.isEmpty, var body = scan.exampleBody(endpoint, identity: identity).map(Seeder.uniquified) else { continue }
             for property in planted { body[property.name] = property.value }
             let anonymous = endpoint.operation.isAuthenticationEndpoint
             guard let exchange = await scan.send(scan.request(endpoint, identity: identity, body: body), as: anonymous ? nil : identity, endpoint: endpoint),
-                  exchange.response.isSuccess, let stored = exchange.response.json as? [String: Any] else { continue }
-            let kept = planted.filter { property in stored[property.name].map { Self.same($0, property.value) } ?? false }
-            guard !kept.isEmpty else { continue }
-            scan.report(rule, at: endpoint.location(parameter: kept[0].name),
-                        "\(endpoint.label) stored \(kept.map { "\($0.name)=\($0.value)" }.joined(separator: ", ")), which the request schema does not offer", proof: exchange)
+                  exchange.response.isSuccess else { continue }
+            func kept(in stored: [String: Any]?) -> [(name: String, value: Any)] {
+                planted.filter { property in stored?[property.name].map { Self.same($0, property.value) } ?? false }
+            }
+            var proof = exchange, place = "stored"
+            var found = kept(in: exchange.response.json as? [String: Any])
+            // Stored but not echoed: the object read back tells.
+            if found.isEmpty, !anonymous, let object = await Seeder.locate(created: exchange, by: endpoint, sending: body, as: identity, in: scan),
+               let (stored, readBack) = await Seeder.readBack(object, as: identity, in: scan) {
+                found = kept(in: stored)
+                proof = readBack
+                place = "stored (read back)"
+            }
+            guard !found.isEmpty else { continue }
+            scan.report(rule, at: endpoint.location(parameter: found[0].name),
+                        "\(endpoint.label) \(place) \(found.map { "\($0.name)=\($0.value)" }.joined(separator: ", ")), which the request schema does not offer", proof: proof)
         }
     }
 

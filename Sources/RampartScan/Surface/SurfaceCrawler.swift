@@ -40,7 +40,11 @@ struct SurfaceCrawler {
     func crawl() async -> [CrawledOperation] {
         var operations: [String: CrawledOperation] = [:]
         var order: [String] = []
-        func add(_ operation: CrawledOperation) {
+        var written = Set<String>()
+        // What rampart.yml says of an operation (its body above all) stands; a form found for it later does not replace it.
+        func add(_ operation: CrawledOperation, listed: Bool = false) {
+            guard !written.contains(operation.key) else { return }
+            if listed { written.insert(operation.key) }
             if operations[operation.key] == nil { order.append(operation.key) }
             operations[operation.key] = operation
         }
@@ -49,7 +53,7 @@ struct SurfaceCrawler {
         if let robots = URL(string: "/robots.txt", relativeTo: base)?.absoluteURL { queue.append(robots) }
         for template in listed {
             guard let request = template.request(base: base) else { continue }
-            if template.method == "GET" && template.body == nil { queue.append(request.url) } else { add(Self.operation(listed: request)) }
+            if template.method == "GET" && template.body == nil { queue.append(request.url) } else { add(Self.operation(listed: request), listed: true) }
         }
         // What the site answers for a path that cannot exist: many answer 200 with a "not found" page, and such
         // answers are not operations. Then the common unlinked paths, bounded (one request each).
@@ -102,6 +106,12 @@ struct SurfaceCrawler {
                     add(operation)
                 }
             }
+        }
+        // Listed reads the crawl could not see (no object there yet, say) are operations all the same: the user said so.
+        for template in listed where template.method == "GET" && template.body == nil {
+            guard let request = template.request(base: base) else { continue }
+            let operation = Self.operation(method: "GET", url: request.url)
+            if operations[operation.key] == nil { add(operation) }
         }
         return order.compactMap { operations[$0] }
     }

@@ -34,6 +34,14 @@ enum SurfaceDescription {
                 entry["requestBody"] = ["content": ["application/json": ["schema": schema(of: json)]]]
             }
             entry["security"] = operation.secured ? [["observed": [String]()]] : [[String: [String]]]()
+            // The same method and path twice (listed in rampart.yml with JSON, and a form on a page): one operation
+            // taking both bodies; the first seen is kept otherwise.
+            if let earlier = paths[operation.path]?[operation.method.lowercased()] as? [String: Any] {
+                var content = (earlier["requestBody"] as? [String: Any])?["content"] as? [String: Any] ?? [:]
+                content.merge((entry["requestBody"] as? [String: Any])?["content"] as? [String: Any] ?? [:]) { first, _ in first }
+                entry = earlier
+                if !content.isEmpty { entry["requestBody"] = ["content": content] }
+            }
             paths[operation.path, default: [:]][operation.method.lowercased()] = entry
         }
         let root: [String: Any] = [
