@@ -157,7 +157,8 @@ let package = Package(
         .testTarget(
             name: "RampartScanTests",
             dependencies: ["RampartScan", "RampartGraphQL", "RampartLab", "RampartSpec", "RampartHTTP", "RampartGateway", "RampartReport", "RampartTestSupport",
-                           .product(name: "GraphQL", package: "GraphQL"), .product(name: "NIOHTTP1", package: "swift-nio")]
+                           .product(name: "GraphQL", package: "GraphQL"), .product(name: "NIOHTTP1", package: "swift-nio"),
+                           .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "RampartGatewayTests",

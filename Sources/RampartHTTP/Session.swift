@@ -40,6 +40,15 @@ public actor Session {
         try await current().token
     }
 
+    /// Logs in again and holds the new credential from then on (an API may end the older session); returns the
+    /// credential's value, the token or the session cookie's value. Nil for identities that do not log in.
+    public func signInAgain() async throws -> String? {
+        guard renewable else { return nil }
+        let fresh = try await signIn()
+        credential = fresh
+        return fresh.token ?? fresh.headers.first?.value.split(separator: "=", maxSplits: 1).last.map(String.init)
+    }
+
     /// The request with this identity's credentials added.
     public func authorize(_ request: OutboundRequest) async throws -> OutboundRequest {
         let credential = try await current()

@@ -1,4 +1,5 @@
 import Foundation
+import Crypto
 import NIOHTTP1
 import RampartCore
 import RampartHTTP
@@ -465,4 +466,68 @@ private func commentBoard(openEdits: Bool) async throws -> TestServer {
     let careful = try await notes(bindsEverything: false)
     defer { Task { await careful.stop() } }
     #expect(try await scan(careful, only: ["mass-assignment"], configuration: configuration).findings.isEmpty)
+}
+
+@Test func anUndocumentedListingNextToADocumentedCreateIsFound() async throws {
+    let spec = """
+        {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/users": {"post": {
+          "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {"name": {"type": "string"}}}}}},
+          "responses": {"201": {"description": "created"}}}}}}
+        """
+    func directory(lists: Bool) async throws -> TestServer {
+        try await TestServer.start(receiving: { head, _ in
+            let json = [("Content-Type", "application/json")]
+            switch (head.method, head.uri) {
+            case (.POST, "/login"): return Canned(headers: json, body: #"{"token": "t-alice-51"}"#)
+            case (.POST, "/users"): return Canned(status: .created, headers: json, body: #"{"id": 7, "name": "x"}"#)
+            case (.GET, "/users") where lists: return Canned(headers: json, body: #"[{"id": 1, "name": "root", "email": "root@example.com"}, {"id": 7, "name": "x"}]"#)
+            case (.GET, "/users"): return Canned(status: .methodNotAllowed, headers: json, body: #"{"error": "method not allowed"}"#)
+            default: return Canned(status: .notFound, body: "{}")
+            }
+        })
+    }
+    let configuration = try ScanConfiguration.parse(SpecDocument(text: """
+        scan:
+          identities:
+            alice: {role: user, login: {path: /login, json: {username: alice, password: pw}, token: /token}}
+        """, file: "rampart.yml").root)
+    var options = ScanOptions()
+    options.onlyRules = ["undocumented-method"]
+    for lists in [true, false] {
+        let server = try await directory(lists: lists)
+        let result = try await ScanRunner(target: server.httpURL, description: try APIDescription(SpecDocument(text: spec, file: "api.json")), configuration: configuration,
+                                          engineOptions: EngineOptions(requestsPerSecond: nil), options: options).run()
+        await server.stop()
+        #expect(result.findings.map { "\($0.location.method ?? "") \($0.location.path ?? "")" } == (lists ? ["GET /users"] : []), "\(result.findings.map(\.message))")
+    }
+}
+
+@Test func sessionTokensAnyoneCouldMakeAreFoundAndRandomOnesAreNot() async throws {
+    let configuration = """
+        scan:
+          identities:
+            alice: {role: user, login: {path: /login, json: {username: alice, password: pw-a}, token: /token}}
+            bob: {role: user, login: {path: /login, json: {username: bob, password: pw-b}, token: /token}}
+        """
+    let counter = LockedDictionary<Int>(["next": 1000])
+    let issuers: [(String, @Sendable (String) -> String, String?)] = [
+        ("shared", { _ in "static-session-token-0001" }, "alice and bob were given the same session token"),
+        ("counting", { _ in let next = counter.get("next")! + 1; counter.set("next", next); return String(next) }, "they count up"),
+        ("hashed", { name in Insecure.MD5.hash(data: Data(name.utf8)).map { String(format: "%02x", $0) }.joined() }, "the MD5 of the user name alice"),
+        ("random", { _ in UUID().uuidString }, nil),
+    ]
+    for (name, issue, expected) in issuers {
+        let server = try await TestServer.start(receiving: { head, body in
+            guard head.method == .POST, head.uri == "/login", let fields = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: String],
+                  let user = fields["username"] else { return Canned(status: .notFound, body: "{}") }
+            return Canned(headers: [("Content-Type", "application/json")], body: "{\"token\": \"\(issue(user))\"}")
+        })
+        let found = try await scan(server, only: ["predictable-session-token"], configuration: configuration).findings
+        await server.stop()
+        if let expected {
+            #expect(found.count == 1 && found[0].message.contains(expected), "\(name): \(found.map(\.message))")
+        } else {
+            #expect(found.isEmpty, "\(name): \(found.map(\.message))")
+        }
+    }
 }

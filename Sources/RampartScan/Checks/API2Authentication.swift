@@ -445,3 +445,72 @@ struct RegistrationTakeover: ScanCheck {
         template.bodyFields?.first { $0.name.lowercased().contains("pass") }.flatMap { field in (field.value as? String).map { (field.name, $0) } }
     }
 }
+
+/// Session tokens anyone could guess: the same token handed to two identities, numbers counting up from one login
+/// to the next, or the user name itself (plain, base64, or its MD5/SHA hex digest).
+struct PredictableSessionToken: ScanCheck {
+    /// Run after the active checks: logging in again replaces the sessions they use.
+    let passive = true
+    let rule = RuleMetadata(
+        id: "predictable-session-token", title: "Session tokens can be guessed", severity: .critical, owasp: .api2, cwe: [330, 384],
+        description: "The session token is not random: two identities were given the same token, consecutive logins got consecutive numbers, or the token is the user name (plain, base64 or hashed), so anyone can make a valid one.",
+        remediation: "Issue session tokens from a cryptographically secure random generator (128 bits or more), one per login, stored or signed server-side.")
+
+    func run(_ scan: ScanContext) async {
+        var tokens: [(identity: String, user: String, values: [String])] = []
+        for session in scan.sessions {
+            defer { scan.operationDone() }
+            var values: [String] = []
+            for _ in 0..<3 { if let value = try? await session.signInAgain() { values.append(value) } }
+            guard !values.isEmpty else { continue }
+            tokens.append((session.identity.name, Self.userName(of: session.identity), values))
+        }
+        for (index, first) in tokens.enumerated() {
+            if let other = tokens[(index + 1)...].first(where: { !Set($0.values).isDisjoint(with: first.values) }) {
+                report(scan, "\(first.identity) and \(other.identity) were given the same session token")
+                return
+            }
+            if let numbers = Optional(first.values.compactMap { Int($0) }), numbers.count == 3, numbers[1] > numbers[0], numbers[2] - numbers[1] <= 16, numbers[1] - numbers[0] <= 16 {
+                report(scan, "\(first.identity)'s three logins got the session tokens \(numbers.map(String.init).joined(separator: ", ")): they count up")
+                return
+            }
+            if let value = first.values.first, let how = Self.derivation(of: value, from: first.user) {
+                report(scan, "\(first.identity)'s session token is \(how) of the user name \(first.user)")
+                return
+            }
+        }
+    }
+
+    func report(_ scan: ScanContext, _ message: String) {
+        scan.report(rule, at: Location(method: "POST", path: scan.sessions.first.flatMap { Self.loginPath(of: $0.identity) }), message, proof: nil, confidence: .firm)
+    }
+
+    /// How `token` is made from `user`, if it is: the name, its base64, or its MD5, SHA-1 or SHA-256 in hex.
+    static func derivation(of token: String, from user: String) -> String? {
+        let lower = token.lowercased()
+        let data = Data(user.utf8)
+        let forms: [(String, String)] = [
+            ("the text", user.lowercased()), ("the base64", data.base64EncodedString().lowercased()),
+            ("the MD5", Insecure.MD5.hash(data: data).hex), ("the SHA-1", Insecure.SHA1.hash(data: data).hex), ("the SHA-256", SHA256.hash(data: data).hex),
+        ]
+        return forms.first { lower == $0.1 || lower == $0.1.trimmingCharacters(in: ["="]) }?.0
+    }
+
+    /// The name the identity logs in with (the login body's user field), else the identity's own name.
+    static func userName(of identity: Identity) -> String {
+        if case .login(let template, _, _, _, _) = identity.authentication,
+           let field = template.bodyFields?.first(where: { ["user", "login", "email", "name"].contains(where: $0.name.lowercased().contains) && !$0.name.lowercased().contains("pass") }) {
+            return "\(field.value)"
+        }
+        return identity.name
+    }
+
+    static func loginPath(of identity: Identity) -> String? {
+        if case .login(let template, _, _, _, _) = identity.authentication { return template.path }
+        return nil
+    }
+}
+
+extension Digest {
+    var hex: String { map { String(format: "%02x", $0) }.joined() }
+}

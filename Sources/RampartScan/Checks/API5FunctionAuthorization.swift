@@ -47,6 +47,22 @@ struct UndocumentedMethod: ScanCheck {
                 scan.report(rule, at: Location(method: method, path: template), "\(method) \(template) is not documented but answered \(exchange.response.status) to \(user)\(method == "DELETE" ? " and deleted the object" : "")", proof: exchange)
             }
         }
+        await undocumentedListings(scan, as: user)
+    }
+
+    /// A `GET` on a collection the description only lets clients `POST` to: answering with a list of objects, it hands
+    /// out what the API never meant to list (every user, every order).
+    func undocumentedListings(_ scan: ScanContext, as user: String) async {
+        let documented = Set(scan.endpoints.filter { $0.method == "GET" }.map(\.path))
+        for creator in scan.creators where !creator.isCrawled && !documented.contains(creator.path) {
+            defer { scan.operationDone() }
+            let request = OutboundRequest(method: "GET", url: scan.url(creator.path), headers: [("Accept", "application/json")])
+            guard let exchange = await scan.send(request, as: user), exchange.response.isSuccess, let json = exchange.response.json else { continue }
+            let listed = Seeder.elements(of: json)
+            guard listed.contains(where: { Seeder.identifier(in: $0) != nil }) else { continue }
+            scan.report(rule, at: Location(method: "GET", path: creator.path),
+                        "GET \(creator.path) is not documented (only POST is) but listed \(listed.count) objects to \(user)", proof: exchange)
+        }
     }
 }
 
