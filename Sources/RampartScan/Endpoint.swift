@@ -33,7 +33,7 @@ public struct Endpoint: @unchecked Sendable {
             || scopes.contains { scope in words.contains { scope.lowercased().contains($0) } }
     }
 
-    /// The JSON schema of the request body, resolved.
+    /// The schema of the request body (JSON first, else the first media type), resolved.
     public var bodySchema: Cursor? {
         guard let body = operation.requestBody else { return nil }
         let media = body.content.first { $0.name.lowercased().contains("json") } ?? body.content.first
@@ -69,11 +69,27 @@ public struct Endpoint: @unchecked Sendable {
         cursor.node["$ref"] == nil ? cursor : document.resolve(cursor)
     }
 
-    /// Query and header parameters with their resolved schemas.
-    public var queryParameters: [(name: String, schema: Cursor?, required: Bool, example: Any?)] {
-        operation.parameters.filter { $0.location == "query" }.map { parameter in
+    /// Query parameters with their resolved schemas.
+    public var queryParameters: [(name: String, schema: Cursor?, required: Bool, example: Any?)] { parameters(in: "query") }
+
+    /// Parameters of one place (`query`, `header`, `cookie`) with their resolved schemas.
+    public func parameters(in place: String) -> [(name: String, schema: Cursor?, required: Bool, example: Any?)] {
+        operation.parameters.filter { $0.location == place }.map { parameter in
             (parameter.name, parameter.schema.flatMap(resolve), parameter.required, parameter.cursor["example"].map { ExampleBuilder.literal($0) })
         }
+    }
+
+    /// The root element of the operation's XML body: the schema's `xml.name`, the name of the schema it refers to, or `request`.
+    public var xmlRootName: String {
+        guard let schema = operation.requestBody?.content.first(where: { $0.name.lowercased().contains("xml") })?.schema else { return "request" }
+        if let name = resolve(schema)?["xml"]?["name"]?.node.string { return name }
+        if let reference = schema["$ref"]?.node.string, let last = reference.split(separator: "/").last { return String(last) }
+        return "request"
+    }
+
+    /// A body the operation takes as XML (`application/xml`, `text/xml`, `…+xml`) and no JSON alternative.
+    public var takesXMLBody: Bool {
+        !takesJSONBody && (operation.requestBody?.content.contains { $0.name.lowercased().contains("xml") } ?? false)
     }
 
     public func pathParameterExample(_ name: String) -> Any? {

@@ -6,7 +6,7 @@ import RampartHTTP
 /// One place a value goes into a request: a path placeholder, a query parameter, a top-level JSON or form body field,
 /// or a GraphQL argument.
 struct InjectionPoint {
-    enum Place: String { case path, query, body, argument = "GraphQL" }
+    enum Place: String { case path, query, header, cookie, body, xml = "XML element", argument = "GraphQL" }
     /// The REST operation; nil for a GraphQL argument, whose operation is `graphQL`.
     var endpoint: Endpoint?
     var graphQL: GraphQLOperation?
@@ -54,6 +54,20 @@ struct InjectionPoint {
             return scan.request(endpoint, identity: identity, pathValues: [name: payload])
         case .query:
             return scan.request(endpoint, identity: identity, query: [URLQueryItem(name: name, value: payload)])
+        case .header:
+            var request = scan.request(endpoint, identity: identity)
+            request.setHeader(name, payload)
+            return request
+        case .cookie:
+            // The session's cookie, when it has one, is added to this one when the request is sent.
+            var request = scan.request(endpoint, identity: identity)
+            request.setHeader("Cookie", "\(name)=\(payload.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? payload)")
+            return request
+        case .xml:
+            let plain = scan.request(endpoint, identity: identity)
+            let document = XMLBody.document(root: endpoint.xmlRootName, fields: (body ?? [:]).merging([name: payload]) { $1 }, order: endpoint.bodyFieldOrder)
+            return OutboundRequest(method: plain.method, url: plain.url, headers: plain.headers.filter { $0.name.lowercased() != "content-type" } + [("Content-Type", "application/xml")],
+                                   body: Data(document.utf8))
         case .body, .argument:
             var body = self.body ?? scan.exampleBody(endpoint, identity: identity) ?? [:]
             body[name] = payload
@@ -82,11 +96,19 @@ extension ScanContext {
                     let value = endpoint.pathParameterExample(name).map { "\($0)" } ?? "1"
                     points.append(InjectionPoint(endpoint: endpoint, place: .path, name: name, value: value, identity: identity))
                 }
-                for parameter in endpoint.queryParameters {
-                    let type = parameter.schema?["type"]?.node.string
-                    guard type == nil || type == "string" else { continue }
-                    let value = parameter.example.map { "\($0)" } ?? parameter.schema.map { "\(builder(identity: identity).value(for: $0, name: parameter.name))" } ?? "rampart"
-                    points.append(InjectionPoint(endpoint: endpoint, place: .query, name: parameter.name, value: value, identity: identity))
+                for place in [InjectionPoint.Place.query, .header, .cookie] {
+                    for parameter in endpoint.parameters(in: place.rawValue) {
+                        let type = parameter.schema?["type"]?.node.string
+                        guard type == nil || type == "string" else { continue }
+                        let value = parameter.example.map { "\($0)" } ?? parameter.schema.map { "\(builder(identity: identity).value(for: $0, name: parameter.name))" } ?? "rampart"
+                        points.append(InjectionPoint(endpoint: endpoint, place: place, name: parameter.name, value: value, identity: identity))
+                    }
+                }
+            } else if endpoint.method == "POST", endpoint.pathParameters.isEmpty, endpoint.takesXMLBody,
+                      let body = endpoint.bodySchema.flatMap({ builder(identity: identity).value(for: $0) as? [String: Any] }) {
+                // XML: every text element of the document the schema describes.
+                for (name, value) in body.sorted(by: { $0.key < $1.key }) where value is String || value is NSNumber {
+                    points.append(InjectionPoint(endpoint: endpoint, place: .xml, name: name, value: "\(value)", identity: identity, body: body))
                 }
             } else if endpoint.method == "POST", endpoint.pathParameters.isEmpty, let body = exampleBody(endpoint, identity: identity) {
                 for (name, value) in body.sorted(by: { $0.key < $1.key }) {

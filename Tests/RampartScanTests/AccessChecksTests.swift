@@ -531,3 +531,46 @@ private func commentBoard(openEdits: Bool) async throws -> TestServer {
         }
     }
 }
+
+@Test func headersCookiesAndXMLElementsAreInjectionPointsToo() async throws {
+    let spec = """
+        {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
+          "/reports": {"get": {"parameters": [{"name": "X-Tenant", "in": "header", "schema": {"type": "string", "example": "acme"}},
+                                              {"name": "region", "in": "cookie", "schema": {"type": "string", "example": "eu"}}],
+                               "responses": {"200": {"description": "ok"}}}},
+          "/orders": {"post": {"requestBody": {"content": {"application/xml": {"schema": {"$ref": "#/components/schemas/order"}}}},
+                               "responses": {"201": {"description": "created"}}}}},
+          "components": {"schemas": {"order": {"type": "object", "properties": {"item": {"type": "string", "example": "tea"}, "note": {"type": "string", "example": "fast"}}}}}}
+        """
+    /// Pastes the tenant header, the region cookie and the order's note into SQL when `careless`.
+    func shop(careless: Bool) async throws -> TestServer {
+        try await TestServer.start(receiving: { head, body in
+            func sql(_ value: String) -> Canned {
+                careless && value.filter({ $0 == "'" }).count % 2 == 1
+                    ? Canned(status: .internalServerError, body: "sqlite3.OperationalError: unrecognized token: \"'\(value)'\"")
+                    : Canned(headers: [("Content-Type", "application/json")], body: #"{"rows": []}"#)
+            }
+            switch (head.method, head.uri) {
+            case (.GET, "/reports"):
+                let tenant = head.headers.first(name: "X-Tenant") ?? ""
+                let region = head.headers.first(name: "Cookie").flatMap { ForgeableSession.cookie(named: "region", in: $0) }?.removingPercentEncoding ?? ""
+                let answer = sql(tenant)
+                return answer.status == .ok ? sql(region) : answer
+            case (.POST, "/orders"):
+                guard body.hasPrefix("<?xml"), body.contains("<order><item>"), let start = body.range(of: "<note>"), let end = body.range(of: "</note>") else { return Canned(status: .badRequest, body: "bad XML") }
+                return sql(String(body[start.upperBound..<end.lowerBound]).replacingOccurrences(of: "&amp;", with: "&"))
+            default: return Canned(status: .notFound, body: "{}")
+            }
+        })
+    }
+    var options = ScanOptions()
+    options.onlyRules = ["sql-injection"]
+    for careless in [true, false] {
+        let server = try await shop(careless: careless)
+        let result = try await ScanRunner(target: server.httpURL, description: try APIDescription(SpecDocument(text: spec, file: "api.json")), configuration: ScanConfiguration(),
+                                          engineOptions: EngineOptions(requestsPerSecond: nil), options: options).run()
+        await server.stop()
+        let places = Set(result.findings.map { "\($0.location.path ?? "") \($0.location.parameter ?? "")" })
+        #expect(places == (careless ? ["/reports X-Tenant", "/reports region", "/orders note"] : []), "\(result.findings.map(\.message))")
+    }
+}
