@@ -55,9 +55,38 @@ public enum Authentication: Sendable {
     case apiKey(name: String, location: String, value: String)
     case cookies([(name: String, value: String)])
     /// A login request; the token is read from the JSON response at `tokenPointer` or from the cookie `cookie`,
-    /// and sent as header `header` formatted by `format` (`{token}` is replaced).
-    case login(RequestTemplate, tokenPointer: String?, cookie: String?, header: String, format: String)
+    /// and presented as `placement` says (a session cookie is sent back as the cookie it came in).
+    case login(RequestTemplate, tokenPointer: String?, cookie: String?, placement: TokenPlacement)
     case clientCredentials(tokenURL: String, clientID: String, clientSecret: String, scope: String?)
+}
+
+/// Where a token from a login goes on every request.
+public enum TokenPlacement: Sendable, Equatable {
+    /// A header, its value formatted by `format` (`{token}` is replaced): `Authorization: Bearer {token}`.
+    case header(name: String, format: String)
+    /// A query parameter: `?access_token=…`.
+    case query(name: String)
+    /// A cookie: `Cookie: token=…`.
+    case cookie(name: String)
+
+    public static let bearer = TokenPlacement.header(name: "Authorization", format: "Bearer {token}")
+
+    /// `request` carrying `token` here (a cookie is added to any the request has).
+    public func present(_ token: String, in request: OutboundRequest) -> OutboundRequest {
+        var request = request
+        switch self {
+        case .header(let name, let format):
+            request.setHeader(name, format.replacingOccurrences(of: "{token}", with: token))
+        case .cookie(let name):
+            request.setHeader("Cookie", (request.header("Cookie").map { $0 + "; " } ?? "") + "\(name)=\(token)")
+        case .query(let name):
+            if var components = URLComponents(url: request.url, resolvingAgainstBaseURL: false) {
+                components.queryItems = (components.queryItems ?? []).filter { $0.name != name } + [URLQueryItem(name: name, value: token)]
+                request.url = components.url ?? request.url
+            }
+        }
+        return request
+    }
 }
 
 public struct Identity: Sendable {
@@ -65,6 +94,10 @@ public struct Identity: Sendable {
     public var role: String
     public var authentication: Authentication
     public var signup: RequestTemplate?
+    /// Rank among the identities (`level:`); more is more privileged. Default: 100 for admin roles, 1 otherwise.
+    public var explicitLevel: Int?
+    /// Objects this identity owns, by kind (`objects: {invoice: [inv-1001]}`): ids other identities must not reach.
+    public var objects: [String: [String]] = [:]
 
     public init(name: String, role: String, authentication: Authentication, signup: RequestTemplate? = nil) {
         self.name = name
@@ -74,6 +107,7 @@ public struct Identity: Sendable {
     }
 
     public var isAdmin: Bool { role.lowercased().contains("admin") }
+    public var level: Int { explicitLevel ?? (isAdmin ? 100 : 1) }
 }
 
 /// The `scan:` section of `rampart.yml`. Validated on load: unknown keys, wrong types and missing
@@ -83,10 +117,29 @@ public struct ScanConfiguration: Sendable {
     public var setup: [RequestTemplate] = []
     /// Operations of an API without a description (`GET /protected`, or a request with an example body), for the scan to start from.
     public var endpoints: [RequestTemplate] = []
+    /// Operations only some roles may call (`only: {"POST /refunds": [manager]}`, or `only:` on an endpoint), by
+    /// `METHOD /path`; the path may be a template (`/users/{id}`) or an example (`/users/7`).
+    public var restricted: [(operation: String, roles: [String])] = []
+    /// Seconds between two logins (`login_spacing:`), for APIs that lock out or throttle quick logins.
+    public var loginSpacing: Double?
 
     public init() {}
 
-    public static let keys = ["identities", "setup", "endpoints"]
+    public static let keys = ["identities", "setup", "endpoints", "only", "login_spacing"]
+
+    /// The roles that may call `method path` (a template), when rampart.yml restricts it.
+    public func roles(method: String, path template: String) -> [String]? {
+        restricted.first { entry in
+            let parts = entry.operation.split(separator: " ", maxSplits: 1).map(String.init)
+            return parts.count == 2 && parts[0] == method && Self.path(parts[1], matches: template)
+        }?.roles
+    }
+
+    /// `/users/7` or `/users/{id}` against the template `/users/{id}`: placeholders match any one segment.
+    static func path(_ path: String, matches template: String) -> Bool {
+        let given = path.split(separator: "/", omittingEmptySubsequences: false), wanted = template.split(separator: "/", omittingEmptySubsequences: false)
+        return given.count == wanted.count && zip(given, wanted).allSatisfy { $0 == $1 || $1.hasPrefix("{") || $0.hasPrefix("{") }
+    }
 
     public static func load(path: String, environment: [String: String] = ProcessInfo.processInfo.environment) throws(SpecError) -> ScanConfiguration {
         let document = try SpecDocument(path: path)
@@ -110,8 +163,24 @@ public struct ScanConfiguration: Sendable {
                 guard case .array = cursor.node.value else { throw cursor.error("'scan.setup' must be a list of requests") }
                 for item in cursor.items { configuration.setup.append(try reader.request(item, what: "a setup step")) }
             case "endpoints":
-                guard case .array = cursor.node.value else { throw cursor.error("'scan.endpoints' must be a list ('GET /path' or {method, path, json|form})") }
-                for item in cursor.items { configuration.endpoints.append(try reader.endpoint(item)) }
+                guard case .array = cursor.node.value else { throw cursor.error("'scan.endpoints' must be a list ('GET /path' or {method, path, json|form, only})") }
+                for item in cursor.items {
+                    let endpoint = try reader.endpoint(item)
+                    configuration.endpoints.append(endpoint)
+                    if let only = item["only"] { configuration.restricted.append(("\(endpoint.method) \(endpoint.path)", try reader.roles(only))) }
+                }
+            case "only":
+                guard case .object = cursor.node.value else { throw cursor.error("'scan.only' maps operations to roles, e.g. {\"POST /refunds\": [manager]}") }
+                for (operation, roles) in cursor.entries {
+                    let parts = operation.split(separator: " ")
+                    guard parts.count == 2, ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"].contains(String(parts[0])), parts[1].hasPrefix("/") else {
+                        throw roles.error("'\(operation)' in 'scan.only' is not 'METHOD /path' (e.g. 'POST /refunds')")
+                    }
+                    configuration.restricted.append((operation, try reader.roles(roles)))
+                }
+            case "login_spacing":
+                guard let seconds = cursor.node.number, seconds >= 0, seconds <= 300 else { throw cursor.error("'scan.login_spacing' must be seconds between 0 and 300") }
+                configuration.loginSpacing = seconds
             default:
                 throw cursor.error("unknown key 'scan.\(key)' (expected: \(keys.joined(separator: ", ")))")
             }
@@ -168,7 +237,15 @@ struct ConfigReader {
             }
             return RequestTemplate(method: words[0].uppercased(), path: words[1], place: "\(cursor.file):\(cursor.node.reportLine)")
         }
-        return try request(cursor, what: "an endpoint", defaultMethod: "GET")
+        return try request(cursor, what: "an endpoint", defaultMethod: "GET", allowed: ["only"])
+    }
+
+    /// `[manager, admin]`: a non-empty list of role names.
+    func roles(_ cursor: Cursor) throws(SpecError) -> [String] {
+        guard case .array = cursor.node.value, !cursor.items.isEmpty else { throw cursor.error("'only' must be a non-empty list of roles, e.g. [manager]") }
+        var roles: [String] = []
+        for item in cursor.items { roles.append(try string(item, "a role")) }
+        return roles
     }
 
     /// `{method, path, headers, json | body | form}`.
@@ -234,6 +311,23 @@ struct ConfigReader {
         }
     }
 
+    /// Where a login's token goes: `token_in: header` (default; `header:` and `format:`), `query` or `cookie` (named by `token_name`).
+    func placement(_ login: Cursor) throws(SpecError) -> TokenPlacement {
+        func text(_ key: String) throws(SpecError) -> String? { try login[key].map { cursor throws(SpecError) in try string(cursor, "'\(key)'") } }
+        let header = try text("header"), format = try text("format"), name = try text("token_name")
+        switch try text("token_in") ?? "header" {
+        case "header":
+            if name != nil { throw login["token_name"]!.error("'token_name' names a query parameter or cookie; a header is named by 'header'") }
+            if let format, !format.contains("{token}") { throw login["format"]!.error("'format' must contain {token}, e.g. 'Bearer {token}'") }
+            return .header(name: header ?? "Authorization", format: format ?? "Bearer {token}")
+        case let place where place == "query" || place == "cookie":
+            if header != nil || format != nil { throw login[header != nil ? "header" : "format"]!.error("'header' and 'format' apply to token_in: header only") }
+            return place == "query" ? .query(name: name ?? "access_token") : .cookie(name: name ?? "token")
+        case let other:
+            throw login["token_in"]!.error("'token_in' must be header, query or cookie, not '\(other)'")
+        }
+    }
+
     func identity(_ name: String, _ cursor: Cursor) throws(SpecError) -> Identity {
         guard case .object = cursor.node.value else { throw cursor.error("identity '\(name)' must be a mapping (role:, login:…)") }
         var identity = Identity(name: name, role: "user", authentication: .none)
@@ -241,6 +335,17 @@ struct ConfigReader {
         for (key, value) in cursor.entries {
             switch key {
             case "role": identity.role = try string(value, "'role'")
+            case "level":
+                guard let level = value.node.number, level == level.rounded(), (0...1000).contains(level) else { throw value.error("'level' must be a whole number from 0 to 1000 (more is more privileged)") }
+                identity.explicitLevel = Int(level)
+            case "objects":
+                guard case .object = value.node.value else { throw value.error("'objects' maps kinds to ids, e.g. {invoice: [inv-1001, inv-1002]}") }
+                for (kind, ids) in value.entries {
+                    guard case .array = ids.node.value else { throw ids.error("'objects.\(kind)' must be a list of ids") }
+                    var list: [String] = []
+                    for id in ids.items { list.append(try string(id, "an object id")) }
+                    identity.objects[kind] = list
+                }
             case "signup": identity.signup = try request(value, what: "the sign-up of '\(name)'")
             case "headers":
                 identity.authentication = .headers(try mapping(value, "'headers'")); methods += 1
@@ -255,14 +360,12 @@ struct ConfigReader {
             case "cookies":
                 identity.authentication = .cookies(try mapping(value, "'cookies'")); methods += 1
             case "login":
-                let template = try request(value, what: "the login of '\(name)'", allowed: ["token", "cookie", "header", "format"])
+                let template = try request(value, what: "the login of '\(name)'", allowed: ["token", "cookie", "header", "format", "token_in", "token_name"])
                 let pointer = try value["token"].map { cursor throws(SpecError) in try string(cursor, "'token'") }
                 if let pointer, !pointer.isEmpty, !pointer.hasPrefix("/") { throw value["token"]!.error("'token' must be a JSON pointer such as /token or /data/access_token") }
                 let cookie = try value["cookie"].map { cursor throws(SpecError) in try string(cursor, "'cookie'") }
                 if pointer == nil && cookie == nil { throw value.error("the login of '\(name)' needs 'token' (a JSON pointer into the response) or 'cookie' (a cookie name)") }
-                identity.authentication = .login(template, tokenPointer: pointer, cookie: cookie,
-                                                 header: try value["header"].map { cursor throws(SpecError) in try string(cursor, "'header'") } ?? "Authorization",
-                                                 format: try value["format"].map { cursor throws(SpecError) in try string(cursor, "'format'") } ?? "Bearer {token}")
+                identity.authentication = .login(template, tokenPointer: pointer, cookie: cookie, placement: try placement(value))
                 methods += 1
             case "oauth2":
                 guard let url = value["token_url"], let id = value["client_id"], let secret = value["client_secret"] else {
@@ -276,7 +379,7 @@ struct ConfigReader {
                                                              scope: try value["scope"].map { cursor throws(SpecError) in try string(cursor, "'scope'") })
                 methods += 1
             default:
-                throw value.error("unknown key '\(key)' in identity '\(name)' (expected: role, signup, headers, basic, api_key, cookies, login, oauth2)")
+                throw value.error("unknown key '\(key)' in identity '\(name)' (expected: role, level, objects, signup, headers, basic, api_key, cookies, login, oauth2)")
             }
         }
         if methods > 1 { throw cursor.error("identity '\(name)' has more than one way to authenticate; keep one") }

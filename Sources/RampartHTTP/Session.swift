@@ -28,7 +28,11 @@ public actor Session {
         var expires: Date?
     }
 
-    public init(identity: Identity, engine: HTTPEngine, base: URL, redactor: Redactor) {
+    /// Spaces this session's logins from every other's (`login_spacing:`).
+    let gate: LoginGate?
+
+    public init(identity: Identity, engine: HTTPEngine, base: URL, redactor: Redactor, gate: LoginGate? = nil) {
+        self.gate = gate
         self.identity = identity
         self.engine = engine
         self.base = base
@@ -90,6 +94,7 @@ public actor Session {
     }
 
     private func signIn() async throws -> Credential {
+        await gate?.wait()
         if let signup = identity.signup, !signedUp {
             signedUp = true
             // An account that already exists is fine: the login below tells whether we can use it.
@@ -116,7 +121,7 @@ public actor Session {
         case .cookies(let cookies):
             cookies.forEach { redactor.register($0.value) }
             return Credential(headers: [("Cookie", cookies.map { "\($0.name)=\($0.value)" }.joined(separator: "; "))])
-        case .login(let template, let pointer, let cookie, let header, let format):
+        case .login(let template, let pointer, let cookie, let placement):
             // Passwords and secrets, JSON or form, are never written out.
             for (key, value) in template.bodyFields ?? [] where key.lowercased().contains("pass") || key.lowercased().contains("secret") {
                 redactor.register("\(value)")
@@ -140,7 +145,7 @@ public actor Session {
             guard let token = exchange.response.json.flatMap({ Self.resolve(pointer ?? "", in: $0) }) as? String, !token.isEmpty else {
                 throw LoginError(description: "identity '\(identity.name)': no string at \(pointer ?? "") in the login response (\(template.place))")
             }
-            return bearer(token, header: header, format: format)
+            return bearer(token, placement: placement)
         case .clientCredentials(let tokenURL, let clientID, let clientSecret, let scope):
             redactor.register(clientSecret)
             var form = URLComponents()
@@ -152,13 +157,19 @@ public actor Session {
             guard exchange.response.isSuccess, let token = (exchange.response.json as? [String: Any])?["access_token"] as? String else {
                 throw LoginError(description: "identity '\(identity.name)': the OAuth2 token endpoint \(tokenURL) answered \(exchange.response.status) without an access_token")
             }
-            return bearer(token, header: "Authorization", format: "Bearer {token}")
+            return bearer(token, placement: .bearer)
         }
     }
 
-    private func bearer(_ token: String, header: String, format: String) -> Credential {
+    private func bearer(_ token: String, placement: TokenPlacement) -> Credential {
         redactor.register(token)
-        return Credential(headers: [(header, format.replacingOccurrences(of: "{token}", with: token))], token: token, expires: JWTClaims.expiry(of: token))
+        var credential = Credential(token: token, expires: JWTClaims.expiry(of: token))
+        switch placement {
+        case .header(let name, let format): credential.headers = [(name, format.replacingOccurrences(of: "{token}", with: token))]
+        case .cookie(let name): credential.headers = [("Cookie", "\(name)=\(token)")]
+        case .query(let name): credential.query = [URLQueryItem(name: name, value: token)]
+        }
+        return credential
     }
 
     private func sendTemplate(_ template: RequestTemplate) async throws -> Exchange {
@@ -216,5 +227,20 @@ public enum Base64URL {
         var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
         base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
         return Data(base64Encoded: base64)
+    }
+}
+
+/// Keeps logins at least `spacing` apart across all sessions of a scan, for APIs that throttle or lock out quick logins.
+public actor LoginGate {
+    let spacing: Duration
+    private var next = ContinuousClock.now
+
+    public init(spacing: Duration) { self.spacing = spacing }
+
+    func wait() async {
+        let now = ContinuousClock.now
+        let turn = max(now, next)
+        next = turn + spacing
+        if turn > now { try? await Task.sleep(until: turn, clock: .continuous) }
     }
 }

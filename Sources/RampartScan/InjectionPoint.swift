@@ -87,10 +87,10 @@ extension ScanContext {
     /// Every injection point the scan may use safely: GET parameters, and JSON or form bodies of POSTs that address no existing object.
     /// At most `limit` of them (a per-scan budget: each check sends a few requests per point).
     func injectionPoints(limit: Int = 80) -> [InjectionPoint] {
-        let identity = users.first?.identity.name
         var points: [InjectionPoint] = []
         // Logins included: a user name pasted into SQL is the classic injection.
         for endpoint in endpoints {
+            let identity = reachingIdentity(for: endpoint)
             if endpoint.method == "GET" {
                 for name in endpoint.pathParameters where ownObject(for: endpoint, identity: identity) == nil {
                     let value = endpoint.pathParameterExample(name).map { "\($0)" } ?? "1"
@@ -119,7 +119,7 @@ extension ScanContext {
         }
         // GraphQL queries' string arguments (mutations change data: not injected into).
         if let builder = graphQL?.builder {
-            points += builder.stringArgumentOperations(kind: "query").map { InjectionPoint(graphQL: $0, identity: identity) }
+            points += builder.stringArgumentOperations(kind: "query").map { InjectionPoint(graphQL: $0, identity: users.first?.identity.name) }
         }
         return Array(points.prefix(limit))
     }

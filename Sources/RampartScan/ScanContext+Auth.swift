@@ -31,22 +31,18 @@ struct AuthProbe {
     /// with 2xx ("User does not exist") refuses this way, so 2xx alone is no acceptance there.
     var refusal: Exchange?
 
-    /// Where and how the identity presents a token: its login's header and format (`JWT {token}`), else a bearer token.
-    static func credential(_ token: String, for identity: Identity) -> (name: String, value: String) {
-        if case .login(_, _, nil, let header, let format) = identity.authentication {
-            return (header, format.replacingOccurrences(of: "{token}", with: token))
-        }
-        return ("Authorization", "Bearer \(token)")
+    /// `request` presenting `token` where and how the identity presents its own: its login's placement (a header
+    /// with a format such as `JWT {token}`, a query parameter, a cookie), else a bearer token.
+    static func presenting(_ token: String, for identity: Identity, in request: OutboundRequest) -> OutboundRequest {
+        if case .login(_, _, nil, let placement) = identity.authentication { return placement.present(token, in: request) }
+        return TokenPlacement.bearer.present(token, in: request)
     }
 
     /// Sends the probe presenting `token` instead of the identity's credentials (or with `query` items added); the
     /// exchange if it was accepted: 2xx, and unlike the refusal when the API refuses with 2xx.
     func accepted(_ scan: ScanContext, token: String? = nil, query: [URLQueryItem] = []) async -> Exchange? {
         var request = request
-        if let token {
-            let credential = Self.credential(token, for: session.identity)
-            request.setHeader(credential.name, credential.value)
-        }
+        if let token { request = Self.presenting(token, for: session.identity, in: request) }
         if !query.isEmpty, var components = URLComponents(url: request.url, resolvingAgainstBaseURL: false) {
             components.queryItems = (components.queryItems ?? []) + query
             request.url = components.url ?? request.url
@@ -115,10 +111,7 @@ extension ScanContext {
                 let token = try? await session.token()
                 var refusal: Exchange?
                 if token != nil {
-                    var meaningless = request
-                    let credential = AuthProbe.credential("rampart.invalid.token", for: session.identity)
-                    meaningless.setHeader(credential.name, credential.value)
-                    refusal = await send(meaningless, as: nil)
+                    refusal = await send(AuthProbe.presenting("rampart.invalid.token", for: session.identity, in: request), as: nil)
                 }
                 return AuthProbe(endpoint: endpoint, session: session, request: request, baseline: baseline, token: token, refusal: refusal)
             }
@@ -131,7 +124,7 @@ extension ScanContext {
     /// sign-up form asks for more).
     var loginTemplate: LoginTemplate? {
         for session in sessions {
-            guard case .login(let template, _, _, _, _) = session.identity.authentication, let request = template.request(base: base),
+            guard case .login(let template, _, _, _) = session.identity.authentication, let request = template.request(base: base),
                   let fields = template.bodyFields, let keys = LoginTemplate.keys(of: fields.map(\.name)) else { continue }
             let body = Dictionary(fields, uniquingKeysWith: { first, _ in first })
             return LoginTemplate(request: request, body: body, order: fields.map(\.name), form: template.isForm, userKey: keys.user, passwordKey: keys.password,

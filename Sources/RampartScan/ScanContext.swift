@@ -41,6 +41,8 @@ public final class ScanContext: @unchecked Sendable {
     public let listener: CallbackListener?
     /// The target's GraphQL endpoint, when it has one.
     public let graphQL: GraphQLAPI?
+    /// What rampart.yml says of roles and operations (`only:`).
+    public let configuration: ScanConfiguration
     /// What every answer of the scan showed, for the passive checks.
     let answers: AnswerLog
     let shared = SharedWork()
@@ -57,8 +59,9 @@ public final class ScanContext: @unchecked Sendable {
     }
 
     init(base: URL, endpoints: [Endpoint], sessions: [Session], engine: HTTPEngine, redactor: Redactor, options: ScanOptions, listener: CallbackListener?,
-         answers: AnswerLog, graphQL: GraphQLAPI? = nil) {
+         answers: AnswerLog, graphQL: GraphQLAPI? = nil, configuration: ScanConfiguration = ScanConfiguration()) {
         self.base = base
+        self.configuration = configuration
         self.graphQL = graphQL
         self.answers = answers
         self.endpoints = endpoints
@@ -75,6 +78,24 @@ public final class ScanContext: @unchecked Sendable {
     /// Identities without an admin role, in the order the configuration lists them.
     public var users: [Session] { sessions.filter { !$0.identity.isAdmin } }
     public var admins: [Session] { sessions.filter { $0.identity.isAdmin } }
+
+    /// The roles that may call `endpoint`: rampart.yml's `only:` for it, or for an operation the description reserves
+    /// for administrators, the admin identities' roles. Nil: anyone signed in.
+    func allowedRoles(for endpoint: Endpoint) -> [String]? {
+        if let roles = configuration.roles(method: endpoint.method, path: endpoint.path) { return roles }
+        guard endpoint.isAdminOnly else { return nil }
+        let roles = Set(admins.map(\.identity.role))
+        return roles.isEmpty ? ["admin"] : roles.sorted()
+    }
+
+    /// Who sends requests to `endpoint` when any identity would do: the least privileged identity allowed to call it
+    /// (checks then test what that identity reaches), else the first user identity.
+    func reachingIdentity(for endpoint: Endpoint) -> String? {
+        guard let roles = allowedRoles(for: endpoint), let allowed = sessions.filter({ roles.contains($0.identity.role) }).min(by: { $0.identity.level < $1.identity.level }) else {
+            return users.first?.identity.name
+        }
+        return allowed.identity.name
+    }
 
     // MARK: Objects
 

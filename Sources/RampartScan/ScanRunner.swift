@@ -77,7 +77,8 @@ public struct ScanRunner: Sendable {
         let answers = AnswerLog()
         engine.observe { answers.record($0) }
         let listener = try? await CallbackListener.start()
-        let sessions = configuration.identities.map { Session(identity: $0, engine: engine, base: target, redactor: redactor) }
+        let gate = configuration.loginSpacing.map { LoginGate(spacing: .milliseconds(Int($0 * 1000))) }
+        let sessions = configuration.identities.map { Session(identity: $0, engine: engine, base: target, redactor: redactor, gate: gate) }
         var scan: ScanContext?
         let checks = self.checks
         func tick(_ phase: String, _ done: Int, _ scan: ScanContext? = nil) {
@@ -104,7 +105,7 @@ public struct ScanRunner: Sendable {
             tick("looking for GraphQL", 0)
             let graphQL = await GraphQLAPI.discover(base: target, path: options.graphQLPath, schema: options.graphQLSchema, engine: engine)
             let context = ScanContext(base: target, endpoints: endpoints, sessions: sessions, engine: engine, redactor: redactor, options: options, listener: listener,
-                                      answers: answers, graphQL: graphQL)
+                                      answers: answers, graphQL: graphQL, configuration: configuration)
             scan = context
             tick("creating objects", 0, context)
             await Seeder.seed(context)

@@ -237,6 +237,7 @@ private func rateSlow(_ server: TestServer, budget: Duration) async throws -> (H
     let (rating, elapsed) = try await rateSlow(server, budget: .seconds(2))
     #expect(rating.error?.contains("time budget") == true, "\(rating.error ?? "")")
     #expect(rating.headers != nil, "what was measured before the budget ran out is kept")
-    // Unbudgeted, this host takes about 60 s (every check waits out its timeouts); the bound leaves room for a loaded CI machine.
-    #expect(elapsed < .seconds(25))
+    // Unbudgeted, this host takes about 60 s (every check waits out its timeouts). Alone it takes 5 s; the bound leaves
+    // room for a loaded machine running the whole suite (26 s seen).
+    #expect(elapsed < .seconds(45))
 }

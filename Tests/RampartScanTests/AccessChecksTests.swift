@@ -574,3 +574,54 @@ private func commentBoard(openEdits: Bool) async throws -> TestServer {
         #expect(places == (careless ? ["/reports X-Tenant", "/reports region", "/orders note"] : []), "\(result.findings.map(\.message))")
     }
 }
+
+/// A billing API with three roles: customers see their own invoices, support staff help them, managers alone list
+/// refunds. Tokens travel in a `tok` cookie. `careless` lets any signed-in user read any invoice and every role list refunds.
+private func billing(careless: Bool, logins: LockedDictionary<Double>) async throws -> TestServer {
+    let users = ["t-alice": ("alice", "customer"), "t-bob": ("bob", "customer"), "t-sam": ("sam", "support"), "t-mia": ("mia", "manager")]
+    let invoices = ["inv-1001": "alice", "inv-2002": "bob"]
+    return try await TestServer.start(receiving: { head, body in
+        let json = [("Content-Type", "application/json")]
+        let caller = head.headers.first(name: "Cookie").flatMap { ForgeableSession.cookie(named: "tok", in: $0) }.flatMap { users[$0] }
+        switch (head.method, head.uri) {
+        case (.POST, "/login"):
+            logins.set(UUID().uuidString, Date().timeIntervalSinceReferenceDate)
+            guard let name = (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: String])?["user"],
+                  let token = users.first(where: { $0.value.0 == name })?.key else { return Canned(status: .unauthorized, body: "{}") }
+            return Canned(headers: json, body: "{\"token\": \"\(token)\"}")
+        case (.GET, "/refunds"):
+            guard let caller, careless || caller.1 == "manager" else { return Canned(status: .forbidden, headers: json, body: #"{"error": "managers only"}"#) }
+            return Canned(headers: json, body: #"[{"id": 1, "amount": 120, "invoice": "inv-1001"}]"#)
+        case (.GET, let uri) where uri.hasPrefix("/invoices/"):
+            let id = String(uri.dropFirst("/invoices/".count))
+            guard let caller, let owner = invoices[id], careless || owner == caller.0 else { return Canned(status: .notFound, headers: json, body: #"{"error": "no such invoice"}"#) }
+            return Canned(headers: json, body: "{\"id\": \"\(id)\", \"owner\": \"\(owner)\", \"total\": 99}")
+        default: return Canned(status: .notFound, body: "{}")
+        }
+    })
+}
+
+@Test func roleLaddersKnownObjectsTokenPlacementAndLoginSpacingFromRampartYml() async throws {
+    func identity(_ name: String, _ role: String, _ level: Int, _ extra: String = "") -> String {
+        "    \(name): {role: \(role), level: \(level)\(extra), login: {path: /login, json: {user: \(name)}, token: /token, token_in: cookie, token_name: tok}}\n"
+    }
+    let configuration = "scan:\n  login_spacing: 0.3\n  identities:\n"
+        + identity("alice", "customer", 1, ", objects: {invoice: [inv-1001]}") + identity("bob", "customer", 1) + identity("sam", "support", 2) + identity("mia", "manager", 3)
+        + "  endpoints:\n    - {method: GET, path: /refunds, only: [manager]}\n    - GET /invoices/inv-2002\n"
+    let rules: Set = ["bfla-admin-operation", "bola-read"]
+    let logins = LockedDictionary<Double>([:])
+    let careless = try await billing(careless: true, logins: logins)
+    defer { Task { await careless.stop() } }
+    let found = try await scan(careless, only: rules, configuration: configuration).findings
+    let bfla = found.first { $0.ruleId == "bfla-admin-operation" }
+    #expect(bfla?.location.path == "/refunds" && bfla?.message.contains("alice (role customer, level 1)") == true, "\(found.map(\.message))")
+    #expect(found.contains { $0.ruleId == "bola-read" && $0.message.contains("bob read alice's invoice inv-1001") }, "\(found.map(\.message))")
+    // Four logins, each at least 0.3 s after the one before.
+    let times = logins.all.sorted()
+    #expect(times.count >= 4 && zip(times, times.dropFirst()).allSatisfy { $1 - $0 >= 0.28 }, "\(times)")
+
+    let careful = try await billing(careless: false, logins: LockedDictionary([:]))
+    defer { Task { await careful.stop() } }
+    let quiet = try await scan(careful, only: rules, configuration: configuration).findings
+    #expect(quiet.isEmpty, "\(quiet.map(\.message))")
+}

@@ -10,6 +10,7 @@ struct BOLARead: ScanCheck {
         remediation: "Check on every request that the caller owns (or may see) the object the id names, and answer 404 otherwise.")
 
     func run(_ scan: ScanContext) async {
+        await knownObjects(scan)
         guard scan.users.count >= 2 else { return }
         let owner = scan.users[0].identity.name, intruder = scan.users[1].identity.name
         for object in scan.objects(of: owner) {
@@ -21,6 +22,40 @@ struct BOLARead: ScanCheck {
                             "\(intruder) read \(owner)'s object \(object.id) through \(endpoint.label)", proof: exchange)
             }
         }
+    }
+
+    /// Objects rampart.yml names for an identity (`objects: {invoice: [inv-1001]}`), asked for by every other identity
+    /// of no higher level through each read whose path names that kind (`/invoices/{id}`, `{invoiceId}`). Taken when
+    /// the answer carries the id and looks like the owner's own.
+    func knownObjects(_ scan: ScanContext) async {
+        for owner in scan.sessions where !owner.identity.objects.isEmpty {
+            let intruders = scan.sessions.filter { $0 !== owner && $0.identity.level <= owner.identity.level }
+            for (kind, ids) in owner.identity.objects.sorted(by: { $0.key < $1.key }) {
+                for endpoint in scan.endpoints where endpoint.method == "GET" && endpoint.pathParameters.count == 1 && Self.names(endpoint, kind) {
+                    let placeholder = endpoint.pathParameters[0]
+                    for id in ids.prefix(3) {
+                        defer { scan.operationDone() }
+                        let request = scan.request(endpoint, identity: owner.identity.name, pathValues: [placeholder: id])
+                        guard let genuine = await scan.send(request, as: owner.identity.name), genuine.response.isSuccess else { continue }
+                        for intruder in intruders {
+                            guard let exchange = await scan.send(request, as: intruder.identity.name, endpoint: endpoint), exchange.response.isSuccess,
+                                  exchange.response.text.contains(id), ResponseShape.resembles(exchange.response, genuine.response) else { continue }
+                            scan.report(rule, at: endpoint.location(parameter: placeholder),
+                                        "\(intruder.identity.name) read \(owner.identity.name)'s \(kind) \(id) through \(endpoint.label)", proof: exchange)
+                            break
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether the path addresses objects of `kind`: the segment before its placeholder, or the placeholder, names it.
+    static func names(_ endpoint: Endpoint, _ kind: String) -> Bool {
+        let segments = endpoint.path.split(separator: "/").map(String.init)
+        guard let index = segments.firstIndex(where: { $0.hasPrefix("{") }) else { return false }
+        let wanted = ScanContext.stem(of: kind)
+        return ScanContext.stem(of: segments[index].trimmingCharacters(in: ["{", "}"])) == wanted || (index > 0 && ScanContext.stem(of: segments[index - 1]) == wanted)
     }
 }
 

@@ -377,7 +377,7 @@ struct ForgeableSession: ScanCheck {
 
     func run(_ scan: ScanContext) async {
         for session in scan.sessions {
-            guard case .login(_, _, let name?, _, _) = session.identity.authentication, let probe = await scan.authProbe(for: session),
+            guard case .login(_, _, let name?, _) = session.identity.authentication, let probe = await scan.authProbe(for: session),
                   let value = probe.baseline.request.header("Cookie").flatMap({ Self.cookie(named: name, in: $0) }),
                   let cookie = SessionCookie(value), cookie.unsigned,
                   let (claim, _) = cookie.claims.first(where: { key, value in value is String && ["user", "name", "email", "login", "uid"].contains(where: key.lowercased().contains) })
@@ -418,7 +418,7 @@ struct RegistrationTakeover: ScanCheck {
 
     func run(_ scan: ScanContext) async {
         for session in scan.sessions {
-            guard let signup = session.identity.signup, case .login(let login, let pointer, let cookie, _, _) = session.identity.authentication,
+            guard let signup = session.identity.signup, case .login(let login, let pointer, let cookie, _) = session.identity.authentication,
                   let original = Self.password(in: signup), let loginPassword = Self.password(in: login) else { continue }
             let replacement = "Rampart-\(UUID().uuidString.prefix(12))-Pw1!"
             scan.redactor.register(replacement)
@@ -498,7 +498,7 @@ struct PredictableSessionToken: ScanCheck {
 
     /// The name the identity logs in with (the login body's user field), else the identity's own name.
     static func userName(of identity: Identity) -> String {
-        if case .login(let template, _, _, _, _) = identity.authentication,
+        if case .login(let template, _, _, _) = identity.authentication,
            let field = template.bodyFields?.first(where: { ["user", "login", "email", "name"].contains(where: $0.name.lowercased().contains) && !$0.name.lowercased().contains("pass") }) {
             return "\(field.value)"
         }
@@ -506,7 +506,7 @@ struct PredictableSessionToken: ScanCheck {
     }
 
     static func loginPath(of identity: Identity) -> String? {
-        if case .login(let template, _, _, _, _) = identity.authentication { return template.path }
+        if case .login(let template, _, _, _) = identity.authentication { return template.path }
         return nil
     }
 }

@@ -5,16 +5,32 @@ import RampartHTTP
 /// Staff-only operations (admin tag, path or scope) called by an ordinary user.
 struct AdminOperationReachable: ScanCheck {
     let rule = RuleMetadata(
-        id: "bfla-admin-operation", title: "Administrative operation reachable by a regular user", severity: .high, owasp: .api5, cwe: [285],
-        description: "An operation the description reserves for administrators answered 2xx to an identity without the admin role.",
-        remediation: "Check the caller's role or scope for every administrative operation, deny by default, and keep admin APIs on a separate route or host.")
+        id: "bfla-admin-operation", title: "Privileged operation reachable by a lower role", severity: .high, owasp: .api5, cwe: [285],
+        description: "An operation the description reserves for administrators, or rampart.yml for some roles (`only:`), answered 2xx to an identity of a lower level (or to no identity), like it answers the roles allowed.",
+        remediation: "Check the caller's role or scope for every privileged operation, deny by default, and keep admin APIs on a separate route or host.")
 
     func run(_ scan: ScanContext) async {
-        guard let user = scan.users.first?.identity.name else { return }
-        for endpoint in scan.endpoints where endpoint.isAdminOnly && (endpoint.method == "GET" || scan.options.allowDestructive) {
+        for endpoint in scan.endpoints {
+            // Reads, and creates on a collection (as seeding does); changes to existing objects only when allowed.
+            guard let roles = scan.allowedRoles(for: endpoint),
+                  endpoint.method == "GET" || (endpoint.method == "POST" && endpoint.pathParameters.isEmpty) || scan.options.allowDestructive else { continue }
             defer { scan.operationDone() }
-            guard let exchange = await scan.send(scan.request(endpoint, identity: user), as: user, endpoint: endpoint), exchange.response.isSuccess else { continue }
-            scan.report(rule, at: endpoint.location(), "\(user) (role \(scan.users[0].identity.role)) called \(endpoint.label) and got \(exchange.response.status)", proof: exchange)
+            let allowed = scan.sessions.filter { roles.contains($0.identity.role) }.sorted { $0.identity.level < $1.identity.level }
+            let bar = allowed.first?.identity.level ?? Int.max
+            var genuine: Exchange?
+            if let caller = allowed.first?.identity.name { genuine = await scan.send(scan.request(endpoint, identity: caller), as: caller) }
+            // Every lower level, least privileged first, then no identity at all.
+            let callers: [Session?] = scan.sessions.filter { !roles.contains($0.identity.role) && $0.identity.level < bar }.sorted { $0.identity.level < $1.identity.level } + [nil]
+            for caller in callers {
+                let name = caller?.identity.name
+                guard let exchange = await scan.send(scan.request(endpoint, identity: name), as: name, endpoint: endpoint), exchange.response.isSuccess else { continue }
+                // An error answered with 2xx is no access: with a genuine answer to compare, it must look alike.
+                if let genuine, genuine.response.isSuccess, !ResponseShape.resembles(exchange.response, genuine.response) { continue }
+                let who = caller.map { "\($0.identity.name) (role \($0.identity.role), level \($0.identity.level))" } ?? "a request without credentials"
+                scan.report(rule, at: endpoint.location(), "\(who) called \(endpoint.label), which only \(roles.joined(separator: ", ")) may call, and got \(exchange.response.status)",
+                            proof: exchange)
+                break
+            }
         }
     }
 }

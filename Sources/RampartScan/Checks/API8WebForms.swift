@@ -10,7 +10,7 @@ extension ScanContext {
     var cookieSession: Session? {
         sessions.first { session in
             switch session.identity.authentication {
-            case .login(_, _, let cookie, _, _): cookie != nil
+            case .login(_, _, let cookie, _): cookie != nil
             case .cookies: true
             default: false
             }
@@ -118,7 +118,7 @@ struct CrossSiteRequestForgery: ScanCheck {
 
     /// Whether the identity's session cookie is SameSite=Lax or Strict (browsers then leave it off cross-site posts).
     static func sameSiteCookie(_ scan: ScanContext, _ session: Session) async -> Bool {
-        guard case .login(_, _, let cookie?, _, _) = session.identity.authentication,
+        guard case .login(_, _, let cookie?, _) = session.identity.authentication,
               let setCookie = scan.answers.cookies.first(where: { $0.name == cookie })?.exchange.response.headers(named: "Set-Cookie")
                 .first(where: { $0.hasPrefix(cookie + "=") }) else { return false }
         let attributes = setCookie.lowercased().replacingOccurrences(of: " ", with: "")
@@ -135,7 +135,7 @@ struct PasswordChangeWithoutCurrent: ScanCheck {
         remediation: "Require the current password (or a fresh re-authentication) for password and e-mail changes.")
 
     func run(_ scan: ScanContext) async {
-        guard let session = scan.cookieSession, case .login(let login, _, _, _, _) = session.identity.authentication,
+        guard let session = scan.cookieSession, case .login(let login, _, _, _) = session.identity.authentication,
               let current = RegistrationTakeover.password(in: login)?.value else { return }
         let name = session.identity.name
         for form in scan.postedForms {

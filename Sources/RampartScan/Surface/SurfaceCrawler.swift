@@ -174,7 +174,10 @@ struct SurfaceCrawler {
     static func isIdentifier(_ segment: String) -> Bool {
         if !segment.isEmpty && segment.allSatisfy(\.isNumber) { return true }
         if UUID(uuidString: segment) != nil { return true }
-        return segment.count >= 16 && segment.allSatisfy(\.isHexDigit)
+        if segment.count >= 16 && segment.allSatisfy(\.isHexDigit) { return true }
+        // Prefixed numbers: `inv-1001`, `ord_20931`, `u12345` (not `v1` or `html5`).
+        let digits = segment.filter(\.isNumber).count
+        return digits >= 3 && digits * 5 >= segment.count * 2 && segment.count <= 40 && segment.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }
     }
 
     static func looksDestructive(_ url: URL) -> Bool {
