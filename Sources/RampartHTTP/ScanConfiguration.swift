@@ -11,6 +11,18 @@ public struct RequestTemplate: Sendable {
     /// Where in the file it was written, for error messages.
     public var place: String
 
+    /// Every leaf of a JSON body by JSON pointer (`/user/name`), sorted; a flat body's fields are `/name`.
+    public var jsonLeaves: [(pointer: String, value: Any)] {
+        guard let body, let json = try? JSONSerialization.jsonObject(with: body) else { return [] }
+        func walk(_ value: Any, _ pointer: String) -> [(String, Any)] {
+            if let object = value as? [String: Any] {
+                return object.sorted { $0.key < $1.key }.flatMap { walk($0.value, pointer + "/" + $0.key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")) }
+            }
+            return pointer.isEmpty ? [] : [(pointer, value)]
+        }
+        return walk(json, "")
+    }
+
     /// The body's fields: a JSON object's (sorted by name) or a form's (in the order written); nil without such a body.
     public var bodyFields: [(name: String, value: Any)]? {
         guard let body else { return nil }
@@ -98,6 +110,9 @@ public struct Identity: Sendable {
     public var explicitLevel: Int?
     /// Objects this identity owns, by kind (`objects: {invoice: [inv-1001]}`): ids other identities must not reach.
     public var objects: [String: [String]] = [:]
+    /// The login body's user and password fields when their names do not say so (`user_field: /auth/u`): JSON
+    /// pointers into a JSON body, field names of a form.
+    public var loginFields: (user: String, password: String)?
 
     public init(name: String, role: String, authentication: Authentication, signup: RequestTemplate? = nil) {
         self.name = name
@@ -360,12 +375,22 @@ struct ConfigReader {
             case "cookies":
                 identity.authentication = .cookies(try mapping(value, "'cookies'")); methods += 1
             case "login":
-                let template = try request(value, what: "the login of '\(name)'", allowed: ["token", "cookie", "header", "format", "token_in", "token_name"])
+                let template = try request(value, what: "the login of '\(name)'", allowed: ["token", "cookie", "header", "format", "token_in", "token_name", "user_field", "password_field"])
                 let pointer = try value["token"].map { cursor throws(SpecError) in try string(cursor, "'token'") }
                 if let pointer, !pointer.isEmpty, !pointer.hasPrefix("/") { throw value["token"]!.error("'token' must be a JSON pointer such as /token or /data/access_token") }
                 let cookie = try value["cookie"].map { cursor throws(SpecError) in try string(cursor, "'cookie'") }
                 if pointer == nil && cookie == nil { throw value.error("the login of '\(name)' needs 'token' (a JSON pointer into the response) or 'cookie' (a cookie name)") }
                 identity.authentication = .login(template, tokenPointer: pointer, cookie: cookie, placement: try placement(value))
+                let userField = try value["user_field"].map { cursor throws(SpecError) in try string(cursor, "'user_field'") }
+                let passwordField = try value["password_field"].map { cursor throws(SpecError) in try string(cursor, "'password_field'") }
+                if (userField == nil) != (passwordField == nil) { throw value.error("'user_field' and 'password_field' go together") }
+                if let userField, let passwordField {
+                    let known = template.isForm ? (template.bodyFields ?? []).map(\.name) : template.jsonLeaves.map(\.pointer)
+                    for (key, field) in [("user_field", userField), ("password_field", passwordField)] where !known.contains(field) {
+                        throw value[key]!.error("'\(key)' \(field) is not in the login body (it has \(known.joined(separator: ", ")))")
+                    }
+                    identity.loginFields = (userField, passwordField)
+                }
                 methods += 1
             case "oauth2":
                 guard let url = value["token_url"], let id = value["client_id"], let secret = value["client_secret"] else {

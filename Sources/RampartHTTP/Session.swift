@@ -122,10 +122,13 @@ public actor Session {
             cookies.forEach { redactor.register($0.value) }
             return Credential(headers: [("Cookie", cookies.map { "\($0.name)=\($0.value)" }.joined(separator: "; "))])
         case .login(let template, let pointer, let cookie, let placement):
-            // Passwords and secrets, JSON or form, are never written out.
-            for (key, value) in template.bodyFields ?? [] where key.lowercased().contains("pass") || key.lowercased().contains("secret") {
-                redactor.register("\(value)")
+            // Passwords and secrets, JSON (at any depth) or form, are never written out.
+            let fields = template.isForm ? (template.bodyFields ?? []) : template.jsonLeaves.map { (name: $0.pointer, value: $0.value) }
+            func secret(_ key: String) -> Bool {
+                let name = key.split(separator: "/").last.map { $0.lowercased() } ?? ""
+                return key == identity.loginFields?.password || name.contains("pass") || name.contains("secret")
             }
+            for (key, value) in fields where secret(key) { redactor.register("\(value)") }
             let exchange = try await sendTemplate(template)
             // A web form's login usually answers with a redirect that sets the session cookie.
             guard exchange.response.isSuccess || (cookie != nil && exchange.response.isRedirect) else {

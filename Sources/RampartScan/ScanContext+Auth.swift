@@ -65,15 +65,31 @@ struct LoginTemplate {
     var passwordKey: String
     /// A user name known to exist (a configured identity's); nil for a login found without one.
     var knownUser: String?
+    /// The JSON body as configured, when its fields are addressed by JSON pointer (`/user/name`): nested logins, or
+    /// fields named by `user_field`/`password_field`. Then `body`'s keys are pointers too.
+    var nested: Any?
     var location: Location { Location(of: request) }
 
     /// Sends the login anonymously with `changes` applied to its body.
     func attempt(_ scan: ScanContext, _ changes: [String: Any]) async -> Exchange? {
+        if let nested {
+            let json = changes.reduce(nested) { json, change in Self.setting(change.key, to: change.value, in: json) }
+            return await scan.send(OutboundRequest(method: request.method, url: request.url, json: json), as: nil)
+        }
         let fields = body.merging(changes) { $1 }
         guard form else { return await scan.send(OutboundRequest(method: request.method, url: request.url, json: fields), as: nil) }
         let encoded = Data(ScanContext.formEncoded(fields, order: order).utf8)
         return await scan.send(OutboundRequest(method: request.method, url: request.url, headers: [("Content-Type", "application/x-www-form-urlencoded")],
                                                body: encoded), as: nil)
+    }
+
+    /// `json` with the value at `pointer` (of objects only) replaced.
+    static func setting(_ pointer: String, to value: Any, in json: Any) -> Any {
+        let segments = pointer.split(separator: "/", maxSplits: 1).map(String.init)
+        guard var object = json as? [String: Any], let first = segments.first else { return value }
+        let key = first.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+        object[key] = segments.count == 2 ? setting("/" + segments[1], to: value, in: object[key] ?? [String: Any]()) : value
+        return object
     }
 
     static func keys(of fields: [String]) -> (user: String, password: String)? {
@@ -125,7 +141,17 @@ extension ScanContext {
     var loginTemplate: LoginTemplate? {
         for session in sessions {
             guard case .login(let template, _, _, _) = session.identity.authentication, let request = template.request(base: base),
-                  let fields = template.bodyFields, let keys = LoginTemplate.keys(of: fields.map(\.name)) else { continue }
+                  let fields = template.bodyFields else { continue }
+            let leaves = template.jsonLeaves
+            // Nested JSON, or fields named in rampart.yml: addressed by pointer.
+            if !template.isForm, session.identity.loginFields != nil || leaves.contains(where: { $0.pointer.dropFirst().contains("/") }),
+               let keys = session.identity.loginFields ?? LoginTemplate.keys(of: leaves.map(\.pointer)),
+               let json = template.body.flatMap({ try? JSONSerialization.jsonObject(with: $0) }) {
+                let body = Dictionary(leaves.map { ($0.pointer, $0.value) }, uniquingKeysWith: { first, _ in first })
+                return LoginTemplate(request: request, body: body, order: leaves.map(\.pointer), form: false, userKey: keys.user, passwordKey: keys.password,
+                                     knownUser: body[keys.user] as? String, nested: json)
+            }
+            guard let keys = session.identity.loginFields ?? LoginTemplate.keys(of: fields.map(\.name)) else { continue }
             let body = Dictionary(fields, uniquingKeysWith: { first, _ in first })
             return LoginTemplate(request: request, body: body, order: fields.map(\.name), form: template.isForm, userKey: keys.user, passwordKey: keys.password,
                                  knownUser: body[keys.user] as? String)

@@ -53,6 +53,8 @@ private func parse(_ text: String, environment: [String: String] = [:]) throws -
     ("scan:\n  identities:\n    a:\n      login: {path: /l, token: /t, token_in: body}\n", "rampart.yml:4:36: 'token_in' must be header, query or cookie, not 'body'"),
     ("scan:\n  identities:\n    a:\n      login: {path: /l, token: /t, token_in: query, header: X-T}\n", "rampart.yml:4:53: 'header' and 'format' apply to token_in: header only"),
     ("scan:\n  identities:\n    a:\n      login: {path: /l, token: /t, format: Bearer}\n", "rampart.yml:4:36: 'format' must contain {token}, e.g. 'Bearer {token}'"),
+    ("scan:\n  identities:\n    a:\n      login: {path: /l, token: /t, user_field: /u}\n", "rampart.yml:4:7: 'user_field' and 'password_field' go together"),
+    ("scan:\n  identities:\n    a:\n      login: {path: /l, json: {u: x, p: y}, token: /t, user_field: /u, password_field: /pw}\n", "rampart.yml:4:72: 'password_field' /pw is not in the login body (it has /p, /u)"),
 ])
 func badConfigurationsNameTheLine(_ text: String, _ message: String) {
     #expect(throws: SpecError.self) { try parse(text) }

@@ -227,7 +227,7 @@ private func rateSlow(_ server: TestServer, budget: Duration) async throws -> (H
     #expect(rating.grade == "F")
     #expect(rating.error?.contains("no HTTP response") == true, "\(rating.error ?? "")")
     // Without timeouts this would never end; the bound leaves room for a loaded CI machine.
-    #expect(elapsed < .seconds(30), "TLS probes and one request, each bounded by the 1 s timeout")
+    #expect(elapsed < .seconds(60), "TLS probes and one request, each bounded by the 1 s timeout (31 s seen under the whole suite)")
 }
 
 @Test func theHostBudgetSkipsChecksAndSaysSo() async throws {

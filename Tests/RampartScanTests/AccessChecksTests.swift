@@ -625,3 +625,35 @@ private func billing(careless: Bool, logins: LockedDictionary<Double>) async thr
     let quiet = try await scan(careful, only: rules, configuration: configuration).findings
     #expect(quiet.isEmpty, "\(quiet.map(\.message))")
 }
+
+@Test func nestedJSONLoginsAreTestedByPointerAndTheirSecretsRedacted() async throws {
+    // {"auth": {"u": …, "k": …}}: names no word list knows, so rampart.yml names them; unknown users are told apart.
+    func site(throttleAfter: Int?) async throws -> TestServer {
+        let attempts = Counter()
+        return try await TestServer.start(receiving: { head, body in
+            guard head.uri == "/v2/session", head.method == .POST else { return Canned(status: .notFound, body: "{}") }
+            if let limit = throttleAfter, attempts.increment() > limit { return Canned(status: .tooManyRequests, headers: [("Retry-After", "60")], body: "{}") }
+            let auth = (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: [String: String]])?["auth"] ?? [:]
+            let json = [("Content-Type", "application/json")]
+            if auth["u"] == "alice" && auth["k"] == "Nested-Secret-41!" { return Canned(headers: json, body: #"{"data": {"jwt": "opaque-alice-token-93"}}"#) }
+            return Canned(status: .unauthorized, headers: json, body: auth["u"] == "alice" ? #"{"error": "wrong key"}"# : #"{"error": "no such user"}"#)
+        })
+    }
+    let identity = """
+    scan:
+      identities:
+        alice:
+          login: {path: /v2/session, json: {auth: {u: alice, k: Nested-Secret-41!}}, token: /data/jwt, user_field: /auth/u, password_field: /auth/k}
+    """
+    let rules: Set = ["user-enumeration", "login-no-brute-force-protection"]
+    let open = try await site(throttleAfter: nil)
+    defer { Task { await open.stop() } }
+    let found = try await scan(open, only: rules, configuration: identity).findings
+    #expect(Set(found.map(\.ruleId)) == rules, "\(found.map(\.message))")
+    let written = String(decoding: try JSONEncoder().encode(found), as: UTF8.self)
+    #expect(!written.contains("Nested-Secret-41!"), "the nested password is redacted")
+
+    let throttled = try await site(throttleAfter: 4)
+    defer { Task { await throttled.stop() } }
+    #expect(try await scan(throttled, only: ["login-no-brute-force-protection"], configuration: identity).findings.isEmpty)
+}
