@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import RampartCore
+import RampartDiscover
 import RampartGraphQL
 import RampartHTTP
 import RampartReport
@@ -25,6 +26,7 @@ struct ScanCommand: AsyncParsableCommand {
           rampart scan --spec api.yaml --target https://staging.example.com \\
               --config rampart.yml --format sarif -o scan.sarif --fail-on high
           rampart scan --target http://127.0.0.1:8088 --config lab.yml --dry-run
+          rampart scan --target http://127.0.0.1:8000 --traffic browsing.har --config rampart.yml
           rampart scan --target http://127.0.0.1:4000 --graphql /api/graphql
           rampart scan --target http://127.0.0.1:4000 --graphql-schema schema.graphql
           rampart scan --target https://staging.example.com --rps 10 \\
@@ -33,6 +35,9 @@ struct ScanCommand: AsyncParsableCommand {
 
     @Option(help: "The API description: a file or an http(s) URL. Without it, Rampart looks for /openapi.json and similar on the target.")
     var spec: String?
+
+    @Option(help: "Traffic to learn the operations from when the API has no description: a HAR file, an access log or gateway records (as `rampart discover` reads them); may be repeated. Not with --spec.")
+    var traffic: [String] = []
 
     @Option(help: "The base URL of the running API. Only this origin is contacted.")
     var target: String
@@ -116,7 +121,10 @@ struct ScanCommand: AsyncParsableCommand {
 
         let description: APIDescription?
         var source = "none"
-        if dryRun && (spec == nil || spec!.hasPrefix("http://") || spec!.hasPrefix("https://")) {
+        if !traffic.isEmpty {
+            guard spec == nil else { throw CLIFailure.input("--traffic and --spec: give one (the traffic is drafted into a description)") }
+            (description, source) = try TrafficDescription.load(traffic)
+        } else if dryRun && (spec == nil || spec!.hasPrefix("http://") || spec!.hasPrefix("https://")) {
             // A dry run sends nothing, the description's download included: it says where it would look.
             let places = spec.map { [$0] } ?? SpecLoader.discoveryPaths.map { URL(string: $0, relativeTo: base)!.absoluteString }
             source = "not fetched in a dry run; would try \(places.joined(separator: ", "))"
@@ -218,5 +226,22 @@ struct ScanCommand: AsyncParsableCommand {
         } catch {
             throw CLIFailure.internal("could not reach \(target)\(proxy.map { " through the proxy \($0)" } ?? ""): \(error)")
         }
+    }
+}
+
+/// A description drafted from recorded traffic, for `scan --traffic`: the operations `rampart discover` finds in it.
+enum TrafficDescription {
+    static func load(_ files: [String]) throws(CLIFailure) -> (APIDescription, String) {
+        let discoverer = Discoverer()
+        for file in files {
+            do { _ = try discoverer.add(path: file) } catch { throw .input(error.description) }
+        }
+        let discovery = discoverer.finish()
+        guard !discovery.operations.isEmpty else { throw .input("\(files.joined(separator: ", ")): no HTTP requests found to learn operations from") }
+        let document = SpecEmitter.document(discovery, title: "Drafted from traffic")
+        do {
+            let description = try APIDescription(SpecDocument(text: document.json(), file: "(traffic)"))
+            return (description, "drafted from \(discovery.requests) request(s) in \(files.joined(separator: ", ")): \(discovery.operations.count) operation(s)")
+        } catch { throw .input("\(files.joined(separator: ", ")): the drafted description is not valid: \(error)") }
     }
 }

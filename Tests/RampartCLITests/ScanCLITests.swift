@@ -204,3 +204,44 @@ func everyFormatIsWritten(_ format: String) async throws {
     #expect(result.status == 2 && result.stderr.contains("cannot connect"), "\(result.stderr)")
     #expect(ContinuousClock.now - started < .seconds(30), "one refused connection ends discovery (nine paths waited 10 s each)")
 }
+
+@Test func trafficTeachesTheScanOperationsNothingLinksTo() async throws {
+    // /search pastes q into SQL; no page links to it, so only the recorded traffic tells the scan it exists.
+    let server = try await TestServer.start { head in
+        guard head.uri.hasPrefix("/search?") else { return Canned(headers: [("Content-Type", "text/html")], body: "<p>nothing to see</p>") }
+        let q = URLComponents(string: head.uri)?.queryItems?.first { $0.name == "q" }?.value ?? ""
+        return q.filter({ $0 == "'" }).count % 2 == 1
+            ? Canned(status: .internalServerError, body: "sqlite3.OperationalError: unrecognized token: \"'\(q)'\"")
+            : Canned(headers: [("Content-Type", "application/json")], body: #"{"results": []}"#)
+    }
+    let folder = try CLI.temporaryFolder()
+    defer { try? FileManager.default.removeItem(atPath: folder) }
+    let target = server.httpURL.absoluteString.trimmingCharacters(in: ["/"])
+    let har = """
+        {"log": {"version": "1.2", "creator": {"name": "browser", "version": "1"}, "entries": [
+          {"startedDateTime": "2026-12-01T10:00:00Z", "time": 5,
+           "request": {"method": "GET", "url": "\(target)/search?q=tea", "httpVersion": "HTTP/1.1", "headers": [], "queryString": [{"name": "q", "value": "tea"}], "cookies": [], "headersSize": -1, "bodySize": 0},
+           "response": {"status": 200, "statusText": "OK", "httpVersion": "HTTP/1.1", "headers": [{"name": "Content-Type", "value": "application/json"}], "cookies": [],
+                        "content": {"size": 14, "mimeType": "application/json", "text": "{\\"results\\": []}"}, "redirectURL": "", "headersSize": -1, "bodySize": 14},
+           "cache": {}, "timings": {"send": 0, "wait": 5, "receive": 0}}]}}
+        """
+    try har.write(toFile: folder + "/browsing.har", atomically: true, encoding: .utf8)
+    let learnt = try await CLI.detached("scan", "--target", target, "--traffic", folder + "/browsing.har", "--only", "sql-injection", "--rps", "0", "--format", "json",
+                                         "--fail-on", "none")
+    #expect(learnt.status == 0, "\(learnt.stderr)")
+    let findings = (try JSONSerialization.jsonObject(with: Data(learnt.stdout.utf8)) as? [String: Any])?["findings"] as? [[String: Any]] ?? []
+    #expect(findings.compactMap { ($0["location"] as? [String: Any])?["parameter"] as? String } == ["q"], "\(learnt.stdout.prefix(600))")
+
+    let crawled = try await CLI.detached("scan", "--target", target, "--only", "sql-injection", "--rps", "0", "--format", "json", "--fail-on", "none")
+    let unseen = (try JSONSerialization.jsonObject(with: Data(crawled.stdout.utf8)) as? [String: Any])?["findings"] as? [[String: Any]]
+    #expect(unseen?.isEmpty == true, "without the traffic nothing leads to /search")
+
+    let dryRun = try await CLI.detached("scan", "--target", target, "--traffic", folder + "/browsing.har", "--dry-run")
+    #expect(dryRun.stdout.contains("spec: drafted from 1 request(s)") && dryRun.stdout.contains("operation: GET /search"), "\(dryRun.stdout.prefix(400))")
+    let both = try await CLI.detached("scan", "--target", target, "--traffic", folder + "/browsing.har", "--spec", folder + "/browsing.har")
+    #expect(both.status == 2 && both.stderr.contains("--traffic and --spec"))
+    try "not a traffic file\u{0}".write(toFile: folder + "/junk.har", atomically: true, encoding: .utf8)
+    let junk = try await CLI.detached("scan", "--target", target, "--traffic", folder + "/junk.har")
+    #expect(junk.status == 2 && junk.stderr.contains("junk.har") && !junk.stderr.contains("Fatal"), "\(junk.stderr)")
+    await server.stop()
+}
