@@ -201,3 +201,29 @@ private func tokenAPI(acceptsUnsignedNONE: Bool) async throws -> TestServer {
     defer { Task { await verifying.stop() } }
     #expect(try await findings(verifying).isEmpty, "\"User does not exist\" with 200 is a refusal")
 }
+
+@Test func forgottenPathsAreLookedForUnderEveryFolderTheAPILivesIn() async throws {
+    // Nothing links /api/v1/debug; the crawl finds /api/v1/items from the home page and looks beside it.
+    func site(debugBesideTheAPI: Bool) async throws -> TestServer {
+        try await TestServer.start { head in
+            let json = [("Content-Type", "application/json")]
+            switch head.uri {
+            case "/": return Canned(headers: [("Content-Type", "text/html")], body: #"<a href="/api/v1/items">items</a>"#)
+            case "/api/v1/items": return Canned(headers: json, body: #"[{"id": 1, "name": "tea"}]"#)
+            case "/api/v1/debug" where debugBesideTheAPI:
+                return Canned(status: .internalServerError, headers: [("Content-Type", "text/html")],
+                              body: "<title>KeyError // Werkzeug Debugger</title><p>The debugger caught an exception in your WSGI application.</p>")
+            default: return Canned(status: .notFound, headers: json, body: #"{"error": "not found"}"#)
+            }
+        }
+    }
+    let careless = try await site(debugBesideTheAPI: true)
+    let found = try await scan(careless, only: ["debug-page-exposed"])
+    await careless.stop()
+    #expect(found.map(\.location.path) == ["/api/v1/debug"], "\(found.map(\.message))")
+    #expect(SurfaceCrawler.prefixProbes(["/api/v1/items", "/api/v1/orders/", "/home/{id}", "/"]).prefix(3) == ["/api/debug", "/api/_debug", "/api/admin"])
+
+    let careful = try await site(debugBesideTheAPI: false)
+    #expect(try await scan(careful, only: ["debug-page-exposed"]).isEmpty)
+    await careful.stop()
+}

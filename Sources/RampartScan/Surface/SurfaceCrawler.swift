@@ -34,6 +34,21 @@ struct SurfaceCrawler {
     static let commonPaths = ["admin", "admin/", "dashboard", "debug", "_debug", "console", "actuator", "actuator/env", "backup", "backups/",
                               "api", "api/v1", "config", "internal", "management", "metrics", "server-status", "status"]
 
+    /// What is probed under each folder the crawl found operations in.
+    static let prefixNames = ["debug", "_debug", "admin", "console", "actuator", "swagger.json", "openapi.json", "config", "backup", "backups/", ".env"]
+
+    /// `prefixNames` under the (at most four) folders most operations live in: `/api/v1/debug`, `/app/.env`…
+    static func prefixProbes(_ paths: [String]) -> [String] {
+        var counts: [String: Int] = [:]
+        for path in paths where !path.contains("{") {
+            let segments = path.split(separator: "/")
+            let folders = path.hasSuffix("/") ? segments.count : segments.count - 1
+            for depth in stride(from: 1, through: min(2, folders), by: 1) { counts["/" + segments[0..<depth].joined(separator: "/"), default: 0] += 1 }
+        }
+        let prefixes = counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(4).map(\.key)
+        return prefixes.flatMap { prefix in prefixNames.map { "\(prefix)/\($0)" } }
+    }
+
     static let destructiveWords = ["logout", "logoff", "signout", "sign-out", "log-out", "delete", "remove", "destroy", "reset", "drop", "shutdown"]
     static let staticExtensions: Set<String> = ["css", "js", "png", "jpg", "jpeg", "gif", "svg", "ico", "woff", "woff2", "ttf", "eot", "map", "webp", "mp4", "mp3"]
 
@@ -63,49 +78,58 @@ struct SurfaceCrawler {
         queue += Self.commonPaths.compactMap { URL(string: "/" + $0, relativeTo: base)?.absoluteURL }
         var seen = Set<String>()
         var fetched = 0
-        while !queue.isEmpty, fetched < pageLimit {
-            let url = queue.removeFirst()
-            guard let page = Self.normalised(url), seen.insert(page.absoluteString).inserted, engine.scope.contains(page), !Self.looksDestructive(page) else { continue }
-            fetched += 1
-            let request = OutboundRequest(method: "GET", url: page, headers: [("Accept", "text/html,application/json;q=0.9,*/*;q=0.5")])
-            // Read as the identity (signed-in pages link more) and as a stranger: what only the first gets is secured.
-            var signedIn: Exchange?
-            if let session { signedIn = try? await session.send(request) }
-            let anonymous = signedIn == nil || signedIn?.response.isSuccess == true ? try? await engine.send(request) : nil
-            guard let answer = signedIn ?? anonymous else { continue }
-            let secured = signedIn?.response.isSuccess == true && anonymous.map { !$0.response.isSuccess } == true
-            let response = answer.response
-            if response.isRedirect, let location = response.header("Location"), let next = URL(string: location, relativeTo: page)?.absoluteURL {
-                queue.append(next)
-            }
-            if page.path == "/robots.txt" {
-                if response.isSuccess { queue += Self.robotsPaths(response.text).compactMap { URL(string: $0, relativeTo: base)?.absoluteURL } }
-                continue
-            }
-            // The start page is read whatever it looks like (a single-page app answers every path with it).
-            if page != base, let notFound, Self.isNotFound(response, like: notFound.response) { continue }
-            // Pages answering 404 are no operation; 5xx and 401/403 are (the latter secured or not, by observation).
-            if response.status != 404 && response.status != 405 {
-                var operation = Self.operation(method: "GET", url: page)
-                operation.secured = secured
-                add(operation)
-            }
-            let links = PageLinks(page: page, text: response.text, contentType: response.header("Content-Type") ?? "")
-            for link in links.links where engine.scope.contains(link) && !Self.isStatic(link) {
-                queue.append(link)
-            }
-            queue += Self.listedFiles(page: page, response: response)
-            for form in links.forms where engine.scope.contains(form.action) && !Self.looksDestructive(form.action) {
-                if form.method == "GET" {
-                    var operation = Self.operation(method: "GET", url: form.action)
-                    operation.query += form.fields.filter { $0.type != "submit" || !$0.value.isEmpty }.map { ($0.name, $0.value) }
-                    add(operation)
-                } else {
-                    var operation = Self.operation(method: "POST", url: form.action)
-                    operation.form = form.fields
+        var limit = pageLimit
+        var probedPrefixes = false
+        crawling: while true {
+            while !queue.isEmpty, fetched < limit {
+                let url = queue.removeFirst()
+                guard let page = Self.normalised(url), seen.insert(page.absoluteString).inserted, engine.scope.contains(page), !Self.looksDestructive(page) else { continue }
+                fetched += 1
+                let request = OutboundRequest(method: "GET", url: page, headers: [("Accept", "text/html,application/json;q=0.9,*/*;q=0.5")])
+                // Read as the identity (signed-in pages link more) and as a stranger: what only the first gets is secured.
+                var signedIn: Exchange?
+                if let session { signedIn = try? await session.send(request) }
+                let anonymous = signedIn == nil || signedIn?.response.isSuccess == true ? try? await engine.send(request) : nil
+                guard let answer = signedIn ?? anonymous else { continue }
+                let secured = signedIn?.response.isSuccess == true && anonymous.map { !$0.response.isSuccess } == true
+                let response = answer.response
+                if response.isRedirect, let location = response.header("Location"), let next = URL(string: location, relativeTo: page)?.absoluteURL {
+                    queue.append(next)
+                }
+                if page.path == "/robots.txt" {
+                    if response.isSuccess { queue += Self.robotsPaths(response.text).compactMap { URL(string: $0, relativeTo: base)?.absoluteURL } }
+                    continue
+                }
+                // The start page is read whatever it looks like (a single-page app answers every path with it).
+                if page != base, let notFound, Self.isNotFound(response, like: notFound.response) { continue }
+                // Pages answering 404 are no operation; 5xx and 401/403 are (the latter secured or not, by observation).
+                if response.status != 404 && response.status != 405 {
+                    var operation = Self.operation(method: "GET", url: page)
+                    operation.secured = secured
                     add(operation)
                 }
+                let links = PageLinks(page: page, text: response.text, contentType: response.header("Content-Type") ?? "")
+                for link in links.links where engine.scope.contains(link) && !Self.isStatic(link) {
+                    queue.append(link)
+                }
+                queue += Self.listedFiles(page: page, response: response)
+                for form in links.forms where engine.scope.contains(form.action) && !Self.looksDestructive(form.action) {
+                    if form.method == "GET" {
+                        var operation = Self.operation(method: "GET", url: form.action)
+                        operation.query += form.fields.filter { $0.type != "submit" || !$0.value.isEmpty }.map { ($0.name, $0.value) }
+                        add(operation)
+                    } else {
+                        var operation = Self.operation(method: "POST", url: form.action)
+                        operation.form = form.fields
+                        add(operation)
+                    }
+                }
             }
+            // Then the same kind of forgotten paths under each folder the API lives in (`/api/v1/debug`), once.
+            guard !probedPrefixes else { break crawling }
+            probedPrefixes = true
+            queue = Self.prefixProbes(order.compactMap { operations[$0]?.path }).compactMap { URL(string: $0, relativeTo: base)?.absoluteURL }
+            limit = fetched + queue.count
         }
         // Listed reads the crawl could not see (no object there yet, say) are operations all the same: the user said so.
         for template in listed where template.method == "GET" && template.body == nil {
