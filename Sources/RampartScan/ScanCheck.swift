@@ -20,7 +20,7 @@ public enum ScanChecks {
         BOLARead(), BOLAWrite(), PredictableIDs(),
         // API2
         MissingAuthentication(), JWTNoneAlgorithm(), JWTSignatureNotVerified(), JWTWeakSecret(),
-        JWTExpiredAccepted(), JWTKeyConfusion(), UserEnumeration(), LoginBruteForce(), CredentialsInURL(), WeakBasicCredentials(), SessionCookieSecret(), ForgeableSession(), RegistrationTakeover(), AnonymousWriteAsAnyUser(), PredictableSessionToken(),
+        JWTExpiredAccepted(), JWTKeyConfusion(), UserEnumeration(), LoginBruteForce(), CredentialsInURL(), WildcardKeyBypass(), WeakBasicCredentials(), SessionCookieSecret(), WeakSessionSecret(), ForgeableSession(), RegistrationTakeover(), AnonymousWriteAsAnyUser(), PredictableSessionToken(),
         // API3
         MassAssignment(), SensitiveDataExposure(), UndeclaredResponseProperties(),
         // API4

@@ -657,3 +657,55 @@ private func billing(careless: Bool, logins: LockedDictionary<Double>) async thr
     defer { Task { await throttled.stop() } }
     #expect(try await scan(throttled, only: ["login-no-brute-force-protection"], configuration: identity).findings.isEmpty)
 }
+
+@Test func flaskSessionsSignedWithACommonKeyAreFoundAndRandomKeysAreNot() async throws {
+    /// A cookie as Flask signs it: HMAC-SHA1 under HMAC-SHA1(key, "cookie-session") over `payload.timestamp`.
+    func flaskCookie(key: String) -> String {
+        let payload = Base64URL.encode(Data(#"{"_flashes":[{" t":["message","Invalid user or password"]}]}"#.utf8))
+        let timestamp = Base64URL.encode(Data([0x69, 0x35, 0x4a, 0x10]))
+        let derived = HMAC<Insecure.SHA1>.authenticationCode(for: Data("cookie-session".utf8), using: SymmetricKey(data: Data(key.utf8)))
+        let signature = HMAC<Insecure.SHA1>.authenticationCode(for: Data("\(payload).\(timestamp)".utf8), using: SymmetricKey(data: Data(derived)))
+        return "\(payload).\(timestamp).\(Base64URL.encode(Data(signature)))"
+    }
+    for (key, weak) in [("aaaaaaa", true), ("flask", true), (UUID().uuidString + UUID().uuidString, false)] {
+        let cookie = flaskCookie(key: key)
+        let server = try await TestServer.start { _ in Canned(headers: html + [("Set-Cookie", "session=\(cookie); HttpOnly; Path=/")], body: "<p>hello</p>") }
+        let found = try await scan(server, only: ["weak-session-secret"]).findings
+        await server.stop()
+        #expect(found.count == (weak ? 1 : 0), "\(key): \(found.map(\.message))")
+        let written = String(decoding: try JSONEncoder().encode(found), as: UTF8.self)
+        #expect(!weak || !written.contains("\"\(key)") , "the key itself is not written out")
+    }
+}
+
+@Test func wildcardKeysAreFoundWhereKeysAreMatchedAsPatterns() async throws {
+    // Keys handed out by POST /api/key and checked on POST /api/post: by glob (`fnmatch`) or by equality.
+    func api(globbing: Bool) async throws -> TestServer {
+        try await TestServer.start(receiving: { head, _ in
+            let json = [("Content-Type", "application/json")]
+            switch (head.method, head.uri) {
+            case (.POST, "/api/key"): return Canned(headers: json, body: #"{"key": "K7Q2-9XW1-ELLIOT"}"#)
+            case (.POST, "/api/post"):
+                let key = head.headers.first(name: "X-APIKEY") ?? ""
+                let accepted = globbing ? fnmatch(key, "K7Q2-9XW1-ELLIOT", 0) == 0 : key == "K7Q2-9XW1-ELLIOT"
+                return accepted ? Canned(body: "Post created.") : Canned(status: .unauthorized, headers: json, body: #"{"error": "invalid authentication"}"#)
+            default: return Canned(status: .notFound, body: "{}")
+            }
+        })
+    }
+    let configuration = """
+        scan:
+          identities:
+            elliot: {login: {path: /api/key, json: {username: elliot, password: pw}, token: /key, header: X-APIKEY, format: "{token}"}}
+          endpoints:
+            - {method: POST, path: /api/post, json: {text: hello}}
+        """
+    let globbing = try await api(globbing: true)
+    defer { Task { await globbing.stop() } }
+    let found = try await scan(globbing, only: ["auth-bypass-wildcard-key"], configuration: configuration).findings
+    #expect(found.count == 1 && found.first?.message.contains("accepted '*'") == true, "\(found.map(\.message))")
+
+    let exact = try await api(globbing: false)
+    defer { Task { await exact.stop() } }
+    #expect(try await scan(exact, only: ["auth-bypass-wildcard-key"], configuration: configuration).findings.isEmpty)
+}

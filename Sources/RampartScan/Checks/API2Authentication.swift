@@ -213,6 +213,7 @@ struct UserEnumeration: ScanCheck {
 
     /// `GET /users/NAME` open to strangers: a known name answers, two made-up ones answer alike and otherwise.
     func lookups(_ scan: ScanContext) async {
+        let knownNames = Set(scan.sessions.map { PredictableSessionToken.userName(of: $0.identity) })
         for endpoint in scan.endpoints where endpoint.method == "GET" && !endpoint.isSecured {
             let segments = endpoint.path.split(separator: "/").map(String.init)
             guard let index = segments.indices.dropLast().first(where: { Self.userCollections.contains(segments[$0].lowercased()) }) else { continue }
@@ -227,7 +228,9 @@ struct UserEnumeration: ScanCheck {
                 return await scan.send(request, as: nil)
             }
             let strangers = ["rampart-nobody-\(UUID().uuidString.prefix(8).lowercased())", "rampart-nobody-\(UUID().uuidString.prefix(8).lowercased())"]
-            guard let known = await lookup(name), known.response.isSuccess, let first = await lookup(strangers[0]), let second = await lookup(strangers[1]),
+            // A page next to /user/ (`/user/chpasswd`) is no user: the answer must be data, or the name a known user's.
+            guard let known = await lookup(name), known.response.isSuccess, known.response.json != nil || knownNames.contains(name),
+                  let first = await lookup(strangers[0]), let second = await lookup(strangers[1]),
                   first.response.status == second.response.status,
                   first.response.text.replacingOccurrences(of: strangers[0], with: "") == second.response.text.replacingOccurrences(of: strangers[1], with: ""),
                   !first.response.isSuccess || !ResponseShape.resembles(first.response, known.response) else { continue }
@@ -513,4 +516,99 @@ struct PredictableSessionToken: ScanCheck {
 
 extension Digest {
     var hex: String { map { String(format: "%02x", $0) }.joined() }
+}
+
+/// Signed session cookies (Flask's, from itsdangerous: `payload.timestamp.signature`) checked against the secret
+/// list JWT keys are cracked with: a match means anyone can sign a session for any user.
+struct WeakSessionSecret: ScanCheck {
+    let passive = true
+    let rule = RuleMetadata(
+        id: "weak-session-secret", title: "Session cookies are signed with a guessable key", severity: .critical, owasp: .api2, cwe: [321, 521],
+        description: "A signed session cookie (Flask/itsdangerous) verified with a key from a list of common words and framework defaults: whoever guesses it signs sessions for any user.",
+        remediation: "Use a long random secret key (32 random bytes or more) kept out of the source, never a word or a default; changing it ends every session.")
+
+    func run(_ scan: ScanContext) async {
+        for (name, value, exchange) in scan.answers.cookies {
+            guard let cookie = SignedCookie(value) else { continue }
+            let candidates = JWTCracker.builtIn + JWTCracker.candidates(wordlist: scan.options.jwtWordlist)
+            guard let key = candidates.first(where: cookie.isSigned(with:)) else { continue }
+            scan.redactor.register(key)
+            scan.report(rule, at: Location(of: exchange.request),
+                        "cookie \(name) set by \(exchange.request.method) \(exchange.request.url.path) is an itsdangerous (Flask) cookie signed with a common key (\(key.count) characters)",
+                        proof: exchange)
+            return
+        }
+    }
+}
+
+/// An itsdangerous timestamp-signed cookie as Flask writes its session: `payload.timestamp.signature`, the signature
+/// an HMAC-SHA1 keyed by HMAC-SHA1(secret, "cookie-session") over `payload.timestamp` (a compressed payload starts with a dot).
+struct SignedCookie {
+    var signed: Data
+    var signature: Data
+
+    init?(_ value: String) {
+        let text = value.trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        guard let dot = text.lastIndex(of: "."), text[..<dot].contains("."), let signature = Base64URL.decode(String(text[text.index(after: dot)...])),
+              signature.count == Insecure.SHA1.byteCount else { return nil }
+        self.signed = Data(text[..<dot].utf8)
+        self.signature = signature
+    }
+
+    func isSigned(with secret: String) -> Bool {
+        let derived = HMAC<Insecure.SHA1>.authenticationCode(for: Data("cookie-session".utf8), using: SymmetricKey(data: Data(secret.utf8)))
+        return HMAC<Insecure.SHA1>.isValidAuthenticationCode(signature, authenticating: signed, using: SymmetricKey(data: Data(derived)))
+    }
+}
+
+/// A wildcard in place of the identity's key or token (`X-APIKEY: *`): servers that look keys up with a file glob,
+/// SQL `LIKE` or a regular expression let it match every stored key.
+struct WildcardKeyBypass: ScanCheck {
+    let rule = RuleMetadata(
+        id: "auth-bypass-wildcard-key", title: "A wildcard is accepted as a key", severity: .critical, owasp: .api2, cwe: [287, 155],
+        description: "A credential that is only a wildcard (`*`, `%`, `.*`), sent where the identity sends its key or token, was accepted like the real one: the server matches keys as a pattern (a file glob, SQL LIKE, a regular expression), so any stored key matches.",
+        remediation: "Compare credentials for exact equality (in constant time) after checking their alphabet and length; never use them in glob, LIKE or regular-expression lookups.")
+    static let wildcards = ["*", "%", ".*"]
+
+    func run(_ scan: ScanContext) async {
+        for session in scan.sessions {
+            defer { scan.operationDone() }
+            guard let placement = Self.placement(of: session.identity), let probe = await Self.probe(scan, session) else { continue }
+            for wildcard in Self.wildcards {
+                guard let exchange = await scan.send(placement.present(wildcard, in: probe.request), as: nil), exchange.response.isSuccess,
+                      ResponseShape.resembles(exchange.response, probe.genuine.response) else { continue }
+                scan.report(rule, at: Location(of: probe.request),
+                            "\(probe.request.method) \(probe.request.url.path) accepted '\(wildcard)' as \(session.identity.name)'s credential (\(exchange.response.status), like the real one; without it \(probe.refused.response.status))",
+                            proof: exchange)
+                return
+            }
+        }
+    }
+
+    /// Where the identity's own key or token goes; nil for credentials that are no single value (basic, cookies, headers).
+    static func placement(of identity: Identity) -> TokenPlacement? {
+        switch identity.authentication {
+        case .login(_, _, nil, let placement): return placement
+        case .apiKey(let name, "query", _): return .query(name: name)
+        case .apiKey(let name, "cookie", _): return .cookie(name: name)
+        case .apiKey(let name, _, _): return .header(name: name, format: "{token}")
+        case .clientCredentials: return .bearer
+        default: return nil
+        }
+    }
+
+    /// A request the identity is served and a stranger refused: a secured read, else a create (as seeding sends).
+    static func probe(_ scan: ScanContext, _ session: Session) async -> (request: OutboundRequest, genuine: Exchange, refused: Exchange)? {
+        if let probe = await scan.authProbe(for: session), let refused = await scan.send(probe.request, as: nil) {
+            return (probe.request, probe.baseline, refused)
+        }
+        let name = session.identity.name
+        for creator in scan.creators {
+            let request = scan.request(creator, identity: name, body: scan.exampleBody(creator, identity: name).map(Seeder.uniquified))
+            guard let refused = await scan.send(request, as: nil), !refused.response.isSuccess,
+                  let genuine = await scan.send(request, as: name), genuine.response.isSuccess else { continue }
+            return (request, genuine, refused)
+        }
+        return nil
+    }
 }
