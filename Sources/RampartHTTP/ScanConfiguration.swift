@@ -151,7 +151,7 @@ public struct ScanConfiguration: Sendable {
     }
 
     /// `/users/7` or `/users/{id}` against the template `/users/{id}`: placeholders match any one segment.
-    static func path(_ path: String, matches template: String) -> Bool {
+    public static func path(_ path: String, matches template: String) -> Bool {
         let given = path.split(separator: "/", omittingEmptySubsequences: false), wanted = template.split(separator: "/", omittingEmptySubsequences: false)
         return given.count == wanted.count && zip(given, wanted).allSatisfy { $0 == $1 || $1.hasPrefix("{") || $0.hasPrefix("{") }
     }

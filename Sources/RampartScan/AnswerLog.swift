@@ -1,6 +1,7 @@
 import Foundation
 import NIOConcurrencyHelpers
 import RampartHTTP
+import RampartSpec
 
 /// What every answer of the scan showed, crawl included, for the passive checks: the first framework debug page
 /// of each kind, the first answer naming its software, the first any origin may read, the first folder listing and
@@ -18,6 +19,9 @@ final class AnswerLog: Sendable {
         var tellingComment: (String, Exchange)?
         /// The first answer setting each cookie name.
         var cookies: [(name: String, value: String, exchange: Exchange)] = []
+        /// The first JSON answer per method and path carrying a property that should never leave the server.
+        var sensitive: [String: (hits: [String], exchange: Exchange)] = [:]
+        var sensitiveOrder: [String] = []
     }
 
     static let comment = try! NSRegularExpression(pattern: #"<!--(.*?)-->"#, options: [.dotMatchesLineSeparators])
@@ -79,8 +83,16 @@ final class AnswerLog: Sendable {
             let pair = header.prefix { $0 != ";" }.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             return pair.count == 2 && !pair[1].isEmpty ? (pair[0], pair[1]) : nil
         }
-        guard banner != nil || framework != nil || openCORS != nil || listing != nil || challenge != nil || !cookies.isEmpty || comment != nil else { return }
+        // Logins and sign-ups hand out tokens and echo what they were sent: not a leak.
+        let hits = response.isSuccess && !APIDescription.Operation.isAuthenticationPath(exchange.request.url.path)
+            ? (response.json).map { SensitiveDataExposure.sensitive(in: $0, path: "") } ?? [] : []
+        guard banner != nil || framework != nil || openCORS != nil || listing != nil || challenge != nil || !cookies.isEmpty || comment != nil || !hits.isEmpty else { return }
         state.withLockedValue { state in
+            let key = exchange.request.method + " " + exchange.request.url.path
+            if !hits.isEmpty, state.sensitive[key] == nil, state.sensitiveOrder.count < 50 {
+                state.sensitive[key] = (hits, exchange)
+                state.sensitiveOrder.append(key)
+            }
             if state.tellingComment == nil, let comment { state.tellingComment = (comment, exchange) }
             for (name, value) in cookies where !state.cookies.contains(where: { $0.name == name }) { state.cookies.append((name, value, exchange)) }
             if state.banner == nil { state.banner = banner }
@@ -102,6 +114,8 @@ final class AnswerLog: Sendable {
     var openCORS: Exchange? { state.withLockedValue { $0.openCORS } }
     var listing: Exchange? { state.withLockedValue { $0.listing } }
     var cookies: [(name: String, value: String, exchange: Exchange)] { state.withLockedValue { $0.cookies } }
+    /// JSON answers that carried passwords, keys or card numbers, in the order seen, with what they carried.
+    var sensitive: [(hits: [String], exchange: Exchange)] { state.withLockedValue { state in state.sensitiveOrder.compactMap { state.sensitive[$0] } } }
     /// The first HTML comment that gives something away, with what it gives away.
     var tellingComment: (String, Exchange)? { state.withLockedValue { $0.tellingComment } }
     /// The first answer asking for HTTP Basic credentials, to try default ones on.

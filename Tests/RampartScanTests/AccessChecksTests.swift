@@ -709,3 +709,48 @@ private func billing(careless: Bool, logins: LockedDictionary<Double>) async thr
     defer { Task { await exact.stop() } }
     #expect(try await scan(exact, only: ["auth-bypass-wildcard-key"], configuration: configuration).findings.isEmpty)
 }
+
+@Test func ownerFieldsTheSchemaDoesNotOfferAreTriedWithAnotherUsersName() async throws {
+    // Posts are listed per author at /api/post/NAME; `merges` takes the whole body over the author from the token.
+    func blog(merges: Bool) async throws -> TestServer {
+        let posts = LockedDictionary<String>([:])
+        return try await TestServer.start(receiving: { head, body in
+            let json = [("Content-Type", "application/json")]
+            let caller = ["Bearer t-alice": "alice", "Bearer t-bob": "bob"][head.headers.first(name: "Authorization") ?? ""]
+            switch (head.method, head.uri) {
+            case (.POST, "/login"):
+                let name = (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: String])?["username"] ?? ""
+                return Canned(headers: json, body: "{\"token\": \"t-\(name)\"}")
+            case (.POST, "/api/post"):
+                guard let caller, let sent = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any], let text = sent["text"] as? String else {
+                    return Canned(status: .unauthorized, body: "{}")
+                }
+                let author = merges ? (sent["username"] as? String ?? caller) : caller
+                posts.set(UUID().uuidString, "\(author)\t\(text)")
+                return Canned(body: "Post created.")
+            case (.GET, let uri) where uri.hasPrefix("/api/post/"):
+                let author = String(uri.dropFirst("/api/post/".count))
+                let texts = posts.all.compactMap { line -> String? in let parts = line.split(separator: "\t"); return parts[0] == Substring(author) ? "\"\(parts[1])\"" : nil }
+                return Canned(headers: json, body: "[\(texts.joined(separator: ","))]")
+            default: return Canned(status: .notFound, body: "{}")
+            }
+        })
+    }
+    let configuration = """
+        scan:
+          identities:
+            alice: {login: {path: /login, json: {username: alice}, token: /token}}
+            bob: {login: {path: /login, json: {username: bob}, token: /token}}
+          endpoints:
+            - {method: POST, path: /api/post, json: {text: hello}}
+            - GET /api/post/alice
+        """
+    let careless = try await blog(merges: true)
+    defer { Task { await careless.stop() } }
+    let found = try await scan(careless, only: ["mass-assignment"], configuration: configuration).findings
+    #expect(found.count == 1 && found.first?.message.contains("published the object as bob: it is listed at /api/post/bob") == true, "\(found.map(\.message))")
+
+    let careful = try await blog(merges: false)
+    defer { Task { await careful.stop() } }
+    #expect(try await scan(careful, only: ["mass-assignment"], configuration: configuration).findings.isEmpty)
+}

@@ -227,3 +227,25 @@ private func tokenAPI(acceptsUnsignedNONE: Bool) async throws -> TestServer {
     #expect(try await scan(careful, only: ["debug-page-exposed"]).isEmpty)
     await careful.stop()
 }
+
+@Test func secretsInAnyAnswerOfTheScanAreSeenNotOnlyInCheckedOperations() async throws {
+    // Only the crawl reads /api/members: a public JSON list that hands out password hashes, or does not.
+    func site(leaks: Bool) async throws -> TestServer {
+        try await TestServer.start { head in
+            switch head.uri {
+            case "/": return Canned(headers: [("Content-Type", "text/html")], body: #"<a href="/api/members">members</a>"#)
+            case "/api/members":
+                let member = leaks ? #"{"id": 1, "name": "ann", "password_hash": "$2b$12$Qm9vbGVhbkhhc2hlZFBhc3N3b3Jk"}"# : #"{"id": 1, "name": "ann"}"#
+                return Canned(headers: [("Content-Type", "application/json")], body: "[\(member)]")
+            default: return Canned(status: .notFound, body: "{}")
+            }
+        }
+    }
+    let leaking = try await site(leaks: true)
+    let found = try await scan(leaking, only: ["sensitive-data-exposure"])
+    await leaking.stop()
+    #expect(found.count == 1 && found.first?.message == "GET /api/members returns [].password_hash", "\(found.map(\.message))")
+    let quiet = try await site(leaks: false)
+    #expect(try await scan(quiet, only: ["sensitive-data-exposure"]).isEmpty)
+    await quiet.stop()
+}

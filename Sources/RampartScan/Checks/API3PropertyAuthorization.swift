@@ -17,6 +17,7 @@ struct MassAssignment: ScanCheck {
     ]
 
     func run(_ scan: ScanContext) async {
+        await ownerFields(scan)
         guard let identity = scan.users.first?.identity.name else { return }
         let signups = scan.endpoints.filter { endpoint in
             endpoint.method == "POST" && ["signup", "sign-up", "register"].contains { endpoint.path.lowercased().contains($0) }
@@ -49,6 +50,36 @@ struct MassAssignment: ScanCheck {
         }
     }
 
+    /// Owner fields the request schema does not offer (`username`, `author`, `owner_id`), set to another identity's
+    /// user name. Taken when the object shows up where that user's objects are listed: a read whose path names the
+    /// creating user (`/api/post/tim`), asked for the other user (`/api/post/elliot`).
+    func ownerFields(_ scan: ScanContext) async {
+        let names = scan.users.map { ($0.identity.name, PredictableSessionToken.userName(of: $0.identity)) }
+        guard names.count >= 2 else { return }
+        for creator in scan.creators where creator.takesJSONBody {
+            let declared = Set(creator.bodySchema?["properties"]?.entries.map(\.key) ?? [])
+            let fields = ["username", "user", "author", "owner", "user_name"].filter { !declared.contains($0) }
+            guard !fields.isEmpty else { continue }
+            defer { scan.operationDone() }
+            for (identity, user) in names {
+                guard let (_, victim) = names.first(where: { $0.1 != user }), var body = scan.exampleBody(creator, identity: identity).map(Seeder.uniquified),
+                      let marker = body.values.compactMap({ $0 as? String }).first(where: { $0.contains("rampart-") }) else { continue }
+                for field in fields { body[field] = victim }
+                guard let exchange = await scan.send(scan.request(creator, identity: identity, body: body), as: identity), exchange.response.isSuccess else { continue }
+                for listing in scan.endpoints where listing.method == "GET" && listing.path.split(separator: "/").contains(Substring(user)) {
+                    let path = listing.path.split(separator: "/", omittingEmptySubsequences: false).map { $0 == Substring(user) ? victim : String($0) }.joined(separator: "/")
+                    guard let read = await scan.send(OutboundRequest(method: "GET", url: scan.url(path), headers: [("Accept", "application/json")]), as: identity),
+                          read.response.isSuccess, read.response.text.contains(marker) else { continue }
+                    scan.report(rule, at: creator.location(parameter: fields[0]),
+                                "\(creator.label) as \(identity) with \(fields.joined(separator: "/"))=\(victim) (not in the request schema) published the object as \(victim): it is listed at \(path)",
+                                proof: read)
+                    return
+                }
+                break
+            }
+        }
+    }
+
     static func same(_ stored: Any, _ planted: Any) -> Bool {
         if let number = stored as? NSNumber, let wanted = planted as? Int { return number.doubleValue == Double(wanted) && !(planted is Bool) }
         if let flag = stored as? Bool, let wanted = planted as? Bool { return flag == wanted && wanted }
@@ -74,6 +105,13 @@ struct SensitiveDataExposure: ScanCheck {
             let hits = Self.sensitive(in: json, path: "")
             guard let first = hits.first else { continue }
             scan.report(rule, at: endpoint.location(parameter: first), "\(endpoint.label) returns \(hits.prefix(4).joined(separator: ", "))", proof: exchange)
+        }
+        // Every other answer of the scan (the crawl's, the checks' own), unless an operation above covers it.
+        for (hits, exchange) in scan.answers.sensitive {
+            let request = exchange.request
+            guard request.url.path != scan.graphQL?.path,
+                  !scan.observed.contains(where: { $0.endpoint.method == request.method && ScanConfiguration.path(request.url.path, matches: $0.endpoint.path) }) else { continue }
+            scan.report(rule, at: Location(of: request), "\(request.method) \(request.url.path) returns \(hits.prefix(4).joined(separator: ", "))", proof: exchange)
         }
         // GraphQL: what each query gave each caller (anonymous callers first: the worst case).
         var reported: Set<String> = []

@@ -98,7 +98,7 @@ public final class APIDescription {
         public var isAuthenticationEndpoint: Bool
 
         /// Whether a path names an authentication endpoint; computed once per operation.
-        static func isAuthenticationPath(_ path: String) -> Bool {
+        public static func isAuthenticationPath(_ path: String) -> Bool {
             let words = ["login", "logon", "signin", "signup", "register", "token", "oauth", "password", "forgot", "otp", "session"]
             return path.lowercased().split(separator: "/").contains { segment in
                 let name = segment.filter { $0.isLetter || $0.isNumber }
