@@ -93,8 +93,21 @@ public actor Session {
         return fresh
     }
 
+    /// Signs in, one login of the scan at a time when logins are spaced.
     private func signIn() async throws -> Credential {
-        await gate?.wait()
+        guard let gate else { return try await signInNow() }
+        await gate.acquire()
+        do {
+            let credential = try await signInNow()
+            await gate.release()
+            return credential
+        } catch {
+            await gate.release()
+            throw error
+        }
+    }
+
+    private func signInNow() async throws -> Credential {
         if let signup = identity.signup, !signedUp {
             signedUp = true
             // An account that already exists is fine: the login below tells whether we can use it.
@@ -233,17 +246,25 @@ public enum Base64URL {
     }
 }
 
-/// Keeps logins at least `spacing` apart across all sessions of a scan, for APIs that throttle or lock out quick logins.
+/// Keeps logins at least `spacing` apart across all sessions of a scan, for APIs that throttle or lock out quick
+/// logins: one login at a time, each starting `spacing` after the previous one was answered.
 public actor LoginGate {
     let spacing: Duration
-    private var next = ContinuousClock.now
+    private var lastAnswered: ContinuousClock.Instant?
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
 
     public init(spacing: Duration) { self.spacing = spacing }
 
-    func wait() async {
-        let now = ContinuousClock.now
-        let turn = max(now, next)
-        next = turn + spacing
-        if turn > now { try? await Task.sleep(until: turn, clock: .continuous) }
+    func acquire() async {
+        // A released gate is handed to the next in line with `busy` still set.
+        if busy { await withCheckedContinuation { waiting.append($0) } }
+        busy = true
+        if let lastAnswered { try? await Task.sleep(until: lastAnswered + spacing, clock: .continuous) }
+    }
+
+    func release() {
+        lastAnswered = .now
+        if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
     }
 }

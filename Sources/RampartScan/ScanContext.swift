@@ -28,6 +28,8 @@ public struct CreatedObject: @unchecked Sendable {
     public var collection: String
     public var id: String
     public var body: [String: Any]
+    /// Found in the identity's list rather than created by the scan: read, never written.
+    public var harvested = false
 }
 
 /// Everything checks share: the target, identities, engine, created objects and the findings so far.
@@ -102,6 +104,8 @@ public final class ScanContext: @unchecked Sendable {
     func remember(_ object: CreatedObject) { state.withLockedValue { $0.objects.append(object) } }
     public var objects: [CreatedObject] { state.withLockedValue { $0.objects } }
     public func objects(of identity: String) -> [CreatedObject] { objects.filter { $0.identity == identity } }
+    /// The objects the scan created itself as `identity`: the only ones a check may change or delete.
+    public func createdObjects(of identity: String) -> [CreatedObject] { objects(of: identity).filter { !$0.harvested } }
 
     /// The endpoints creating objects: POST on a path without placeholders that takes JSON (logins and sign-ups excluded).
     public var creators: [Endpoint] {
@@ -118,7 +122,9 @@ public final class ScanContext: @unchecked Sendable {
 
     /// The object this path's placeholders should be filled from: the identity's newest object whose collection prefixes the path.
     func ownObject(for endpoint: Endpoint, identity: String?) -> CreatedObject? {
-        objects.filter { $0.identity == identity && endpoint.path.hasPrefix($0.collection + "/{") }.max { $0.collection.count < $1.collection.count }
+        // Objects found in lists are somebody's real data: only reads may address them.
+        objects.filter { $0.identity == identity && endpoint.path.hasPrefix($0.collection + "/{") && (endpoint.method == "GET" || !$0.harvested) }
+            .max { $0.collection.count < $1.collection.count }
     }
 
     // MARK: Requests

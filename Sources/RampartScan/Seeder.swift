@@ -12,6 +12,30 @@ enum Seeder {
                 await create(creator, as: session.identity.name, in: scan)
             }
         }
+        await harvest(scan)
+    }
+
+    /// Objects that existed before the scan: each user identity reads the lists that have an item read
+    /// (`GET /orders` next to `GET /orders/{id}`); what one identity's list holds and another's lacks is the first
+    /// one's. At most three per list and identity, kept for reads only.
+    static func harvest(_ scan: ScanContext) async {
+        let users = scan.users.prefix(2).map(\.identity.name)
+        guard users.count == 2 else { return }
+        for list in scan.endpoints where list.method == "GET" && list.pathParameters.isEmpty
+            && scan.itemEndpoints(of: list.path).contains(where: { $0.method == "GET" }) {
+            var seen: [String: [(id: String, object: [String: Any])]] = [:]
+            for user in users {
+                guard let exchange = await scan.send(scan.request(list, identity: user), as: user), exchange.response.isSuccess,
+                      let json = exchange.response.json else { continue }
+                seen[user] = elements(of: json).compactMap { element in identifier(in: element).map { ($0, element) } }
+            }
+            for (user, other) in [(users[0], users[1]), (users[1], users[0])] {
+                let others = Set((seen[other] ?? []).map(\.id)), known = Set(scan.objects.map(\.id))
+                for (id, object) in (seen[user] ?? []).filter({ !others.contains($0.id) && !known.contains($0.id) }).prefix(3) {
+                    scan.remember(CreatedObject(identity: user, collection: list.path, id: id, body: object, harvested: true))
+                }
+            }
+        }
     }
 
     /// Creates one object; returns it when its id could be learnt: from the answer, its `Location`, or the collection's

@@ -66,7 +66,7 @@ private func call(_ server: GatewayServer, _ path: String, token: String? = nil,
     var request = HTTPClientRequest(url: "http://127.0.0.1:\(server.addresses[0].port!)\(path)")
     if let token { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
     for (name, value) in headers { request.headers.add(name: name, value: value) }
-    return try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    return try await HTTPClient.shared.execute(request, timeout: .seconds(30))
 }
 
 private func withGateway(auditLog: String? = nil, _ body: (GatewayServer) async throws -> Void) async throws {

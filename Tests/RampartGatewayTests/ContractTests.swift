@@ -108,7 +108,7 @@ struct ContractTests {
             request.body = .bytes(ByteBuffer(string: body))
             request.headers.add(name: "Content-Type", value: contentType)
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         return (response.status.code, response.headers, String(buffer: try await response.body.collect(upTo: 1 << 20)))
     }
 

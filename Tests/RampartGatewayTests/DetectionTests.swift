@@ -205,7 +205,7 @@ private func detectingGateway(_ configuration: String) async throws -> (GatewayS
             - {path: /, upstream: api}
         """)
     func get(_ path: String) async throws -> UInt {
-        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(server.addresses[0].port!)\(path)"), timeout: .seconds(10))
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(server.addresses[0].port!)\(path)"), timeout: .seconds(30))
         return response.status.code
     }
     // The same account again and again is ordinary; six different ones in a minute is more than the limit of five.
@@ -242,7 +242,7 @@ private func detectingGateway(_ configuration: String) async throws -> (GatewayS
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")
         request.body = .bytes(ByteBuffer(string: #"{"username":"\#(name)@mail.test","password":"Winter2024!"}"#))
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
         #expect(response.status == .unauthorized, "the login still reaches the upstream whole")
     }
     await server.stop()

@@ -82,7 +82,7 @@ private func gateway(_ authenticator: String, issuer: String = "https://idp.test
 private func status(_ server: GatewayServer, token: String) async throws -> HTTPResponseStatus {
     var request = HTTPClientRequest(url: "http://127.0.0.1:\(server.addresses[0].port!)/orders")
     request.headers.add(name: "Authorization", value: "Bearer \(token)")
-    return try await HTTPClient.shared.execute(request, timeout: .seconds(10)).status
+    return try await HTTPClient.shared.execute(request, timeout: .seconds(30)).status
 }
 
 @Test func keysComeFromOIDCDiscovery() async throws {

@@ -15,7 +15,7 @@ import Testing
 let gatewayTestLoops = MultiThreadedEventLoopGroup(numberOfThreads: 2)
 
 /// A gateway on a free port of 127.0.0.1 in front of `upstream`.
-private func gateway(_ upstream: URL, routes: String = "    - {path: /, upstream: api}\n", responseTimeout: Double = 5, headerTimeout: Double = 60,
+private func gateway(_ upstream: URL, routes: String = "    - {path: /, upstream: api}\n", responseTimeout: Double = 20, headerTimeout: Double = 60,
                      bodyTimeout: Double = 30) async throws -> GatewayServer {
     let text = """
     gateway:
@@ -36,7 +36,7 @@ private func fetch(_ target: String, method: HTTPMethod = .GET, body: String? = 
     var request = HTTPClientRequest(url: target)
     request.method = method
     if let body { request.body = .bytes(ByteBuffer(string: body)); request.headers.add(name: "Content-Type", value: "application/json") }
-    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
     let bytes = try await response.body.collect(upTo: 1 << 24)
     return (response.status.code, response.headers, String(buffer: bytes))
 }
@@ -51,7 +51,7 @@ private func fetch(_ target: String, method: HTTPMethod = .GET, body: String? = 
     var request = HTTPClientRequest(url: url(server, "/%61pi/./v1//users;jsessionid=x/42?page=2"))
     request.headers.add(name: "Connection", value: "keep-alive, X-Secret-Hop")
     request.headers.add(name: "X-Secret-Hop", value: "must not pass")
-    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+    let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
     #expect(response.status == .ok)
     #expect(response.headers.first(name: "x-seen-uri") == "/api/v1/users/42?page=2", "the upstream sees the path the gateway routed")
     #expect(response.headers.first(name: "x-seen-for") == "127.0.0.1")
@@ -184,7 +184,7 @@ func ambiguousRequestsAreRefusedAndTheConnectionClosed(_ request: String) async 
         request.method = method
         request.headers.add(name: "Origin", value: origin)
         if preflight { request.headers.add(name: "Access-Control-Request-Method", value: "POST") }
-        return try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        return try await HTTPClient.shared.execute(request, timeout: .seconds(30))
     }
     let allowed = try await request("/app", method: .OPTIONS, origin: "https://app.example", preflight: true)
     #expect(allowed.status == .noContent)

@@ -39,7 +39,7 @@ private func client(_ certificate: (certificate: String, key: String)?) throws -
 }
 
 private func get(_ client: HTTPClient, _ server: GatewayServer, _ path: String) async throws -> HTTPClientResponse {
-    try await client.execute(HTTPClientRequest(url: "https://127.0.0.1:\(server.addresses[0].port!)\(path)"), timeout: .seconds(10))
+    try await client.execute(HTTPClientRequest(url: "https://127.0.0.1:\(server.addresses[0].port!)\(path)"), timeout: .seconds(30))
 }
 
 /// An upstream that says which subject the gateway vouched for.

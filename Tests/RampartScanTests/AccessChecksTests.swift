@@ -754,3 +754,45 @@ private func billing(careless: Bool, logins: LockedDictionary<Double>) async thr
     defer { Task { await careful.stop() } }
     #expect(try await scan(careful, only: ["mass-assignment"], configuration: configuration).findings.isEmpty)
 }
+
+@Test func objectsThatExistedBeforeTheScanAreHarvestedFromEachUsersListAndAttacked() async throws {
+    // No way to create orders: each user has some already. `checksOwner: false` serves any order to anyone signed in.
+    func shop(checksOwner: Bool) async throws -> TestServer {
+        let orders = ["ord-91001": "alice", "ord-91002": "alice", "ord-92001": "bob"]
+        return try await TestServer.start(receiving: { head, body in
+            let json = [("Content-Type", "application/json")]
+            let caller = ["Bearer t-alice": "alice", "Bearer t-bob": "bob"][head.headers.first(name: "Authorization") ?? ""]
+            switch (head.method, head.uri) {
+            case (.POST, "/login"):
+                let name = (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: String])?["username"] ?? ""
+                return Canned(headers: json, body: "{\"token\": \"t-\(name)\"}")
+            case (.GET, "/orders"):
+                guard let caller else { return Canned(status: .unauthorized, body: "{}") }
+                let own = orders.filter { $0.value == caller }.keys.sorted().map { "{\"id\": \"\($0)\", \"total\": 12}" }
+                return Canned(headers: json, body: "{\"orders\": [\(own.joined(separator: ","))]}")
+            case (.GET, let uri) where uri.hasPrefix("/orders/"):
+                let id = String(uri.dropFirst("/orders/".count))
+                guard let caller, let owner = orders[id], !checksOwner || owner == caller else { return Canned(status: .notFound, headers: json, body: #"{"error": "no such order"}"#) }
+                return Canned(headers: json, body: "{\"id\": \"\(id)\", \"total\": 12}")
+            default: return Canned(status: .notFound, body: "{}")
+            }
+        })
+    }
+    let configuration = """
+        scan:
+          identities:
+            alice: {login: {path: /login, json: {username: alice}, token: /token}}
+            bob: {login: {path: /login, json: {username: bob}, token: /token}}
+          endpoints:
+            - GET /orders
+            - GET /orders/ord-92001
+        """
+    let careless = try await shop(checksOwner: false)
+    defer { Task { await careless.stop() } }
+    let found = try await scan(careless, only: ["bola-read"], configuration: configuration).findings
+    #expect(found.first?.message.contains("bob read alice's object ord-9100") == true, "\(found.map(\.message))")
+
+    let careful = try await shop(checksOwner: true)
+    defer { Task { await careful.stop() } }
+    #expect(try await scan(careful, only: ["bola-read"], configuration: configuration).findings.isEmpty)
+}

@@ -69,7 +69,7 @@ struct BOLAWrite: ScanCheck {
     func run(_ scan: ScanContext) async {
         guard scan.users.count >= 2 else { return }
         let owner = scan.users[0].identity.name, intruder = scan.users[1].identity.name
-        for object in scan.objects(of: owner) {
+        for object in scan.createdObjects(of: owner) {
             for endpoint in scan.itemEndpoints(of: object.collection) where ["PUT", "PATCH"].contains(endpoint.method) {
                 defer { scan.operationDone() }
                 guard let exchange = await scan.send(scan.request(endpoint, identity: owner, object: object), as: intruder, endpoint: endpoint),

@@ -40,7 +40,7 @@ struct MissingAuthentication: ScanCheck {
     /// owner: a change that took is a write anyone can make.
     func writesWithoutCredentials(_ scan: ScanContext) async {
         guard let owner = scan.users.first?.identity.name else { return }
-        for object in scan.objects(of: owner) {
+        for object in scan.createdObjects(of: owner) {
             for writer in Seeder.writers(of: object, in: scan) {
                 defer { scan.operationDone() }
                 let marker = "rampart-changed-\(UUID().uuidString.prefix(8).lowercased())"
