@@ -158,7 +158,7 @@ let package = Package(
             name: "RampartScanTests",
             dependencies: ["RampartScan", "RampartGraphQL", "RampartLab", "RampartSpec", "RampartHTTP", "RampartGateway", "RampartReport", "RampartTestSupport",
                            .product(name: "GraphQL", package: "GraphQL"), .product(name: "NIOHTTP1", package: "swift-nio"),
-                           .product(name: "Crypto", package: "swift-crypto")]
+                           .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "RampartGatewayTests",

@@ -25,8 +25,10 @@ public struct GraphQLOperationBuilder: Sendable {
 
     public init(schema: GraphQLSchemaModel) { self.schema = schema }
 
-    /// The field with every argument filled in; `variable` names a string argument to pass as `$value`.
-    public func operation(_ field: GraphQLSchemaModel.Field, kind: String, variable: String? = nil, value: String? = nil) -> GraphQLOperation {
+    /// The field with every argument filled in; `variable` names a string argument to pass as `$value`, `given`
+    /// holds string arguments with fixed values (a token the identity passes as `me(token: …)`).
+    public func operation(_ field: GraphQLSchemaModel.Field, kind: String, variable: String? = nil, value: String? = nil,
+                          given: [String: String] = [:]) -> GraphQLOperation {
         var definitions = ""
         var plain: (String, String)?
         let arguments = field.arguments.compactMap { argument -> String? in
@@ -35,8 +37,9 @@ public struct GraphQLOperationBuilder: Sendable {
                 plain = (argument.name, value ?? Self.stringValue(for: argument.name))
                 return "\(argument.name): $value"
             }
-            // Optional arguments are left out (the server's defaults are valid by definition), except owner-like
-            // ones and every field of an input object, where what the client may set is what is tested.
+            if let fixed = given[argument.name] { return "\(argument.name): \(Self.quoted(fixed))" }
+            // Optional arguments are left out (the server's defaults are valid by definition), except every field
+            // of an input object, where what the client may set is what is tested.
             guard argument.type.isRequired || argument.type.kind == "INPUT_OBJECT" else { return nil }
             return "\(argument.name): \(literal(for: argument.type, name: argument.name))"
         }

@@ -80,6 +80,8 @@ public enum TokenPlacement: Sendable, Equatable {
     case query(name: String)
     /// A cookie: `Cookie: token=…`.
     case cookie(name: String)
+    /// A GraphQL argument of that name (`me(token: …)`), wherever an operation takes one; nothing on other requests.
+    case graphQLArgument(name: String)
 
     public static let bearer = TokenPlacement.header(name: "Authorization", format: "Bearer {token}")
 
@@ -96,6 +98,8 @@ public enum TokenPlacement: Sendable, Equatable {
                 components.queryItems = (components.queryItems ?? []).filter { $0.name != name } + [URLQueryItem(name: name, value: token)]
                 request.url = components.url ?? request.url
             }
+        case .graphQLArgument:
+            break
         }
         return request
     }
@@ -326,7 +330,8 @@ struct ConfigReader {
         }
     }
 
-    /// Where a login's token goes: `token_in: header` (default; `header:` and `format:`), `query` or `cookie` (named by `token_name`).
+    /// Where a login's token goes: `token_in: header` (default; `header:` and `format:`), `query`, `cookie` or `graphql`
+    /// (an argument; named by `token_name`).
     func placement(_ login: Cursor) throws(SpecError) -> TokenPlacement {
         func text(_ key: String) throws(SpecError) -> String? { try login[key].map { cursor throws(SpecError) in try string(cursor, "'\(key)'") } }
         let header = try text("header"), format = try text("format"), name = try text("token_name")
@@ -335,11 +340,15 @@ struct ConfigReader {
             if name != nil { throw login["token_name"]!.error("'token_name' names a query parameter or cookie; a header is named by 'header'") }
             if let format, !format.contains("{token}") { throw login["format"]!.error("'format' must contain {token}, e.g. 'Bearer {token}'") }
             return .header(name: header ?? "Authorization", format: format ?? "Bearer {token}")
-        case let place where place == "query" || place == "cookie":
+        case let place where ["query", "cookie", "graphql"].contains(place):
             if header != nil || format != nil { throw login[header != nil ? "header" : "format"]!.error("'header' and 'format' apply to token_in: header only") }
-            return place == "query" ? .query(name: name ?? "access_token") : .cookie(name: name ?? "token")
+            switch place {
+            case "query": return .query(name: name ?? "access_token")
+            case "cookie": return .cookie(name: name ?? "token")
+            default: return .graphQLArgument(name: name ?? "token")
+            }
         case let other:
-            throw login["token_in"]!.error("'token_in' must be header, query or cookie, not '\(other)'")
+            throw login["token_in"]!.error("'token_in' must be header, query, cookie or graphql, not '\(other)'")
         }
     }
 

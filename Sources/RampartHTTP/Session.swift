@@ -184,6 +184,8 @@ public actor Session {
         case .header(let name, let format): credential.headers = [(name, format.replacingOccurrences(of: "{token}", with: token))]
         case .cookie(let name): credential.headers = [("Cookie", "\(name)=\(token)")]
         case .query(let name): credential.query = [URLQueryItem(name: name, value: token)]
+        // Put into GraphQL operations by whoever builds them (the scan's GraphQL requests).
+        case .graphQLArgument: break
         }
         return credential
     }

@@ -46,8 +46,10 @@ enum Seeder {
         let sent = body ?? scan.exampleBody(creator, identity: identity).map(uniquified)
         let request = scan.request(creator, identity: identity, body: sent)
         guard let exchange = await scan.send(request, as: identity, endpoint: creator), exchange.response.isSuccess else { return nil }
-        let created = await locate(created: exchange, by: creator, sending: sent, as: identity, in: scan)
-        if remember, let created { scan.remember(created) }
+        guard var created = await locate(created: exchange, by: creator, sending: sent, as: identity, in: scan) else { return nil }
+        // As stored, not as echoed: what the API kept is what the checks compare against.
+        if let (stored, _) = await readBack(created, as: identity, in: scan) { created.body = stored }
+        if remember { scan.remember(created) }
         return created
     }
 

@@ -50,7 +50,7 @@ private func parse(_ text: String, environment: [String: String] = [:]) throws -
     ("scan:\n  only: {\"POST /refunds\": manager}\n", "rampart.yml:2:10: 'only' must be a non-empty list of roles, e.g. [manager]"),
     ("scan:\n  endpoints: [{path: /a, only: []}]\n", "rampart.yml:2:26: 'only' must be a non-empty list of roles, e.g. [manager]"),
     ("scan:\n  login_spacing: -1\n", "rampart.yml:2:3: 'scan.login_spacing' must be seconds between 0 and 300"),
-    ("scan:\n  identities:\n    a:\n      login: {path: /l, token: /t, token_in: body}\n", "rampart.yml:4:36: 'token_in' must be header, query or cookie, not 'body'"),
+    ("scan:\n  identities:\n    a:\n      login: {path: /l, token: /t, token_in: body}\n", "rampart.yml:4:36: 'token_in' must be header, query, cookie or graphql, not 'body'"),
     ("scan:\n  identities:\n    a:\n      login: {path: /l, token: /t, token_in: query, header: X-T}\n", "rampart.yml:4:53: 'header' and 'format' apply to token_in: header only"),
     ("scan:\n  identities:\n    a:\n      login: {path: /l, token: /t, format: Bearer}\n", "rampart.yml:4:36: 'format' must contain {token}, e.g. 'Bearer {token}'"),
     ("scan:\n  identities:\n    a:\n      login: {path: /l, token: /t, user_field: /u}\n", "rampart.yml:4:7: 'user_field' and 'password_field' go together"),
@@ -83,11 +83,12 @@ func badConfigurationsNameTheLine(_ text: String, _ message: String) {
         alice: {role: customer, objects: {invoice: [inv-1001, 7]}, login: {path: /login, json: {u: a}, token: /t, token_in: query}}
         sam: {role: support, level: 2, login: {path: /login, json: {u: s}, token: /t, token_in: cookie, token_name: tok}}
         ann: {role: admin, login: {path: /login, json: {u: n}, token: /t, header: X-Auth, format: "Token {token}"}}
+        gus: {login: {path: /login, json: {u: g}, token: /t, token_in: graphql}}
       endpoints:
         - {method: POST, path: /refunds, json: {amount: 1}, only: [manager, admin]}
     """)
     #expect(configuration.loginSpacing == 1.5)
-    #expect(configuration.identities.map(\.level) == [1, 2, 100])
+    #expect(configuration.identities.map(\.level) == [1, 2, 100, 1])
     #expect(configuration.identities[0].objects == ["invoice": ["inv-1001", "7"]])
     #expect(configuration.roles(method: "DELETE", path: "/users/{userId}") == ["admin"])
     #expect(configuration.roles(method: "POST", path: "/refunds") == ["manager", "admin"])
@@ -96,7 +97,7 @@ func badConfigurationsNameTheLine(_ text: String, _ message: String) {
         if case .login(_, _, _, let placement) = identity.authentication { return placement }
         return nil
     }
-    #expect(placements == [.query(name: "access_token"), .cookie(name: "tok"), .header(name: "X-Auth", format: "Token {token}")])
+    #expect(placements == [.query(name: "access_token"), .cookie(name: "tok"), .header(name: "X-Auth", format: "Token {token}"), .graphQLArgument(name: "token")])
     let request = OutboundRequest(method: "GET", url: URL(string: "http://127.0.0.1/a?x=1")!, headers: [("Cookie", "c=1")])
     #expect(placements[0].present("T", in: request).url.absoluteString == "http://127.0.0.1/a?x=1&access_token=T")
     #expect(placements[1].present("T", in: request).header("Cookie") == "c=1; tok=T")

@@ -1,9 +1,11 @@
 import Foundation
 import GraphQL
+import NIOConcurrencyHelpers
 import NIOHTTP1
 import RampartCore
 import RampartGraphQL
 import RampartHTTP
+import RampartSpec
 @testable import RampartScan
 import RampartTestSupport
 import Testing
@@ -23,10 +25,13 @@ private final class GraphQLShop: Sendable {
     }
 
     static let users: [[String: any Sendable]] = [["id": 1, "name": "alice", "apiKey": "AK-alice-7f3e"], ["id": 2, "name": "bob", "apiKey": "AK-bob-91c2"]]
+    /// The tokens `me(token:)` was asked with.
+    let tokensSeen = NIOLockedValueBox<[String]>([])
 
     init(secure: Bool) throws {
         self.secure = secure
         let users = Self.users
+        let tokensSeen = self.tokensSeen
         var userType: GraphQLObjectType!
         let postType = try GraphQLObjectType(name: "Post", fields: {
             ["id": GraphQLField(type: GraphQLInt), "title": GraphQLField(type: GraphQLString),
@@ -60,6 +65,12 @@ private final class GraphQLShop: Sendable {
                 return "1"
             }),
             "posts": GraphQLField(type: GraphQLList(postType), resolve: { _, _, _, _ in [["id": 1, "title": "hello"] as [String: any Sendable]] }),
+            // The caller's own profile, for the token its login gave (a token passed as an argument, not a header).
+            "me": GraphQLField(type: userType, args: ["token": GraphQLArgument(type: GraphQLNonNull(GraphQLString))], resolve: { _, args, _, _ in
+                let token = args["token"].string ?? ""
+                tokensSeen.withLockedValue { $0.append(token) }
+                return token == "shop-token-alice" ? users[0] : nil
+            }),
         ])
         let input = try GraphQLInputObjectType(name: "PostInput", fields: ["title": InputObjectField(type: GraphQLNonNull(GraphQLString)),
                                                                             "authorId": InputObjectField(type: GraphQLNonNull(GraphQLInt))])
@@ -74,6 +85,7 @@ private final class GraphQLShop: Sendable {
 
     /// The answer to a POST of `{"query", "variables"}`; the fixed API refuses queries nested more than 5 levels.
     func answer(_ head: HTTPRequestHead, _ body: String) async -> Canned {
+        if head.method == .POST, head.uri == "/login" { return Canned(headers: [("Content-Type", "application/json")], body: #"{"token": "shop-token-alice"}"#) }
         guard head.method == .POST, head.uri == "/api/graphql", let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
               let query = object["query"] as? String else { return Canned(status: .notFound, body: "not here") }
         if secure, Self.depth(of: query) > 6 { return Canned(status: .badRequest, body: #"{"errors":[{"message":"query is too deep"}]}"#) }
@@ -96,16 +108,20 @@ private final class GraphQLShop: Sendable {
     }
 }
 
-private func scanShop(secure: Bool, only rules: Set<String>, graphQLPath: String? = nil) async throws -> [Finding] {
-    let shop = try GraphQLShop(secure: secure)
+private func scanShop(_ shop: GraphQLShop, only rules: Set<String>, graphQLPath: String? = nil, configuration: String = "{}") async throws -> [Finding] {
     let server = try await TestServer.start(answering: shop.answer)
     var options = ScanOptions()
     options.onlyRules = rules
     options.graphQLPath = graphQLPath
-    let result = try await ScanRunner(target: server.httpURL, description: nil, configuration: ScanConfiguration(),
+    let parsed = try ScanConfiguration.parse(SpecDocument(text: configuration, file: "rampart.yml").root)
+    let result = try await ScanRunner(target: server.httpURL, description: nil, configuration: parsed,
                                       engineOptions: EngineOptions(requestsPerSecond: nil, concurrency: 4), options: options).run()
     await server.stop()
     return result.findings
+}
+
+private func scanShop(secure: Bool, only rules: Set<String>, graphQLPath: String? = nil) async throws -> [Finding] {
+    try await scanShop(try GraphQLShop(secure: secure), only: rules, graphQLPath: graphQLPath)
 }
 
 @Suite struct GraphQLScanTests {
@@ -113,11 +129,11 @@ private func scanShop(secure: Bool, only rules: Set<String>, graphQLPath: String
         let shop = try GraphQLShop(secure: false)
         let introspected = try await graphql(schema: shop.schema, request: GraphQLSchemaModel.introspectionQuery)
         let model = try GraphQLSchemaModel(introspection: try JSONEncoder().encode(introspected))
-        #expect(model.queries.map(\.name).sorted() == ["ping", "posts", "search", "user"])
+        #expect(model.queries.map(\.name).sorted() == ["me", "ping", "posts", "search", "user"])
         #expect(model.mutations.map(\.name) == ["createPost"])
         let builder = GraphQLOperationBuilder(schema: model)
         let injectable = builder.stringArgumentOperations(kind: "query")
-        #expect(injectable.map(\.label).sorted() == ["query ping(host)", "query search(name)"])
+        #expect(injectable.map(\.label).sorted() == ["query me(token)", "query ping(host)", "query search(name)"])
         for operation in injectable + model.mutations.map({ builder.operation($0, kind: "mutation") }) {
             #expect(GraphQLOperationBuilder.parses(operation.document), "\(operation.document)")
         }
@@ -153,5 +169,18 @@ private func scanShop(secure: Bool, only rules: Set<String>, graphQLPath: String
         #expect(found.first { $0.ruleId == "anonymous-write-as-any-user" }?.location.parameter == "mutation createPost")
         let fixed = try await scanShop(secure: true, only: rules, graphQLPath: "/api/graphql")
         #expect(fixed.isEmpty, "\(fixed.map(\.message))")
+    }
+
+    @Test func aTokenTheLoginGivesIsPassedAsTheArgumentThatTakesIt() async throws {
+        let shop = try GraphQLShop(secure: true)
+        let configuration = """
+            scan:
+              identities:
+                alice: {login: {path: /login, json: {user: alice}, token: /token, token_in: graphql, token_name: token}}
+            """
+        _ = try await scanShop(shop, only: ["sensitive-data-exposure"], graphQLPath: "/api/graphql", configuration: configuration)
+        let seen = shop.tokensSeen.withLockedValue { $0 }
+        #expect(seen.contains("shop-token-alice"), "alice's queries carry her token: \(seen)")
+        #expect(seen.contains { $0.hasPrefix("rampart-") }, "anonymous ones a made-up value")
     }
 }

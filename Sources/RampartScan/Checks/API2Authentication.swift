@@ -588,6 +588,7 @@ struct WildcardKeyBypass: ScanCheck {
     /// Where the identity's own key or token goes; nil for credentials that are no single value (basic, cookies, headers).
     static func placement(of identity: Identity) -> TokenPlacement? {
         switch identity.authentication {
+        case .login(_, _, nil, .graphQLArgument): return nil
         case .login(_, _, nil, let placement): return placement
         case .apiKey(let name, "query", _): return .query(name: name)
         case .apiKey(let name, "cookie", _): return .cookie(name: name)

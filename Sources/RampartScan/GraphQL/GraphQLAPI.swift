@@ -52,9 +52,15 @@ extension ScanContext {
         return OutboundRequest(method: "POST", url: url(graphQL?.path ?? "/graphql"), headers: [("Accept", "application/json")], json: body)
     }
 
-    /// Sends an operation and keeps the answer for the passive checks.
+    /// Sends an operation and keeps the answer for the passive checks. An identity whose token travels as a GraphQL
+    /// argument (`token_in: graphql`) has it put into every operation that takes that argument.
     @discardableResult
     func send(_ operation: GraphQLOperation, as identity: String?, variables: [String: Any] = [:]) async -> Exchange? {
+        var operation = operation
+        if let session = identity.flatMap(session), case .login(_, _, _, .graphQLArgument(let name)) = session.identity.authentication,
+           operation.field.arguments.contains(where: { $0.name == name }), let token = try? await session.token(), let builder = graphQL?.builder {
+            operation = builder.operation(operation.field, kind: operation.kind, variable: operation.variable?.argument, value: operation.variable?.value, given: [name: token])
+        }
         guard let exchange = await send(graphQLRequest(operation.document, variables: variables), as: identity) else { return nil }
         rememberGraphQL(GraphQLAnswer(operation: operation, identity: identity, exchange: exchange))
         return exchange
