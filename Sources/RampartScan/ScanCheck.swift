@@ -24,7 +24,7 @@ public enum ScanChecks {
         // API3
         MassAssignment(), SensitiveDataExposure(), UndeclaredResponseProperties(),
         // API4
-        NoRateLimiting(), UncappedPageSize(), OversizedInput(), GraphQLDepthUnlimited(),
+        NoRateLimiting(), UncappedPageSize(), OversizedInput(), GraphQLDepthUnlimited(), GraphQLAliasOverloading(), GraphQLBatching(), GraphQLDirectiveOverloading(),
         // API5
         AdminOperationReachable(), UndocumentedMethod(), PrivilegedHeaderBypass(),
         // API6
@@ -33,7 +33,7 @@ public enum ScanChecks {
         ServerSideRequestForgery(),
         // API8
         CORSMisconfiguration(), CORSAnyOrigin(), MissingSecurityHeaders(), TechnologyBanner(), VerboseErrors(), DebugPageExposed(), DirectoryListing(), InformationInComments(),
-        CrossSiteScripting(), CrossSiteRequestForgery(), PasswordChangeWithoutCurrent(), TraceEnabled(), SQLInjection(), NoSQLInjection(),
+        CrossSiteScripting(), CrossSiteRequestForgery(), GraphQLCrossSiteRequests(), GraphQLFieldSuggestions(), GraphQLIDEExposed(), GraphQLDebugOutput(), PasswordChangeWithoutCurrent(), TraceEnabled(), SQLInjection(), NoSQLInjection(),
         XMLExternalEntities(), RegexDenialOfService(),
         PathTraversal(), CommandInjection(),
         // API9

@@ -85,16 +85,53 @@ private final class GraphQLShop: Sendable {
 
     /// The answer to a POST of `{"query", "variables"}`; the fixed API refuses queries nested more than 5 levels.
     func answer(_ head: HTTPRequestHead, _ body: String) async -> Canned {
-        if head.method == .POST, head.uri == "/login" { return Canned(headers: [("Content-Type", "application/json")], body: #"{"token": "shop-token-alice"}"#) }
-        guard head.method == .POST, head.uri == "/api/graphql", let object = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any],
-              let query = object["query"] as? String else { return Canned(status: .notFound, body: "not here") }
-        if secure, Self.depth(of: query) > 6 { return Canned(status: .badRequest, body: #"{"errors":[{"message":"query is too deep"}]}"#) }
-        let variables = (object["variables"] as? [String: Any] ?? [:]).mapValues { Map.string("\($0)") }
-        let request = Request(signedIn: head.headers.first(name: "Authorization") == "Bearer shop-token")
-        let result = try? await graphql(schema: schema, request: query, context: request, variableValues: variables)
-        let json = result.flatMap { try? GraphQLJSONEncoder().encode($0) }.map { String(decoding: $0, as: UTF8.self) } ?? "{}"
+        let json = [("Content-Type", "application/json")]
+        if head.method == .POST, head.uri == "/login" { return Canned(headers: json, body: #"{"token": "shop-token-alice"}"#) }
+        let path = head.uri.split(separator: "?", maxSplits: 1).first.map(String.init) ?? head.uri
+        guard path == "/api/graphql" else { return Canned(status: .notFound, body: "not here") }
+        // The careless server also takes GET (and serves its IDE there), form posts and batches; the fixed one JSON POSTs only.
+        var requests: [[String: Any]] = []
+        switch (head.method, head.headers.first(name: "Content-Type") ?? "") {
+        case (.GET, _) where !secure:
+            if head.headers.first(name: "Accept")?.contains("text/html") == true {
+                return Canned(headers: [("Content-Type", "text/html")], body: "<html><title>GraphiQL</title><div id=graphiql></div></html>")
+            }
+            requests = [["query": URLComponents(string: head.uri)?.queryItems?.first { $0.name == "query" }?.value ?? ""]]
+        case (.POST, let type) where type.contains("x-www-form-urlencoded") && !secure:
+            requests = [["query": URLComponents(string: "?" + body)?.queryItems?.first { $0.name == "query" }?.value ?? ""]]
+        case (.POST, let type) where type.contains("json"):
+            let sent = try? JSONSerialization.jsonObject(with: Data(body.utf8))
+            if let batch = sent as? [[String: Any]], !secure { requests = batch } else if let one = sent as? [String: Any] { requests = [one] }
+        default: return Canned(status: .methodNotAllowed, headers: json, body: #"{"errors":[{"message":"POST application/json only"}]}"#)
+        }
+        guard !requests.isEmpty else { return Canned(status: .badRequest, headers: json, body: #"{"errors":[{"message":"one operation per request"}]}"#) }
+        var answers: [String] = []
+        var delay = 0
+        for sent in requests {
+            guard let query = sent["query"] as? String else { return Canned(status: .badRequest, body: "{}") }
+            if secure, Self.depth(of: query) > 6 || query.filter({ $0 == ":" }).count > 15 || query.filter({ $0 == "@" }).count > 3 {
+                return Canned(status: .badRequest, headers: json, body: #"{"errors":[{"message":"query exceeds the server's limits"}]}"#)
+            }
+            let variables = (sent["variables"] as? [String: Any] ?? [:]).mapValues { Map.string("\($0)") }
+            let request = Request(signedIn: head.headers.first(name: "Authorization") == "Bearer shop-token")
+            guard let result = try? await graphql(schema: schema, request: query, context: request, variableValues: variables),
+                  var answer = (try? JSONSerialization.jsonObject(with: GraphQLJSONEncoder().encode(result))) as? [String: Any] else { return Canned(status: .internalServerError, body: "{}") }
+            if secure, var errors = answer["errors"] as? [[String: Any]] {
+                // Suggestions stripped, as GraphQL Armor does.
+                for index in errors.indices { errors[index]["message"] = (errors[index]["message"] as? String)?.components(separatedBy: " Did you mean").first }
+                answer["errors"] = errors
+            } else if !secure {
+                answer["extensions"] = ["tracing": ["version": 1, "duration": 120_000]]
+                if var errors = answer["errors"] as? [[String: Any]] {
+                    for index in errors.indices { errors[index]["extensions"] = ["exception": ["stacktrace": ["Traceback (most recent call last):", "  File \"app.py\", line 9"]]] }
+                    answer["errors"] = errors
+                }
+            }
+            answers.append(String(decoding: try! JSONSerialization.data(withJSONObject: answer), as: UTF8.self))
+            delay += request.shellDelay
+        }
         // The emulated shell's `sleep`, without holding a thread.
-        return Canned(headers: [("Content-Type", "application/json")], body: json, delay: .seconds(Int64(request.shellDelay)))
+        return Canned(headers: json, body: requests.count == 1 && !body.hasPrefix("[") ? answers[0] : "[\(answers.joined(separator: ","))]", delay: .seconds(Int64(delay)))
     }
 
     /// Brace nesting: the depth of the deepest selection.
@@ -182,5 +219,15 @@ private func scanShop(secure: Bool, only rules: Set<String>, graphQLPath: String
         let seen = shop.tokensSeen.withLockedValue { $0 }
         #expect(seen.contains("shop-token-alice"), "alice's queries carry her token: \(seen)")
         #expect(seen.contains { $0.hasPrefix("rampart-") }, "anonymous ones a made-up value")
+    }
+
+    @Test func theGraphQLCopChecksFindWhatACarelessEndpointAcceptsAndNothingOnAHardenedOne() async throws {
+        let rules: Set = ["graphql-alias-overloading", "graphql-batching", "graphql-field-suggestions", "graphql-csrf", "graphql-ide-exposed",
+                          "graphql-directive-overloading", "graphql-debug-output"]
+        let found = try await scanShop(secure: false, only: rules, graphQLPath: "/api/graphql")
+        #expect(Set(found.map(\.ruleId)) == rules, "\(found.map { "\($0.ruleId): \($0.message)" })")
+        #expect(found.first { $0.ruleId == "graphql-csrf" }?.severity == .high, "mutations over GET too")
+        let hardened = try await scanShop(secure: true, only: rules, graphQLPath: "/api/graphql")
+        #expect(hardened.isEmpty, "\(hardened.map { "\($0.ruleId): \($0.message)" })")
     }
 }
