@@ -70,8 +70,12 @@ struct InjectionPoint {
                                    body: Data(document.utf8))
         case .body, .argument:
             var body = self.body ?? scan.exampleBody(endpoint, identity: identity) ?? [:]
-            body[name] = payload
-            return scan.request(endpoint, identity: identity, body: body)
+            // A nested field is named by its JSON pointer (`/address/city`), a top-level one by its name.
+            guard body[name] == nil, name.hasPrefix("/") else {
+                body[name] = payload
+                return scan.request(endpoint, identity: identity, body: body)
+            }
+            return scan.request(endpoint, identity: identity, body: LoginTemplate.setting(name, to: payload, in: body))
         }
     }
 
@@ -84,6 +88,16 @@ struct InjectionPoint {
 }
 
 extension ScanContext {
+    /// The string fields of a JSON body, top-level ones by name, nested ones (two levels down at most) by JSON pointer.
+    static func stringFields(of body: [String: Any], prefix: String = "", depth: Int = 0) -> [(name: String, value: String)] {
+        body.sorted { $0.key < $1.key }.flatMap { key, value -> [(name: String, value: String)] in
+            let name = prefix.isEmpty ? key : prefix + "/" + key.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+            if let text = value as? String { return [(name, text)] }
+            if let object = value as? [String: Any], depth < 2 { return stringFields(of: object, prefix: prefix.isEmpty ? "/" + name : name, depth: depth + 1) }
+            return []
+        }
+    }
+
     /// Every injection point the scan may use safely: GET parameters, and JSON or form bodies of POSTs that address no existing object.
     /// At most `limit` of them (a per-scan budget: each check sends a few requests per point).
     func injectionPoints(limit: Int = 80) -> [InjectionPoint] {
@@ -111,8 +125,7 @@ extension ScanContext {
                     points.append(InjectionPoint(endpoint: endpoint, place: .xml, name: name, value: "\(value)", identity: identity, body: body))
                 }
             } else if endpoint.method == "POST", endpoint.pathParameters.isEmpty, let body = exampleBody(endpoint, identity: identity) {
-                for (name, value) in body.sorted(by: { $0.key < $1.key }) {
-                    guard let text = value as? String else { continue }
+                for (name, text) in Self.stringFields(of: body) {
                     points.append(InjectionPoint(endpoint: endpoint, place: .body, name: name, value: text, identity: identity, body: body))
                 }
             }

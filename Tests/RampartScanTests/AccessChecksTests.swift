@@ -796,3 +796,33 @@ private func billing(careless: Bool, logins: LockedDictionary<Double>) async thr
     defer { Task { await careful.stop() } }
     #expect(try await scan(careful, only: ["bola-read"], configuration: configuration).findings.isEmpty)
 }
+
+@Test func stringsNestedInJSONBodiesAreInjectionPoints() async throws {
+    let spec = """
+        {"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/orders": {"post": {
+          "requestBody": {"content": {"application/json": {"schema": {"type": "object", "properties": {
+            "note": {"type": "string"},
+            "customer": {"type": "object", "properties": {"name": {"type": "string", "example": "ann"}, "address": {"type": "object", "properties": {"city": {"type": "string"}}}}}}}}}},
+          "responses": {"201": {"description": "created"}}}}}}
+        """
+    // customer.address.city is pasted into SQL when `careless`.
+    func shop(careless: Bool) async throws -> TestServer {
+        try await TestServer.start(receiving: { head, body in
+            guard head.method == .POST, head.uri == "/orders", let order = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any] else {
+                return Canned(status: .notFound, body: "{}")
+            }
+            let city = ((order["customer"] as? [String: Any])?["address"] as? [String: Any])?["city"] as? String ?? ""
+            if careless && city.filter({ $0 == "'" }).count % 2 == 1 { return Canned(status: .internalServerError, body: "sqlite3.OperationalError: unrecognized token: \"'\(city)'\"") }
+            return Canned(status: .created, headers: [("Content-Type", "application/json")], body: #"{"id": 1}"#)
+        })
+    }
+    var options = ScanOptions()
+    options.onlyRules = ["sql-injection"]
+    for careless in [true, false] {
+        let server = try await shop(careless: careless)
+        let result = try await ScanRunner(target: server.httpURL, description: try APIDescription(SpecDocument(text: spec, file: "api.json")), configuration: ScanConfiguration(),
+                                          engineOptions: EngineOptions(requestsPerSecond: nil), options: options).run()
+        await server.stop()
+        #expect(result.findings.map { $0.location.parameter ?? "" } == (careless ? ["/customer/address/city"] : []), "\(result.findings.map(\.message))")
+    }
+}
