@@ -18,6 +18,26 @@ private func scan(_ server: TestServer, only rules: Set<String>, configuration: 
                                 engineOptions: EngineOptions(requestsPerSecond: nil), options: options).run()
 }
 
+/// What `rules` find on the flawed site (`site(true)`) and on its fixed twin (`site(false)`), scanned alike.
+private func contrast(_ site: (Bool) async throws -> TestServer, only rules: Set<String>, configuration: String = "") async throws -> (flawed: [Finding], fixed: [Finding]) {
+    var found: [[Finding]] = []
+    for flawed in [true, false] {
+        let server = try await site(flawed)
+        found.append(try await scan(server, only: rules, configuration: configuration).findings)
+        await server.stop()
+    }
+    return (found[0], found[1])
+}
+
+/// Scans a site that has a description (`spec`, OpenAPI JSON).
+private func scan(_ server: TestServer, spec: String, only rules: Set<String>, configuration: String = "") async throws -> ScanResult {
+    var options = ScanOptions()
+    options.onlyRules = rules
+    let parsed = try ScanConfiguration.parse(SpecDocument(text: configuration.isEmpty ? "{}" : configuration, file: "rampart.yml").root)
+    return try await ScanRunner(target: server.httpURL, description: try APIDescription(SpecDocument(text: spec, file: "api.json")), configuration: parsed,
+                                engineOptions: EngineOptions(requestsPerSecond: nil), options: options).run()
+}
+
 private let html = [("Content-Type", "text/html")]
 /// What these sites answer for a path they do not have: 200 and a page saying so, as many web apps do.
 private let softNotFound = Canned(headers: html, body: "<html><h1>Page not found</h1>\n<p>Sorry.</p>\n<a href=\"/\">home</a></html>")
@@ -419,14 +439,9 @@ private func commentBoard(openEdits: Bool) async throws -> TestServer {
             - {method: POST, path: /comments/, json: {text: hello}}
             - {method: PUT, path: /comments/, json: {id: 1, text: hello}}
         """
-    let open = try await commentBoard(openEdits: true)
-    defer { Task { await open.stop() } }
-    let found = try await scan(open, only: ["auth-not-enforced"], configuration: configuration).findings
+    let (found, fixed) = try await contrast(commentBoard(openEdits:), only: ["auth-not-enforced"], configuration: configuration)
     #expect(found.count == 1 && found.first?.location.method == "PUT" && found.first?.message.contains("alice reads the change back") == true, "\(found.map(\.message))")
-
-    let guarded = try await commentBoard(openEdits: false)
-    defer { Task { await guarded.stop() } }
-    #expect(try await scan(guarded, only: ["auth-not-enforced"], configuration: configuration).findings.isEmpty)
+    #expect(fixed.isEmpty)
 }
 
 @Test func massAssignmentIsJudgedOnTheObjectReadBackNotOnlyOnTheEcho() async throws {
@@ -458,14 +473,9 @@ private func commentBoard(openEdits: Bool) async throws -> TestServer {
             - {method: POST, path: /notes, json: {title: groceries}}
             - GET /notes/1
         """
-    let careless = try await notes(bindsEverything: true)
-    defer { Task { await careless.stop() } }
-    let found = try await scan(careless, only: ["mass-assignment"], configuration: configuration).findings
+    let (found, fixed) = try await contrast(notes(bindsEverything:), only: ["mass-assignment"], configuration: configuration)
     #expect(found.first?.message.contains("stored (read back) role=admin") == true, "\(found.map(\.message))")
-
-    let careful = try await notes(bindsEverything: false)
-    defer { Task { await careful.stop() } }
-    #expect(try await scan(careful, only: ["mass-assignment"], configuration: configuration).findings.isEmpty)
+    #expect(fixed.isEmpty)
 }
 
 @Test func anUndocumentedListingNextToADocumentedCreateIsFound() async throws {
@@ -486,17 +496,14 @@ private func commentBoard(openEdits: Bool) async throws -> TestServer {
             }
         })
     }
-    let configuration = try ScanConfiguration.parse(SpecDocument(text: """
+    let configuration = """
         scan:
           identities:
             alice: {role: user, login: {path: /login, json: {username: alice, password: pw}, token: /token}}
-        """, file: "rampart.yml").root)
-    var options = ScanOptions()
-    options.onlyRules = ["undocumented-method"]
+        """
     for lists in [true, false] {
         let server = try await directory(lists: lists)
-        let result = try await ScanRunner(target: server.httpURL, description: try APIDescription(SpecDocument(text: spec, file: "api.json")), configuration: configuration,
-                                          engineOptions: EngineOptions(requestsPerSecond: nil), options: options).run()
+        let result = try await scan(server, spec: spec, only: ["undocumented-method"], configuration: configuration)
         await server.stop()
         #expect(result.findings.map { "\($0.location.method ?? "") \($0.location.path ?? "")" } == (lists ? ["GET /users"] : []), "\(result.findings.map(\.message))")
     }
@@ -563,12 +570,9 @@ private func commentBoard(openEdits: Bool) async throws -> TestServer {
             }
         })
     }
-    var options = ScanOptions()
-    options.onlyRules = ["sql-injection"]
     for careless in [true, false] {
         let server = try await shop(careless: careless)
-        let result = try await ScanRunner(target: server.httpURL, description: try APIDescription(SpecDocument(text: spec, file: "api.json")), configuration: ScanConfiguration(),
-                                          engineOptions: EngineOptions(requestsPerSecond: nil), options: options).run()
+        let result = try await scan(server, spec: spec, only: ["sql-injection"])
         await server.stop()
         let places = Set(result.findings.map { "\($0.location.path ?? "") \($0.location.parameter ?? "")" })
         #expect(places == (careless ? ["/reports X-Tenant", "/reports region", "/orders note"] : []), "\(result.findings.map(\.message))")
@@ -700,14 +704,9 @@ private func billing(careless: Bool, logins: LockedDictionary<Double>) async thr
           endpoints:
             - {method: POST, path: /api/post, json: {text: hello}}
         """
-    let globbing = try await api(globbing: true)
-    defer { Task { await globbing.stop() } }
-    let found = try await scan(globbing, only: ["auth-bypass-wildcard-key"], configuration: configuration).findings
+    let (found, fixed) = try await contrast(api(globbing:), only: ["auth-bypass-wildcard-key"], configuration: configuration)
     #expect(found.count == 1 && found.first?.message.contains("accepted '*'") == true, "\(found.map(\.message))")
-
-    let exact = try await api(globbing: false)
-    defer { Task { await exact.stop() } }
-    #expect(try await scan(exact, only: ["auth-bypass-wildcard-key"], configuration: configuration).findings.isEmpty)
+    #expect(fixed.isEmpty)
 }
 
 @Test func ownerFieldsTheSchemaDoesNotOfferAreTriedWithAnotherUsersName() async throws {
@@ -745,14 +744,9 @@ private func billing(careless: Bool, logins: LockedDictionary<Double>) async thr
             - {method: POST, path: /api/post, json: {text: hello}}
             - GET /api/post/alice
         """
-    let careless = try await blog(merges: true)
-    defer { Task { await careless.stop() } }
-    let found = try await scan(careless, only: ["mass-assignment"], configuration: configuration).findings
+    let (found, fixed) = try await contrast(blog(merges:), only: ["mass-assignment"], configuration: configuration)
     #expect(found.count == 1 && found.first?.message.contains("published the object as bob: it is listed at /api/post/bob") == true, "\(found.map(\.message))")
-
-    let careful = try await blog(merges: false)
-    defer { Task { await careful.stop() } }
-    #expect(try await scan(careful, only: ["mass-assignment"], configuration: configuration).findings.isEmpty)
+    #expect(fixed.isEmpty)
 }
 
 @Test func objectsThatExistedBeforeTheScanAreHarvestedFromEachUsersListAndAttacked() async throws {
@@ -787,14 +781,9 @@ private func billing(careless: Bool, logins: LockedDictionary<Double>) async thr
             - GET /orders
             - GET /orders/ord-92001
         """
-    let careless = try await shop(checksOwner: false)
-    defer { Task { await careless.stop() } }
-    let found = try await scan(careless, only: ["bola-read"], configuration: configuration).findings
+    let (found, fixed) = try await contrast({ try await shop(checksOwner: !$0) }, only: ["bola-read"], configuration: configuration)
     #expect(found.first?.message.contains("bob read alice's object ord-9100") == true, "\(found.map(\.message))")
-
-    let careful = try await shop(checksOwner: true)
-    defer { Task { await careful.stop() } }
-    #expect(try await scan(careful, only: ["bola-read"], configuration: configuration).findings.isEmpty)
+    #expect(fixed.isEmpty)
 }
 
 @Test func stringsNestedInJSONBodiesAreInjectionPoints() async throws {
@@ -816,12 +805,9 @@ private func billing(careless: Bool, logins: LockedDictionary<Double>) async thr
             return Canned(status: .created, headers: [("Content-Type", "application/json")], body: #"{"id": 1}"#)
         })
     }
-    var options = ScanOptions()
-    options.onlyRules = ["sql-injection"]
     for careless in [true, false] {
         let server = try await shop(careless: careless)
-        let result = try await ScanRunner(target: server.httpURL, description: try APIDescription(SpecDocument(text: spec, file: "api.json")), configuration: ScanConfiguration(),
-                                          engineOptions: EngineOptions(requestsPerSecond: nil), options: options).run()
+        let result = try await scan(server, spec: spec, only: ["sql-injection"])
         await server.stop()
         #expect(result.findings.map { $0.location.parameter ?? "" } == (careless ? ["/customer/address/city"] : []), "\(result.findings.map(\.message))")
     }
