@@ -127,6 +127,15 @@ public struct GraphQLOperationBuilder: Sendable {
         }
     }
 
+    /// A literal of a built-in scalar type (nested in lists as the type says); `{}` for anything else.
+    static func placeholder(for type: GraphQLSchemaModel.TypeRef) -> String {
+        switch type {
+        case .nonNull(let inner): placeholder(for: inner)
+        case .list(let inner): "[\(placeholder(for: inner))]"
+        case .named(let name, _): ["Int": "1", "Float": "1.0", "Boolean": "true", "ID": "\"1\"", "String": quoted(stringValue(for: ""))][name] ?? "{}"
+        }
+    }
+
     /// A plausible string for an argument by its name: addresses, URLs and e-mails get values of their shape; the
     /// rest a unique word (names and titles often must be unique).
     public static func stringValue(for name: String) -> String {

@@ -75,6 +75,12 @@ public struct GraphQLSchemaModel: Sendable {
         fragment RampartType on __Type { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType { kind name } } } } } }
         """
 
+    public init(queryType: String, mutationType: String? = nil, types: [String: NamedType]) {
+        self.queryType = queryType
+        self.mutationType = mutationType
+        self.types = types
+    }
+
     public struct InvalidSchema: Error, CustomStringConvertible {
         public var description: String
     }

@@ -24,7 +24,7 @@ public enum ScanChecks {
         // API3
         MassAssignment(), SensitiveDataExposure(), UndeclaredResponseProperties(),
         // API4
-        NoRateLimiting(), UncappedPageSize(), OversizedInput(), GraphQLDepthUnlimited(), GraphQLAliasOverloading(), GraphQLBatching(), GraphQLDirectiveOverloading(),
+        NoRateLimiting(), UncappedPageSize(), OversizedInput(), GraphQLDepthUnlimited(), GraphQLAliasOverloading(), GraphQLBatching(), GraphQLDirectiveOverloading(), GraphQLFieldDuplication(), GraphQLIntrospectionDepth(),
         // API5
         AdminOperationReachable(), UndocumentedMethod(), PrivilegedHeaderBypass(),
         // API6

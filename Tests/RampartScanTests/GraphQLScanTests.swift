@@ -16,6 +16,8 @@ import Testing
 private final class GraphQLShop: Sendable {
     let secure: Bool
     let schema: GraphQLSchema
+    /// Introspection refused (GraphQLSwift's NoSchemaIntrospectionCustomRule); suggestions stay as they are.
+    let introspection: Bool
 
     /// What a request asked of the emulated shell and whether it carried credentials.
     final class Request: @unchecked Sendable {
@@ -28,8 +30,9 @@ private final class GraphQLShop: Sendable {
     /// The tokens `me(token:)` was asked with.
     let tokensSeen = NIOLockedValueBox<[String]>([])
 
-    init(secure: Bool) throws {
+    init(secure: Bool, introspection: Bool = true) throws {
         self.secure = secure
+        self.introspection = introspection
         let users = Self.users
         let tokensSeen = self.tokensSeen
         var userType: GraphQLObjectType!
@@ -109,12 +112,13 @@ private final class GraphQLShop: Sendable {
         var delay = 0
         for sent in requests {
             guard let query = sent["query"] as? String else { return Canned(status: .badRequest, body: "{}") }
-            if secure, Self.depth(of: query) > 6 || query.filter({ $0 == ":" }).count > 15 || query.filter({ $0 == "@" }).count > 3 {
+            if secure, Self.depth(of: query) > 6 || query.filter({ $0 == ":" }).count > 15 || query.filter({ $0 == "@" }).count > 3 || query.count > 2_000 {
                 return Canned(status: .badRequest, headers: json, body: #"{"errors":[{"message":"query exceeds the server's limits"}]}"#)
             }
             let variables = (sent["variables"] as? [String: Any] ?? [:]).mapValues { Map.string("\($0)") }
             let request = Request(signedIn: head.headers.first(name: "Authorization") == "Bearer shop-token")
-            guard let result = try? await graphql(schema: schema, request: query, context: request, variableValues: variables),
+            let rules = introspection ? specifiedRules : specifiedRules + [NoSchemaIntrospectionCustomRule]
+            guard let result = try? await graphql(schema: schema, request: query, context: request, variableValues: variables, validationRules: rules),
                   var answer = (try? JSONSerialization.jsonObject(with: GraphQLJSONEncoder().encode(result))) as? [String: Any] else { return Canned(status: .internalServerError, body: "{}") }
             if secure, var errors = answer["errors"] as? [[String: Any]] {
                 // Suggestions stripped, as GraphQL Armor does.
@@ -223,11 +227,30 @@ private func scanShop(secure: Bool, only rules: Set<String>, graphQLPath: String
 
     @Test func theGraphQLCopChecksFindWhatACarelessEndpointAcceptsAndNothingOnAHardenedOne() async throws {
         let rules: Set = ["graphql-alias-overloading", "graphql-batching", "graphql-field-suggestions", "graphql-csrf", "graphql-ide-exposed",
-                          "graphql-directive-overloading", "graphql-debug-output"]
+                          "graphql-directive-overloading", "graphql-debug-output", "graphql-field-duplication", "graphql-introspection-depth"]
         let found = try await scanShop(secure: false, only: rules, graphQLPath: "/api/graphql")
         #expect(Set(found.map(\.ruleId)) == rules, "\(found.map { "\($0.ruleId): \($0.message)" })")
         #expect(found.first { $0.ruleId == "graphql-csrf" }?.severity == .high, "mutations over GET too")
         let hardened = try await scanShop(secure: true, only: rules, graphQLPath: "/api/graphql")
         #expect(hardened.isEmpty, "\(hardened.map { "\($0.ruleId): \($0.message)" })")
+    }
+
+    @Test func withIntrospectionOffTheSchemaIsReadFromErrorsAndStillScanned() async throws {
+        let shop = try GraphQLShop(secure: false, introspection: false)
+        let server = try await TestServer.start(answering: shop.answer)
+        let engine = try HTTPEngine(scope: Scope([server.httpURL]), options: EngineOptions(requestsPerSecond: nil))
+        let api = await GraphQLAPI.discover(base: server.httpURL, path: nil, schema: nil, engine: engine)
+        await engine.shutdown()
+        #expect(api?.path == "/api/graphql" && api?.recovered == true)
+        let search = api?.schema?.queries.first { $0.name == "search" }
+        #expect(search?.arguments.map { "\($0.name): \($0.type)" } == ["name: String!"], "from 'argument \"name\" of type \"String!\" is required'")
+        #expect(api?.schema?.queries.first { $0.name == "user" }?.type.name == "User", "from 'of type \"User\" must have a selection'")
+        #expect(api?.schema?.types["User"]?.fields.map(\.name).contains("apiKey") == true, "suggested or guessed under User")
+        #expect(SchemaRecovery.suggestions(in: #"Cannot query field "usr" on type "Query". Did you mean "user", "users" or "me"?"#) == ["user", "users", "me"])
+
+        let found = try await scanShop(shop, only: ["sql-injection", "sensitive-data-exposure"])
+        await server.stop()
+        #expect(found.contains { $0.ruleId == "sql-injection" && $0.location.parameter == "query search(name)" }, "\(found.map(\.message))")
+        #expect(found.contains { $0.ruleId == "sensitive-data-exposure" }, "\(found.map(\.message))")
     }
 }

@@ -162,3 +162,40 @@ struct GraphQLDebugOutput: ScanCheck {
         }
     }
 }
+
+/// One field repeated 500 times in a query, answered: nothing bounds the size of a query the server parses and
+/// validates before resolving.
+struct GraphQLFieldDuplication: ScanCheck {
+    let rule = RuleMetadata(
+        id: "graphql-field-duplication", title: "GraphQL accepts queries of any size", severity: .low, owasp: .api4, cwe: [770],
+        description: "A query repeating one field 500 times was parsed, validated and answered: nothing bounds query size or token count, so a few large requests cost the server far more than they cost the client.",
+        remediation: "Limit the number of tokens or the size of a query (GraphQL Armor's maxTokens, a body size limit) and reject duplicated fields early.")
+
+    func run(_ scan: ScanContext) async {
+        guard scan.graphQL != nil else { return }
+        defer { scan.operationDone() }
+        let fields = String(repeating: "__typename ", count: 500)
+        guard let exchange = await scan.send(scan.graphQLRequest("query { \(fields)}"), as: nil), GraphQLAnswer.data(of: exchange)?["__typename"] != nil else { return }
+        scan.report(rule, at: scan.graphQLLocation("field duplication"), "a query repeating __typename 500 times was answered", proof: exchange)
+    }
+}
+
+/// Introspection nested along its own cycle (`__schema { types { fields { type { fields { … } } } } }`), answered in
+/// full: a request anyone can send that makes the server walk its whole schema several times over.
+struct GraphQLIntrospectionDepth: ScanCheck {
+    let rule = RuleMetadata(
+        id: "graphql-introspection-depth", title: "Deep introspection queries are answered", severity: .low, owasp: .api4, cwe: [674, 770],
+        description: "An introspection query nested along its own cycle (types → fields → type → fields …, 5 rounds) was answered in full: its cost grows with the schema at every level, and no depth limit applies to introspection.",
+        remediation: "Turn introspection off in production, or apply the depth and cost limits to introspection queries too.")
+
+    func run(_ scan: ScanContext) async {
+        guard scan.graphQL != nil else { return }
+        defer { scan.operationDone() }
+        var selection = "name"
+        for _ in 0..<5 { selection = "fields { type { \(selection) } }" }
+        guard let exchange = await scan.send(scan.graphQLRequest("query { __schema { types { \(selection) } } }"), as: nil),
+              GraphQLAnswer.data(of: exchange)?["__schema"] is [String: Any] else { return }
+        scan.report(rule, at: scan.graphQLLocation("introspection depth"), "an introspection query 12 levels deep was answered in full (\(exchange.response.body.count) bytes)",
+                    proof: exchange)
+    }
+}

@@ -7,6 +7,8 @@ import RampartHTTP
 public struct GraphQLAPI: Sendable {
     public var path: String
     public var schema: GraphQLSchemaModel?
+    /// The schema was read out of validation errors (introspection is off), so it is partial.
+    public var recovered = false
     var builder: GraphQLOperationBuilder? { schema.map(GraphQLOperationBuilder.init) }
 
     static let commonPaths = ["/graphql", "/api/graphql", "/v1/graphql", "/api/v1/graphql", "/graphql/v1", "/gql", "/query", "/graphiql", "/playground"]
@@ -22,8 +24,16 @@ public struct GraphQLAPI: Sendable {
             if let schema { return GraphQLAPI(path: candidate, schema: schema) }
             let introspection = OutboundRequest(method: "POST", url: url, headers: [("Accept", "application/json")],
                                                 json: ["query": GraphQLSchemaModel.introspectionQuery])
-            let recovered = (try? await engine.send(introspection)).flatMap { try? GraphQLSchemaModel(introspection: $0.response.body) }
-            return GraphQLAPI(path: candidate, schema: recovered)
+            if let schema = (try? await engine.send(introspection)).flatMap({ try? GraphQLSchemaModel(introspection: $0.response.body) }) {
+                return GraphQLAPI(path: candidate, schema: schema)
+            }
+            // Introspection off: what validation errors give away (field suggestions, types, required arguments).
+            let recovered = await SchemaRecoverer(ask: { document in
+                let request = OutboundRequest(method: "POST", url: url, headers: [("Accept", "application/json")], json: ["query": document])
+                guard let answer = try? await engine.send(request), let json = answer.response.json as? [String: Any] else { return nil }
+                return (json["errors"] as? [[String: Any]] ?? []).compactMap { $0["message"] as? String }
+            }).recover()
+            return GraphQLAPI(path: candidate, schema: recovered, recovered: recovered != nil)
         }
         return nil
     }
