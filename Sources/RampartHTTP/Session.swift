@@ -205,6 +205,15 @@ public actor Session {
         return String(parts[1]).trimmingCharacters(in: .whitespaces)
     }
 
+    /// `json` with the value at the JSON pointer `pointer` replaced (objects are made along the way).
+    public static func setting(_ pointer: String, to value: Any, in json: Any) -> Any {
+        let segments = pointer.dropFirst().split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        guard var object = json as? [String: Any], let first = segments.first else { return value }
+        let key = first.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+        object[key] = segments.count == 2 ? setting("/" + segments[1], to: value, in: object[key] ?? [String: Any]()) : value
+        return object
+    }
+
     /// RFC 6901 JSON pointer into a Foundation JSON value.
     public static func resolve(_ pointer: String, in value: Any) -> Any? {
         guard !pointer.isEmpty else { return value }

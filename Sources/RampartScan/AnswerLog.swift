@@ -83,9 +83,12 @@ final class AnswerLog: Sendable {
             let pair = header.prefix { $0 != ";" }.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             return pair.count == 2 && !pair[1].isEmpty ? (pair[0], pair[1]) : nil
         }
-        // Logins and sign-ups hand out tokens and echo what they were sent: not a leak.
-        let hits = response.isSuccess && !APIDescription.Operation.isAuthenticationPath(exchange.request.url.path)
-            ? (response.json).map { SensitiveDataExposure.sensitive(in: $0, path: "") } ?? [] : []
+        // JSON answers only, whatever their Content-Type says (this runs on every answer); logins and sign-ups hand
+        // out tokens and echo what they were sent: not a leak.
+        let opening = response.body.first { ![0x20, 0x09, 0x0a, 0x0d].contains($0) }
+        let json = response.isSuccess && (opening == UInt8(ascii: "{") || opening == UInt8(ascii: "[")) && response.body.count <= 2_000_000
+            && !APIDescription.Operation.isAuthenticationPath(exchange.request.url.path)
+        let hits = json ? response.json.map { SensitiveDataExposure.sensitive(in: $0, path: "") } ?? [] : []
         guard banner != nil || framework != nil || openCORS != nil || listing != nil || challenge != nil || !cookies.isEmpty || comment != nil || !hits.isEmpty else { return }
         state.withLockedValue { state in
             let key = exchange.request.method + " " + exchange.request.url.path

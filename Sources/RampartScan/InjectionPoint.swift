@@ -43,7 +43,7 @@ struct InjectionPoint {
     /// Where a finding points: the REST operation and parameter, or the GraphQL endpoint and `query getUser(username)`.
     func location(_ scan: ScanContext) -> Location {
         if let endpoint { return endpoint.location(parameter: name) }
-        return Location(method: "POST", path: scan.graphQL?.path, parameter: graphQL?.label)
+        return scan.graphQLLocation(graphQL?.label ?? name)
     }
 
     /// The request with `payload` in this place.
@@ -75,7 +75,7 @@ struct InjectionPoint {
                 body[name] = payload
                 return scan.request(endpoint, identity: identity, body: body)
             }
-            return scan.request(endpoint, identity: identity, body: LoginTemplate.setting(name, to: payload, in: body))
+            return scan.request(endpoint, identity: identity, body: Session.setting(name, to: payload, in: body))
         }
     }
 

@@ -73,7 +73,7 @@ struct LoginTemplate {
     /// Sends the login anonymously with `changes` applied to its body.
     func attempt(_ scan: ScanContext, _ changes: [String: Any]) async -> Exchange? {
         if let nested {
-            let json = changes.reduce(nested) { json, change in Self.setting(change.key, to: change.value, in: json) }
+            let json = changes.reduce(nested) { json, change in Session.setting(change.key, to: change.value, in: json) }
             return await scan.send(OutboundRequest(method: request.method, url: request.url, json: json), as: nil)
         }
         let fields = body.merging(changes) { $1 }
@@ -81,15 +81,6 @@ struct LoginTemplate {
         let encoded = Data(ScanContext.formEncoded(fields, order: order).utf8)
         return await scan.send(OutboundRequest(method: request.method, url: request.url, headers: [("Content-Type", "application/x-www-form-urlencoded")],
                                                body: encoded), as: nil)
-    }
-
-    /// `json` with the value at `pointer` (of objects only) replaced.
-    static func setting(_ pointer: String, to value: Any, in json: Any) -> Any {
-        let segments = pointer.split(separator: "/", maxSplits: 1).map(String.init)
-        guard var object = json as? [String: Any], let first = segments.first else { return value }
-        let key = first.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
-        object[key] = segments.count == 2 ? setting("/" + segments[1], to: value, in: object[key] ?? [String: Any]()) : value
-        return object
     }
 
     static func keys(of fields: [String]) -> (user: String, password: String)? {
@@ -165,6 +156,27 @@ extension ScanContext {
             return LoginTemplate(request: request(endpoint, identity: nil), body: body, order: endpoint.bodyFieldOrder, form: endpoint.takesFormBody,
                                  userKey: keys.user, passwordKey: keys.password, knownUser: nil)
         }
+        return nil
+    }
+}
+
+extension Identity {
+    /// The name the identity logs in with: its login body's user field (the one `user_field` names, else the first
+    /// named like a user), else the identity's own name.
+    var loginName: String {
+        guard case .login(let template, _, _, _) = authentication else { return name }
+        let fields = template.isForm ? (template.bodyFields ?? []) : template.jsonLeaves.map { (name: $0.pointer, value: $0.value) }
+        let user = fields.first { $0.name == loginFields?.user }
+            ?? fields.first { field in
+                let name = field.name.lowercased().split(separator: "/").last.map(String.init) ?? ""
+                return ["user", "login", "email", "name"].contains(where: name.contains) && !name.contains("pass")
+            }
+        return user.map { "\($0.value)" } ?? name
+    }
+
+    /// The path the identity logs in at, when it logs in with a request.
+    var loginPath: String? {
+        if case .login(let template, _, _, _) = authentication { return template.path }
         return nil
     }
 }

@@ -709,6 +709,20 @@ private func billing(careless: Bool, logins: LockedDictionary<Double>) async thr
     #expect(fixed.isEmpty)
 }
 
+/// Two users logging in with `{"username": NAME}` and given the bearer token `t-NAME` (`tokenLogin`).
+private let aliceAndBob = """
+      identities:
+        alice: {login: {path: /login, json: {username: alice}, token: /token}}
+        bob: {login: {path: /login, json: {username: bob}, token: /token}}
+
+    """
+
+/// The login `aliceAndBob` use: the token `t-NAME` for any user name.
+private func tokenLogin(_ body: String) -> Canned {
+    let name = (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: String])?["username"] ?? ""
+    return Canned(headers: [("Content-Type", "application/json")], body: "{\"token\": \"t-\(name)\"}")
+}
+
 @Test func ownerFieldsTheSchemaDoesNotOfferAreTriedWithAnotherUsersName() async throws {
     // Posts are listed per author at /api/post/NAME; `merges` takes the whole body over the author from the token.
     func blog(merges: Bool) async throws -> TestServer {
@@ -717,9 +731,7 @@ private func billing(careless: Bool, logins: LockedDictionary<Double>) async thr
             let json = [("Content-Type", "application/json")]
             let caller = ["Bearer t-alice": "alice", "Bearer t-bob": "bob"][head.headers.first(name: "Authorization") ?? ""]
             switch (head.method, head.uri) {
-            case (.POST, "/login"):
-                let name = (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: String])?["username"] ?? ""
-                return Canned(headers: json, body: "{\"token\": \"t-\(name)\"}")
+            case (.POST, "/login"): return tokenLogin(body)
             case (.POST, "/api/post"):
                 guard let caller, let sent = try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any], let text = sent["text"] as? String else {
                     return Canned(status: .unauthorized, body: "{}")
@@ -735,11 +747,7 @@ private func billing(careless: Bool, logins: LockedDictionary<Double>) async thr
             }
         })
     }
-    let configuration = """
-        scan:
-          identities:
-            alice: {login: {path: /login, json: {username: alice}, token: /token}}
-            bob: {login: {path: /login, json: {username: bob}, token: /token}}
+    let configuration = "scan:\n" + aliceAndBob + """
           endpoints:
             - {method: POST, path: /api/post, json: {text: hello}}
             - GET /api/post/alice
@@ -757,9 +765,7 @@ private func billing(careless: Bool, logins: LockedDictionary<Double>) async thr
             let json = [("Content-Type", "application/json")]
             let caller = ["Bearer t-alice": "alice", "Bearer t-bob": "bob"][head.headers.first(name: "Authorization") ?? ""]
             switch (head.method, head.uri) {
-            case (.POST, "/login"):
-                let name = (try? JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: String])?["username"] ?? ""
-                return Canned(headers: json, body: "{\"token\": \"t-\(name)\"}")
+            case (.POST, "/login"): return tokenLogin(body)
             case (.GET, "/orders"):
                 guard let caller else { return Canned(status: .unauthorized, body: "{}") }
                 let own = orders.filter { $0.value == caller }.keys.sorted().map { "{\"id\": \"\($0)\", \"total\": 12}" }
@@ -772,11 +778,7 @@ private func billing(careless: Bool, logins: LockedDictionary<Double>) async thr
             }
         })
     }
-    let configuration = """
-        scan:
-          identities:
-            alice: {login: {path: /login, json: {username: alice}, token: /token}}
-            bob: {login: {path: /login, json: {username: bob}, token: /token}}
+    let configuration = "scan:\n" + aliceAndBob + """
           endpoints:
             - GET /orders
             - GET /orders/ord-92001

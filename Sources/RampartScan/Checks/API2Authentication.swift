@@ -213,7 +213,7 @@ struct UserEnumeration: ScanCheck {
 
     /// `GET /users/NAME` open to strangers: a known name answers, two made-up ones answer alike and otherwise.
     func lookups(_ scan: ScanContext) async {
-        let knownNames = Set(scan.sessions.map { PredictableSessionToken.userName(of: $0.identity) })
+        let knownNames = Set(scan.sessions.map { $0.identity.loginName })
         for endpoint in scan.endpoints where endpoint.method == "GET" && !endpoint.isSecured {
             let segments = endpoint.path.split(separator: "/").map(String.init)
             guard let index = segments.indices.dropLast().first(where: { Self.userCollections.contains(segments[$0].lowercased()) }) else { continue }
@@ -466,7 +466,7 @@ struct PredictableSessionToken: ScanCheck {
             var values: [String] = []
             for _ in 0..<3 { if let value = try? await session.signInAgain() { values.append(value) } }
             guard !values.isEmpty else { continue }
-            tokens.append((session.identity.name, Self.userName(of: session.identity), values))
+            tokens.append((session.identity.name, session.identity.loginName, values))
         }
         for (index, first) in tokens.enumerated() {
             if let other = tokens[(index + 1)...].first(where: { !Set($0.values).isDisjoint(with: first.values) }) {
@@ -485,7 +485,7 @@ struct PredictableSessionToken: ScanCheck {
     }
 
     func report(_ scan: ScanContext, _ message: String) {
-        scan.report(rule, at: Location(method: "POST", path: scan.sessions.first.flatMap { Self.loginPath(of: $0.identity) }), message, proof: nil, confidence: .firm)
+        scan.report(rule, at: Location(method: "POST", path: scan.sessions.first?.identity.loginPath), message, proof: nil, confidence: .firm)
     }
 
     /// How `token` is made from `user`, if it is: the name, its base64, or its MD5, SHA-1 or SHA-256 in hex.
@@ -497,20 +497,6 @@ struct PredictableSessionToken: ScanCheck {
             ("the MD5", Insecure.MD5.hash(data: data).hex), ("the SHA-1", Insecure.SHA1.hash(data: data).hex), ("the SHA-256", SHA256.hash(data: data).hex),
         ]
         return forms.first { lower == $0.1 || lower == $0.1.trimmingCharacters(in: ["="]) }?.0
-    }
-
-    /// The name the identity logs in with (the login body's user field), else the identity's own name.
-    static func userName(of identity: Identity) -> String {
-        if case .login(let template, _, _, _) = identity.authentication,
-           let field = template.bodyFields?.first(where: { ["user", "login", "email", "name"].contains(where: $0.name.lowercased().contains) && !$0.name.lowercased().contains("pass") }) {
-            return "\(field.value)"
-        }
-        return identity.name
-    }
-
-    static func loginPath(of identity: Identity) -> String? {
-        if case .login(let template, _, _, _) = identity.authentication { return template.path }
-        return nil
     }
 }
 

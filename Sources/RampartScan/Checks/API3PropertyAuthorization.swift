@@ -54,7 +54,7 @@ struct MassAssignment: ScanCheck {
     /// user name. Taken when the object shows up where that user's objects are listed: a read whose path names the
     /// creating user (`/api/post/tim`), asked for the other user (`/api/post/elliot`).
     func ownerFields(_ scan: ScanContext) async {
-        let names = scan.users.map { ($0.identity.name, PredictableSessionToken.userName(of: $0.identity)) }
+        let names = scan.users.map { ($0.identity.name, $0.identity.loginName) }
         guard names.count >= 2 else { return }
         for creator in scan.creators where creator.takesJSONBody {
             let declared = Set(creator.bodySchema?["properties"]?.entries.map(\.key) ?? [])
@@ -120,7 +120,7 @@ struct SensitiveDataExposure: ScanCheck {
             let hits = Self.sensitive(in: data, path: "")
             guard let first = hits.first else { continue }
             reported.insert(answer.operation.field.name)
-            scan.report(rule, at: Location(method: "POST", path: scan.graphQL?.path, parameter: "\(answer.operation.kind) \(first)"),
+            scan.report(rule, at: scan.graphQLLocation("\(answer.operation.kind) \(first)"),
                         "\(answer.operation.label) returns \(hits.prefix(4).joined(separator: ", ")) to \(answer.identity ?? "anyone, without credentials")", proof: answer.exchange)
         }
     }

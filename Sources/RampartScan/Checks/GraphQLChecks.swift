@@ -19,14 +19,14 @@ struct GraphQLDepthUnlimited: ScanCheck {
         var grew = false
         for depth in Self.depths {
             guard let document = builder.nestedQuery(depth: depth),
-                  let exchange = await scan.send(scan.graphQLRequest(document), as: caller), GraphQLAnswer.data(of: exchange) != nil else { break }
+                  let exchange = await scan.askGraphQL(document, as: caller), GraphQLAnswer.data(of: exchange) != nil else { break }
             answered.append((depth, exchange.response.body.count, exchange.response.elapsed.inSeconds))
             // Enough to show the growth; going deeper would only load the server.
             grew = exchange.response.elapsed > .seconds(3) || exchange.response.body.count > 2_000_000
             if grew || depth == Self.depths.last {
                 guard depth >= 10 || (grew && depth >= 7) else { return }
                 let sizes = answered.map { "\($0.depth) → \($0.bytes) B in \(String(format: "%.2f", $0.seconds)) s" }.joined(separator: ", ")
-                scan.report(rule, at: Location(method: "POST", path: scan.graphQL?.path, parameter: "query depth"),
+                scan.report(rule, at: scan.graphQLLocation("query depth"),
                             "a query nested \(depth) levels deep was answered in full (\(sizes))", proof: exchange)
                 return
             }
@@ -51,7 +51,7 @@ struct AnonymousWriteAsAnyUser: ScanCheck {
             let operation = builder.operation(field, kind: "mutation")
             guard let exchange = await scan.send(operation, as: nil), let data = GraphQLAnswer.data(of: exchange),
                   let created = data[field.name], !(created is NSNull) else { continue }
-            scan.report(rule, at: Location(method: "POST", path: scan.graphQL?.path, parameter: operation.label),
+            scan.report(rule, at: scan.graphQLLocation(operation.label),
                         "\(operation.label) ran without credentials and created an object for the user its \(owner) argument names", proof: exchange, confidence: .firm)
         }
     }

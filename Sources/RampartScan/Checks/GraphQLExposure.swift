@@ -5,16 +5,6 @@ import RampartHTTP
 // What a GraphQL endpoint accepts beyond one query per POST: each check sends a few small requests and reports only
 // what the answer shows (the peer here is graphql-cop, whose checks these cover).
 
-extension ScanContext {
-    /// The GraphQL endpoint's URL.
-    var graphQLURL: URL? { graphQL.map { url($0.path) } }
-
-    /// Where GraphQL findings point: the endpoint, and what was tried.
-    func graphQLLocation(_ what: String, method: String = "POST") -> Location {
-        Location(method: method, path: graphQL?.path, parameter: what)
-    }
-}
-
 /// `{ a0: __typename a1: __typename … }` with 100 aliases, answered in full: one request makes the server resolve
 /// a field as often as the client likes.
 struct GraphQLAliasOverloading: ScanCheck {
@@ -27,7 +17,7 @@ struct GraphQLAliasOverloading: ScanCheck {
         guard scan.graphQL != nil else { return }
         defer { scan.operationDone() }
         let aliases = (0..<100).map { "a\($0): __typename" }.joined(separator: " ")
-        guard let exchange = await scan.send(scan.graphQLRequest("query { \(aliases) }"), as: scan.users.first?.identity.name),
+        guard let exchange = await scan.askGraphQL("query { \(aliases) }", as: scan.users.first?.identity.name),
               let data = GraphQLAnswer.data(of: exchange), data.count == 100 else { return }
         scan.report(rule, at: scan.graphQLLocation("aliases"), "a query with 100 aliases of one field was answered with all 100", proof: exchange)
     }
@@ -66,9 +56,8 @@ struct GraphQLFieldSuggestions: ScanCheck {
         // A real field with one letter dropped, when the schema is known; a common name otherwise.
         let real = scan.graphQL?.schema?.queries.first { $0.name.count > 3 }?.name ?? "user"
         let misspelt = String(real.dropLast())
-        guard let exchange = await scan.send(scan.graphQLRequest("query { \(misspelt) }"), as: nil),
-              let errors = (exchange.response.json as? [String: Any])?["errors"] as? [[String: Any]],
-              let message = errors.compactMap({ $0["message"] as? String }).first(where: { $0.contains("Did you mean") }) else { return }
+        guard let exchange = await scan.askGraphQL("query { \(misspelt) }"),
+              let message = GraphQLAnswer.errors(of: exchange).compactMap({ $0["message"] as? String }).first(where: { $0.contains("Did you mean") }) else { return }
         scan.report(rule, at: scan.graphQLLocation("field suggestions"), "asking for '\(misspelt)' was answered \"\(message.prefix(120))\"", proof: exchange)
     }
 }
@@ -131,9 +120,9 @@ struct GraphQLDirectiveOverloading: ScanCheck {
         guard scan.graphQL != nil else { return }
         defer { scan.operationDone() }
         let directives = String(repeating: "@rampart", count: 10)
-        guard let exchange = await scan.send(scan.graphQLRequest("query { __typename \(directives) }"), as: nil),
-              let errors = (exchange.response.json as? [String: Any])?["errors"] as? [[String: Any]], errors.count >= 10 else { return }
-        scan.report(rule, at: scan.graphQLLocation("directives"), "a field with 10 copies of an unknown directive got \(errors.count) errors, one per copy", proof: exchange)
+        guard let exchange = await scan.askGraphQL("query { __typename \(directives) }"), GraphQLAnswer.errors(of: exchange).count >= 10 else { return }
+        scan.report(rule, at: scan.graphQLLocation("directives"),
+                    "a field with 10 copies of an unknown directive got \(GraphQLAnswer.errors(of: exchange).count) errors, one per copy", proof: exchange)
     }
 }
 
@@ -149,10 +138,9 @@ struct GraphQLDebugOutput: ScanCheck {
         defer { scan.operationDone() }
         // A valid query (tracing) and an argument of the wrong type (an error).
         for document in ["query { __typename }", "query { __type(name: 1) { name } }"] {
-            guard let exchange = await scan.send(scan.graphQLRequest(document), as: nil), let answer = exchange.response.json as? [String: Any] else { continue }
+            guard let exchange = await scan.askGraphQL(document), let answer = exchange.response.json as? [String: Any] else { continue }
             let extensions = answer["extensions"] as? [String: Any]
-            let errors = answer["errors"] as? [[String: Any]] ?? []
-            let traced = errors.contains { error in
+            let traced = GraphQLAnswer.errors(of: exchange).contains { error in
                 let details = (error["extensions"] as? [String: Any]).map { "\($0)" } ?? ""
                 return details.contains("stacktrace") || details.contains("Traceback")
             }
@@ -175,7 +163,7 @@ struct GraphQLFieldDuplication: ScanCheck {
         guard scan.graphQL != nil else { return }
         defer { scan.operationDone() }
         let fields = String(repeating: "__typename ", count: 500)
-        guard let exchange = await scan.send(scan.graphQLRequest("query { \(fields)}"), as: nil), GraphQLAnswer.data(of: exchange)?["__typename"] != nil else { return }
+        guard let exchange = await scan.askGraphQL("query { \(fields)}"), GraphQLAnswer.data(of: exchange)?["__typename"] != nil else { return }
         scan.report(rule, at: scan.graphQLLocation("field duplication"), "a query repeating __typename 500 times was answered", proof: exchange)
     }
 }
@@ -193,7 +181,7 @@ struct GraphQLIntrospectionDepth: ScanCheck {
         defer { scan.operationDone() }
         var selection = "name"
         for _ in 0..<5 { selection = "fields { type { \(selection) } }" }
-        guard let exchange = await scan.send(scan.graphQLRequest("query { __schema { types { \(selection) } } }"), as: nil),
+        guard let exchange = await scan.askGraphQL("query { __schema { types { \(selection) } } }"),
               GraphQLAnswer.data(of: exchange)?["__schema"] is [String: Any] else { return }
         scan.report(rule, at: scan.graphQLLocation("introspection depth"), "an introspection query 12 levels deep was answered in full (\(exchange.response.body.count) bytes)",
                     proof: exchange)

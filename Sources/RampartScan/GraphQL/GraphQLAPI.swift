@@ -1,4 +1,5 @@
 import Foundation
+import RampartCore
 import RampartGraphQL
 import RampartHTTP
 
@@ -49,12 +50,31 @@ struct GraphQLAnswer: @unchecked Sendable {
     var data: [String: Any]? { Self.data(of: exchange) }
 
     static func data(of exchange: Exchange) -> [String: Any]? {
-        guard let object = exchange.response.json as? [String: Any], (object["errors"] as? [Any])?.isEmpty ?? true else { return nil }
+        guard let object = exchange.response.json as? [String: Any], errors(of: exchange).isEmpty else { return nil }
         return object["data"] as? [String: Any]
+    }
+
+    /// The answer's `errors[]`, empty when it has none (or is no GraphQL answer).
+    static func errors(of exchange: Exchange) -> [[String: Any]] {
+        (exchange.response.json as? [String: Any])?["errors"] as? [[String: Any]] ?? []
     }
 }
 
 extension ScanContext {
+    /// The GraphQL endpoint's URL.
+    var graphQLURL: URL? { graphQL.map { url($0.path) } }
+
+    /// Where GraphQL findings point: the endpoint, and what was tried (`query getUser(username)`, `aliases`).
+    func graphQLLocation(_ what: String, method: String = "POST") -> Location {
+        Location(method: method, path: graphQL?.path, parameter: what)
+    }
+
+    /// Sends one document to the GraphQL endpoint as `identity` (anonymously by default); nil without an endpoint.
+    func askGraphQL(_ document: String, as identity: String? = nil) async -> Exchange? {
+        guard graphQL != nil else { return nil }
+        return await send(graphQLRequest(document), as: identity)
+    }
+
     /// A GraphQL request to the target's endpoint.
     func graphQLRequest(_ document: String, variables: [String: Any] = [:]) -> OutboundRequest {
         var body: [String: Any] = ["query": document]
