@@ -52,7 +52,8 @@ let package = Package(
         .target(
             name: "RampartLab",
             dependencies: [
-                "CSQLite",
+                "CSQLite", "RampartGraphQL",
+                .product(name: "GraphQL", package: "GraphQL"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -94,7 +95,7 @@ let package = Package(
         .target(
             name: "RampartGateway",
             dependencies: [
-                "RampartCore", "RampartSpec", "RampartDiscover",
+                "RampartCore", "RampartSpec", "RampartDiscover", "RampartGraphQL",
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

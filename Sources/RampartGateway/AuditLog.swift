@@ -21,12 +21,17 @@ public struct AuditEntry: Codable, Sendable, Equatable {
     public var latencyMs: Double
     public var bytes: Int
     public var correlation: String
+    /// On a route with `graphql:`: the operation (`query getUser`) and its cost.
+    public var operation: String?
+    public var cost: Int?
     /// The chain value of the previous line (64 zeros for the first): its SHA-256, or its HMAC-SHA256 under the
     /// log's key when it has one.
     public var prev: String = ""
 
     public init(time: String, client: String, identity: String?, route: String?, method: String, path: String, decision: String,
-                reason: String?, status: Int, latencyMs: Double, bytes: Int, correlation: String) {
+                reason: String?, status: Int, latencyMs: Double, bytes: Int, correlation: String, operation: String? = nil, cost: Int? = nil) {
+        self.operation = operation
+        self.cost = cost
         self.time = time
         self.client = client
         self.identity = identity
@@ -42,16 +47,19 @@ public struct AuditEntry: Codable, Sendable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case time, client, identity, route, method, path, decision, reason, status, latencyMs = "latency_ms", bytes, correlation, prev
+        case time, client, identity, route, method, path, decision, reason, status, latencyMs = "latency_ms", bytes, correlation, operation, cost, prev
     }
 
     /// The line's JSON (keys sorted) in the two pieces that stand before and after `"prev"`, built by hand: the
     /// event loops encode every decision, and Foundation's encoder is several times slower.
     func encodedAroundPrev() -> (before: String, after: String) {
         var before = "{\"bytes\":\(bytes),\"client\":" + Self.quoted(client) + ",\"correlation\":" + Self.quoted(correlation)
+        if let cost { before += ",\"cost\":\(cost)" }
         before += ",\"decision\":" + Self.quoted(decision)
         if let identity { before += ",\"identity\":" + Self.quoted(identity) }
-        before += ",\"latency_ms\":\(latencyMs),\"method\":" + Self.quoted(method) + ",\"path\":" + Self.quoted(path) + ","
+        before += ",\"latency_ms\":\(latencyMs),\"method\":" + Self.quoted(method)
+        if let operation { before += ",\"operation\":" + Self.quoted(operation) }
+        before += ",\"path\":" + Self.quoted(path) + ","
         var after = ""
         if let reason { after += ",\"reason\":" + Self.quoted(reason) }
         if let route { after += ",\"route\":" + Self.quoted(route) }

@@ -66,6 +66,8 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     private var contract: (APIContract, APIContract.Operation)?
     /// What the API description check noticed but let through (monitor mode, flagged properties), for the audit line.
     private var contractNote: String?
+    /// The route's GraphQL policy, when it has one, and what the request needs for it once its body is in.
+    private var graphQL: (guard: GraphQLGuard, caller: Principal?, contentType: String?)?
     /// An answer held back until it is complete: to strip undeclared properties, or replace a 5xx that leaks internals.
     private var heldResponse: HeldResponse?
     /// Held answers larger than this are passed on unchanged (and unchecked).
@@ -344,6 +346,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
                              client: clientAddress)
         contract = nil
         contractNote = nil
+        graphQL = nil
         heldResponse = nil
         traffic = nil
         detection = (false, nil, [], nil, false, nil)
@@ -436,6 +439,18 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
                 }
                 contractNote = "openapi (monitor): " + refusal.message
             }
+            if let policy = runtime.graphQLGuards[route.index] {
+                graphQL = (policy, principal, head.headers.first(name: "content-type"))
+                switch head.method {
+                case .GET:
+                    if let refused = screenGraphQL(policy.check(get: head.uri, caller: principal, client: clientAddress, route: route.name, limiter: runtime.gatekeeper.limiter),
+                                                   correlation: correlation, keepAlive: head.isKeepAlive) { return refused }
+                case .POST where requestHasBody: break
+                default:
+                    return answer(head.method == .POST ? .badRequest : .methodNotAllowed, "GraphQL requests are POST application/json", correlation: correlation,
+                                  keepAlive: head.isKeepAlive, extra: [("Allow", "POST")], decision: "reject", graphQL: true)
+                }
+            }
             exchange = Exchange(route: route, upstream: upstream, correlation: correlation, keepAlive: head.isKeepAlive && !draining,
                                 responseHeaders: responseHeaders, origin: head.headers.first(name: "origin"), authenticated: principal != nil,
                                 version: head.version == .http1_0 ? .http1_0 : .http1_1)
@@ -450,7 +465,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             }
             var waiting: [UpstreamRequestPart] = []
             if case .authenticating(let parts) = state { waiting = parts }
-            let checksBody = contract.map { $0.1.bodySchema != nil } ?? false
+            let checksBody = contract.map { $0.1.bodySchema != nil } ?? false || (graphQL != nil && head.method == .POST)
             // A login's username is read from its body for the credential-stuffing detector (small bodies only).
             let readsUsername = detection.isLogin && (head.headers.first(name: "content-length").flatMap(Int.init) ?? Int.max) <= Self.maximumLoginBody
             if (checksBody || readsUsername) && requestHasBody {
@@ -500,7 +515,28 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             }
             contractNote = "openapi (monitor): " + problem
         }
+        if let (policy, caller, contentType) = graphQL {
+            let outcome = policy.check(post: body.readableBytesView, contentType: contentType, caller: caller, client: clientAddress, route: exchange.route.name,
+                                       limiter: runtime.gatekeeper.limiter)
+            if screenGraphQL(outcome, correlation: exchange.correlation, keepAlive: exchange.keepAlive) != nil { return }
+        }
         forward(head, then: [.body(body), .end], to: upstream)
+    }
+
+    /// Notes what a GraphQL request asks for (audit log, metrics) and answers it when the policy refuses it; nil when it may go on.
+    private func screenGraphQL(_ outcome: GraphQLGuard.Outcome, correlation: String, keepAlive: Bool) -> Void? {
+        switch outcome {
+        case .pass(let operation, let cost):
+            record?.operation = operation
+            record?.cost = cost
+            runtime.metrics.graphQL(operation: operation, refused: false, cost: cost)
+            return nil
+        case .refuse(let status, let message, let headers, let operation):
+            record?.operation = operation
+            runtime.metrics.graphQL(operation: operation ?? "unparsed", refused: true)
+            return answer(status, message, correlation: correlation, keepAlive: keepAlive, extra: headers, decision: status == .badRequest || status == .unsupportedMediaType ? "reject" : "deny",
+                          reason: "graphql: " + message, graphQL: true)
+        }
     }
 
     /// Sends the request head, and the parts that are ready after it, on an idle upstream connection from the pool,
@@ -607,6 +643,12 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
             // What the client is sent: chunks for a chunked body, and for one that ends at the upstream's close on a kept-alive connection.
             let clientFraming: OutgoingFraming = framing == .chunked || framing == .untilClose && exchange.keepAlive ? .chunked : .plain
             let length: Int? = if case .length(let length) = framing { length } else { nil }
+            if graphQL != nil, APIContract.isJSON(APIContract.mediaType(response.first("content-type") ?? "")) {
+                // GraphQL answers are held to take suggestions and debug output out of them.
+                heldResponse = HeldResponse(version: exchange.version, status: head.status, headers: response, framing: clientFraming,
+                                            announcedLength: length, body: allocator.buffer(capacity: 0), schema: nil)
+                return
+            }
             if let (contract, operation) = contract, contract.mode == .enforce || contract.responsePolicy == .flag {
                 let json = APIContract.isJSON(APIContract.mediaType(response.first("content-type") ?? ""))
                 let schema = json && contract.responsePolicy != .off ? contract.responseSchema(operation, status: responseStatus) : nil
@@ -713,6 +755,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     private func checkedAnswer(_ held: HeldResponse, correlation: String) -> (HeaderRewrite, ByteBuffer) {
         var headers = held.headers
         let replaced = contract.flatMap { replacement(for: held, contract: $0.0, headers: &headers, correlation: correlation) }
+            ?? graphQL.flatMap { policy in policy.guard.clean(held.body).map { allocator.buffer(bytes: $0) } }
         // An answer passed on as it came, with the length it announced, keeps its headers.
         if replaced == nil, held.announcedLength == held.body.readableBytes { return (headers, held.body) }
         let body = replaced ?? held.body
@@ -801,8 +844,9 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
     }
 
     /// A short JSON error with the correlation id; never internal details.
+    /// `graphQL` shapes the body as GraphQL's `{"errors": […]}`.
     private func answer(_ status: HTTPResponseStatus, _ message: String, correlation: String, keepAlive requestedKeepAlive: Bool, extra: [(String, String)] = [],
-                        decision: String, reason: String? = nil) {
+                        decision: String, reason: String? = nil, graphQL: Bool = false) {
         guard let context else { return }
         // A client refused before its go-ahead does not send its body: the connection cannot carry another request.
         let keepAlive = requestedKeepAlive && !draining && !(expectsContinue && !requestComplete)
@@ -811,7 +855,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         exchange = nil
         if pipelined.isEmpty { reads.resume(context) }
         let escaped = message.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-        let body = status == .noContent ? "" : #"{"error":"\#(escaped)","correlation_id":"\#(correlation)"}"#
+        let body = status == .noContent ? "" : graphQL ? GraphQLGuard.errorBody(message, correlation: correlation) : #"{"error":"\#(escaped)","correlation_id":"\#(correlation)"}"#
         var headers = HTTPHeaders([("Content-Type", "application/json"), ("Content-Length", String(body.utf8.count)), ("X-Correlation-ID", correlation),
                                    ("X-Content-Type-Options", "nosniff"), ("Cache-Control", "no-store")] + extra)
         if !keepAlive { headers.add(name: "Connection", value: "close") }
@@ -892,7 +936,7 @@ final class ClientConnectionHandler: ChannelInboundHandler, UpstreamResponseSink
         guard let log = runtime.auditLog else { return }
         log.record(AuditEntry(time: Date().formatted(.iso8601), client: record.client, identity: record.identity, route: record.route, method: record.method,
                               path: record.path, decision: decision, reason: reason, status: status, latencyMs: (latency * 1000).rounded() / 1000,
-                              bytes: bytesOut, correlation: correlation))
+                              bytes: bytesOut, correlation: correlation, operation: record.operation, cost: record.cost))
     }
 
     private func nextCorrelationID() -> String {
@@ -927,6 +971,9 @@ private struct AuditRecord {
     var identity: String?
     /// The name of the route it took.
     var route: String?
+    /// The GraphQL operation it ran and its cost, on a route with `graphql:`.
+    var operation: String?
+    var cost: Int?
 
     init(method: String, path: String, client: String) {
         self.method = method

@@ -129,6 +129,8 @@ public struct GatewayConfiguration: Sendable {
         public var clients = ClientFilter()
         /// The API description the route's traffic must follow.
         public var openAPI: OpenAPISettings?
+        /// The GraphQL limits and per-operation rules its requests must follow.
+        public var graphQL: GraphQLPolicy?
         /// The route's place in the configuration (what the runtime keys its compiled contract by).
         public var index = 0
 
@@ -435,7 +437,7 @@ public struct GatewayConfiguration: Sendable {
 
     static func route(_ cursor: Cursor, _ configuration: GatewayConfiguration) throws(SpecError) -> Route {
         try checkKeys(cursor, ["name", "path", "host", "methods", "case_sensitive", "upstream", "authenticate", "authorize", "rate_limits", "cors", "headers",
-                               "clients", "openapi"], in: "a route")
+                               "clients", "openapi", "graphql"], in: "a route")
         let path = try cursor.requiredString("path")
         let caseSensitive = cursor["case_sensitive"]?.node.bool ?? false
         guard let pattern = PathPattern(path, caseSensitive: caseSensitive) else {
@@ -467,19 +469,7 @@ public struct GatewayConfiguration: Sendable {
             }
             route.authorize = rules
         }
-        for item in cursor["rate_limits"]?.items ?? [] {
-            try checkKeys(item, ["key", "limit", "per", "burst"], in: "a rate limit")
-            let keys = try item["key"].map { cursor throws(SpecError) in try oneOrMany(cursor, "'key'") } ?? ["ip"]
-            for key in keys where !rateLimitKeys.contains(key) { throw item["key"]!.error("unknown rate-limit key '\(key)' (expected: \(rateLimitKeys.joined(separator: ", ")))") }
-            if keys.contains(where: { $0 == "sub" || $0 == "api_key" }) && route.authenticate.isEmpty {
-                throw item["key"]!.error("a limit per \(keys.joined(separator: "+")) needs 'authenticate' on the route")
-            }
-            guard let limit = item["limit"] else { throw item.error("a rate limit needs 'limit' (requests per 'per' seconds)") }
-            route.rateLimits.append(RateLimitRule(key: keys, limit: RateLimit(
-                limit: try integer(limit, "'limit'", in: 1...1_000_000_000),
-                period: try item["per"].map { cursor throws(SpecError) in try number(cursor, "'per'", in: 0.001...31_536_000) } ?? 1,
-                burst: try item["burst"].map { cursor throws(SpecError) in try integer(cursor, "'burst'", in: 1...1_000_000_000) })))
-        }
+        for item in cursor["rate_limits"]?.items ?? [] { route.rateLimits.append(try rateLimit(item, authenticated: !route.authenticate.isEmpty)) }
         if let cors = cursor["cors"] {
             try checkKeys(cors, ["origins", "methods", "headers", "credentials", "max_age"], in: "'cors'")
             let origins = try strings(cors["origins"] ?? cors, "'cors.origins'")
@@ -502,7 +492,23 @@ public struct GatewayConfiguration: Sendable {
         }
         if let clients = cursor["clients"] { route.clients = try clientFilter(clients) }
         if let openAPI = cursor["openapi"] { route.openAPI = try openAPISettings(openAPI) }
+        if let graphQL = cursor["graphql"] { route.graphQL = try GraphQLPolicy.parse(graphQL, authenticated: !route.authenticate.isEmpty) }
         return route
+    }
+
+    /// One rate limit: `{limit, per, burst, key}`.
+    static func rateLimit(_ item: Cursor, authenticated: Bool) throws(SpecError) -> GatewayConfiguration.RateLimitRule {
+        try checkKeys(item, ["key", "limit", "per", "burst"], in: "a rate limit")
+        let keys = try item["key"].map { cursor throws(SpecError) in try oneOrMany(cursor, "'key'") } ?? ["ip"]
+        for key in keys where !rateLimitKeys.contains(key) { throw item["key"]!.error("unknown rate-limit key '\(key)' (expected: \(rateLimitKeys.joined(separator: ", ")))") }
+        if keys.contains(where: { $0 == "sub" || $0 == "api_key" }) && !authenticated {
+            throw item["key"]!.error("a limit per \(keys.joined(separator: "+")) needs 'authenticate' on the route")
+        }
+        guard let limit = item["limit"] else { throw item.error("a rate limit needs 'limit' (requests per 'per' seconds)") }
+        return RateLimitRule(key: keys, limit: RateLimit(
+            limit: try integer(limit, "'limit'", in: 1...1_000_000_000),
+            period: try item["per"].map { cursor throws(SpecError) in try number(cursor, "'per'", in: 0.001...31_536_000) } ?? 1,
+            burst: try item["burst"].map { cursor throws(SpecError) in try integer(cursor, "'burst'", in: 1...1_000_000_000) }))
     }
 
     static func openAPISettings(_ cursor: Cursor) throws(SpecError) -> OpenAPISettings {

@@ -32,6 +32,7 @@ public final class GatewayServer: Sendable {
         case auditLog(String, any Error)
         case contract(String, any Error)
         case trafficLog(String, any Error)
+        case persistedQueries(String, String)
         case listenersChanged
 
         public var description: String {
@@ -40,6 +41,7 @@ public final class GatewayServer: Sendable {
             case .auditLog(let file, let error): "\(file): cannot open the audit log (\(error))"
             case .contract(let file, let error): "\(file): cannot enforce this API description: \(error)"
             case .trafficLog(let file, let error): "\(file): cannot open the traffic log (\(error))"
+            case .persistedQueries(let file, let problem): "\(file): cannot use these persisted queries: \(problem)"
             case .listenersChanged: "listeners, admin and threads cannot change on reload (restart the gateway for that)"
             }
         }
@@ -144,6 +146,8 @@ final class GatewayRuntime: Sendable {
     let upstreamTLS: [String: NIOSSLContext]
     /// Per route index: the API description it enforces.
     let contracts: [Int: APIContract]
+    /// Per route index: its GraphQL policy, ready to check requests.
+    let graphQLGuards: [Int: GraphQLGuard]
     /// Per route index: its upstream (looked up by name once, not per request).
     let routeUpstreams: [GatewayConfiguration.Upstream?]
     let trafficRecorder: TrafficRecorder?
@@ -151,8 +155,9 @@ final class GatewayRuntime: Sendable {
     let alerts: AlertSink?
 
     init(configuration: GatewayConfiguration, router: Router, pools: UpstreamPools, gatekeeper: Gatekeeper, auditLog: AuditLog?, metrics: GatewayMetrics,
-         listenerTLS: [NIOSSLContext?], upstreamTLS: [String: NIOSSLContext], contracts: [Int: APIContract], trafficRecorder: TrafficRecorder?,
-         alerts: AlertSink?) {
+         listenerTLS: [NIOSSLContext?], upstreamTLS: [String: NIOSSLContext], contracts: [Int: APIContract], graphQLGuards: [Int: GraphQLGuard] = [:],
+         trafficRecorder: TrafficRecorder?, alerts: AlertSink?) {
+        self.graphQLGuards = graphQLGuards
         self.configuration = configuration
         self.router = router
         self.pools = pools
@@ -235,6 +240,18 @@ final class GatewayRuntime: Sendable {
                 throw GatewayServer.StartError.contract(settings.spec, error)
             }
         }
+        var graphQLGuards: [Int: GraphQLGuard] = [:]
+        for route in configuration.routes {
+            guard let policy = route.graphQL else { continue }
+            var persisted: Data?
+            if let file = policy.persistedQueriesFile {
+                guard let data = FileManager.default.contents(atPath: path(file)) else { throw GatewayServer.StartError.persistedQueries(file, "cannot read the file") }
+                persisted = data
+            }
+            do { graphQLGuards[route.index] = try GraphQLGuard(policy: policy, persistedQueries: persisted) } catch {
+                throw GatewayServer.StartError.persistedQueries(policy.persistedQueriesFile ?? "", error.description)
+            }
+        }
         var trafficRecorder: TrafficRecorder?
         if let settings = configuration.trafficLog, !checkOnly {
             if let previousRecorder = previous?.trafficRecorder, previousRecorder.path == path(settings.path), previousRecorder.settings.sampleRate == settings.sampleRate,
@@ -246,7 +263,7 @@ final class GatewayRuntime: Sendable {
         }
         return GatewayRuntime(configuration: configuration, router: Router(routes: configuration.routes), pools: previous?.pools ?? UpstreamPools(),
                               gatekeeper: gatekeeper, auditLog: auditLog, metrics: metrics, listenerTLS: listenerTLS,
-                              upstreamTLS: upstreamTLS, contracts: contracts, trafficRecorder: trafficRecorder,
+                              upstreamTLS: upstreamTLS, contracts: contracts, graphQLGuards: graphQLGuards, trafficRecorder: trafficRecorder,
                               alerts: configuration.detection.map { settings in
                                   previous?.alerts.flatMap { $0.detector.settings == settings ? $0 : nil } ?? AlertSink(settings: settings)
                               })

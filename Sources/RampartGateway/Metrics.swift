@@ -19,7 +19,10 @@ public final class GatewayMetrics: Sendable {
         var alerts: [String: Int] = [:]
         var auditBacklog = 0
         var auditDropped = 0
+        /// GraphQL operations by label, passed and refused (at most `maximumOperations` labels; the rest count as "other").
+        var graphQL: [String: (passed: Int, refused: Int, cost: Int)] = [:]
     }
+    static let maximumOperations = 500
     private let state = NIOLockedValueBox(State())
 
     public init() {}
@@ -44,6 +47,16 @@ public final class GatewayMetrics: Sendable {
         state.withLockedValue { state in
             state.auditBacklog = backlog
             state.auditDropped = dropped
+        }
+    }
+
+    func graphQL(operation: String, refused: Bool, cost: Int = 0) {
+        state.withLockedValue { state in
+            let label = state.graphQL[operation] != nil || state.graphQL.count < Self.maximumOperations ? operation : "other"
+            var counts = state.graphQL[label] ?? (0, 0, 0)
+            counts.cost += cost
+            if refused { counts.refused += 1 } else { counts.passed += 1 }
+            state.graphQL[label] = counts
         }
     }
 
@@ -73,6 +86,17 @@ public final class GatewayMetrics: Sendable {
         out += "rampart_gateway_audit_backlog \(state.auditBacklog)\n"
         out += "# HELP rampart_gateway_audit_dropped_total Decisions dropped because the audit log's backlog was full (when_full: shed).\n"
         out += "# TYPE rampart_gateway_audit_dropped_total counter\nrampart_gateway_audit_dropped_total \(state.auditDropped)\n"
+        if !state.graphQL.isEmpty {
+            // Operation labels are what clients wrote: escaped as Prometheus' text format wants.
+            let operations = state.graphQL.sorted { $0.key < $1.key }.map { ($0.key.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\""), $0.value) }
+            out += "# HELP rampart_gateway_graphql_operations_total GraphQL operations by operation and decision.\n# TYPE rampart_gateway_graphql_operations_total counter\n"
+            for (label, counts) in operations {
+                if counts.passed > 0 { out += "rampart_gateway_graphql_operations_total{operation=\"\(label)\",decision=\"allow\"} \(counts.passed)\n" }
+                if counts.refused > 0 { out += "rampart_gateway_graphql_operations_total{operation=\"\(label)\",decision=\"refuse\"} \(counts.refused)\n" }
+            }
+            out += "# HELP rampart_gateway_graphql_cost_total Summed cost (GraphQL Armor's model) of the operations let through.\n# TYPE rampart_gateway_graphql_cost_total counter\n"
+            for (label, counts) in operations where counts.passed > 0 { out += "rampart_gateway_graphql_cost_total{operation=\"\(label)\"} \(counts.cost)\n" }
+        }
         return out
     }
 }

@@ -154,6 +154,11 @@ public struct ScanConfiguration: Sendable {
         }?.roles
     }
 
+    /// The roles that may run the GraphQL root field `field` of `kind` (query or mutation), when rampart.yml restricts it.
+    public func roles(graphQL kind: String, field: String) -> [String]? {
+        restricted.first { $0.operation == "\(kind) \(field)" }?.roles
+    }
+
     /// `/users/7` or `/users/{id}` against the template `/users/{id}`: placeholders match any one segment.
     public static func path(_ path: String, matches template: String) -> Bool {
         let given = path.split(separator: "/", omittingEmptySubsequences: false), wanted = template.split(separator: "/", omittingEmptySubsequences: false)
@@ -192,8 +197,10 @@ public struct ScanConfiguration: Sendable {
                 guard case .object = cursor.node.value else { throw cursor.error("'scan.only' maps operations to roles, e.g. {\"POST /refunds\": [manager]}") }
                 for (operation, roles) in cursor.entries {
                     let parts = operation.split(separator: " ")
-                    guard parts.count == 2, ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"].contains(String(parts[0])), parts[1].hasPrefix("/") else {
-                        throw roles.error("'\(operation)' in 'scan.only' is not 'METHOD /path' (e.g. 'POST /refunds')")
+                    let rest = parts.count == 2 && ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"].contains(String(parts[0])) && parts[1].hasPrefix("/")
+                    let graphQL = parts.count == 2 && ["query", "mutation"].contains(String(parts[0])) && parts[1].allSatisfy { $0.isLetter || $0.isNumber || $0 == "_" }
+                    guard rest || graphQL else {
+                        throw roles.error("'\(operation)' in 'scan.only' is not 'METHOD /path' (e.g. 'POST /refunds') or a GraphQL field ('mutation deleteUser')")
                     }
                     configuration.restricted.append((operation, try reader.roles(roles)))
                 }

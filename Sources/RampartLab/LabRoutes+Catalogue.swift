@@ -150,12 +150,5 @@ extension LabRoutes {
         router.get("/.git/config") { _, _ in
             LabJSON.text(.ok, "[core]\n\trepositoryformatversion = 0\n\tbare = false\n[remote \"origin\"]\n\turl = git@git.bank.lab:platform/bank-api.git\n")
         }
-        // Flaw (API9): GraphQL with introspection on, beside a REST spec that does not mention it.
-        router.post("/graphql") { request, _ in
-            let query = (try? await request.body.collect(upTo: 64 * 1024)).map { String(buffer: $0) } ?? ""
-            guard query.contains("__schema") else { return LabJSON.response(.ok, ["data": NSNull(), "errors": [["message": "only introspection is implemented"]]]) }
-            let types = ["Query", "User", "Account", "Order", "String", "Int", "Float", "Boolean"].map { ["name": $0, "kind": $0 == "Query" || $0.count > 5 ? "OBJECT" : "SCALAR"] }
-            return LabJSON.response(.ok, ["data": ["__schema": ["queryType": ["name": "Query"], "types": types]]])
-        }
     }
 }

@@ -103,13 +103,14 @@ public struct ScanRunner: Sendable {
                 endpoints = await crawledEndpoints(engine: engine, sessions: sessions)
             }
             tick("looking for GraphQL", 0)
-            let graphQL = await GraphQLAPI.discover(base: target, path: options.graphQLPath, schema: options.graphQLSchema, engine: engine)
+            let graphQL = await GraphQLAPI.discover(base: target, path: options.graphQLPath, schema: options.graphQLSchema, engine: engine, sessions: sessions)
             let context = ScanContext(base: target, endpoints: endpoints, sessions: sessions, engine: engine, redactor: redactor, options: options, listener: listener,
                                       answers: answers, graphQL: graphQL, configuration: configuration)
             scan = context
             tick("creating objects", 0, context)
             await Seeder.seed(context)
             await GraphQLExplorer.explore(context)
+            await GraphQLAccess.seed(context)
             try Task.checkCancellation()
             let finished = Counter()
             // RAMPART_TRACE_CHECKS=1 prints how long each check took, to find what makes a scan slow.

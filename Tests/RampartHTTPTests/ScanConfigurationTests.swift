@@ -46,7 +46,7 @@ private func parse(_ text: String, environment: [String: String] = [:]) throws -
     ("scan:\n  identities:\n    a: {level: 1.5}\n", "rampart.yml:3:9: 'level' must be a whole number from 0 to 1000 (more is more privileged)"),
     ("scan:\n  identities:\n    a: {objects: [inv-1]}\n", "rampart.yml:3:9: 'objects' maps kinds to ids, e.g. {invoice: [inv-1001, inv-1002]}"),
     ("scan:\n  identities:\n    a: {objects: {invoice: inv-1}}\n", "rampart.yml:3:19: 'objects.invoice' must be a list of ids"),
-    ("scan:\n  only: {\"POST refunds\": [manager]}\n", "rampart.yml:2:10: 'POST refunds' in 'scan.only' is not 'METHOD /path' (e.g. 'POST /refunds')"),
+    ("scan:\n  only: {\"POST refunds\": [manager]}\n", "rampart.yml:2:10: 'POST refunds' in 'scan.only' is not 'METHOD /path' (e.g. 'POST /refunds') or a GraphQL field ('mutation deleteUser')"),
     ("scan:\n  only: {\"POST /refunds\": manager}\n", "rampart.yml:2:10: 'only' must be a non-empty list of roles, e.g. [manager]"),
     ("scan:\n  endpoints: [{path: /a, only: []}]\n", "rampart.yml:2:26: 'only' must be a non-empty list of roles, e.g. [manager]"),
     ("scan:\n  login_spacing: -1\n", "rampart.yml:2:3: 'scan.login_spacing' must be seconds between 0 and 300"),
@@ -78,7 +78,7 @@ func badConfigurationsNameTheLine(_ text: String, _ message: String) {
     let configuration = try parse("""
     scan:
       login_spacing: 1.5
-      only: {"DELETE /users/{id}": [admin]}
+      only: {"DELETE /users/{id}": [admin], "mutation deleteUser": [admin]}
       identities:
         alice: {role: customer, objects: {invoice: [inv-1001, 7]}, login: {path: /login, json: {u: a}, token: /t, token_in: query}}
         sam: {role: support, level: 2, login: {path: /login, json: {u: s}, token: /t, token_in: cookie, token_name: tok}}
@@ -93,6 +93,8 @@ func badConfigurationsNameTheLine(_ text: String, _ message: String) {
     #expect(configuration.roles(method: "DELETE", path: "/users/{userId}") == ["admin"])
     #expect(configuration.roles(method: "POST", path: "/refunds") == ["manager", "admin"])
     #expect(configuration.roles(method: "GET", path: "/refunds") == nil)
+    #expect(configuration.roles(graphQL: "mutation", field: "deleteUser") == ["admin"])
+    #expect(configuration.roles(graphQL: "query", field: "deleteUser") == nil)
     let placements = configuration.identities.compactMap { identity -> TokenPlacement? in
         if case .login(_, _, _, let placement) = identity.authentication { return placement }
         return nil

@@ -34,6 +34,9 @@ struct MissingAuthentication: ScanCheck {
             }
         }
         await writesWithoutCredentials(scan)
+        await GraphQLAccess.reads(scan, anonymous: true) { target, message, exchange in
+            scan.report(rule, at: scan.graphQLLocation(GraphQLAccess.label(target)), message, proof: exchange)
+        }
     }
 
     /// Changes to objects the scan created (its own, so this is safe), sent without credentials and read back as the

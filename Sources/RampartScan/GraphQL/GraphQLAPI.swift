@@ -16,7 +16,8 @@ public struct GraphQLAPI: Sendable {
 
     /// The first path that answers `{ __typename }` as GraphQL does, then its schema. Nothing is found when the
     /// target serves no GraphQL (one small POST per common path).
-    static func discover(base: URL, path: String?, schema: GraphQLSchemaModel?, engine: HTTPEngine) async -> GraphQLAPI? {
+    /// Introspection refused anonymously is asked again as each of `sessions` (servers that allow it per role).
+    static func discover(base: URL, path: String?, schema: GraphQLSchemaModel?, engine: HTTPEngine, sessions: [Session] = []) async -> GraphQLAPI? {
         for candidate in path.map({ [$0] }) ?? commonPaths {
             let url = URL(string: candidate, relativeTo: base)?.absoluteURL ?? base
             let probe = OutboundRequest(method: "POST", url: url, headers: [("Accept", "application/json")], json: ["query": "query { __typename }"])
@@ -27,6 +28,11 @@ public struct GraphQLAPI: Sendable {
                                                 json: ["query": GraphQLSchemaModel.introspectionQuery])
             if let schema = (try? await engine.send(introspection)).flatMap({ try? GraphQLSchemaModel(introspection: $0.response.body) }) {
                 return GraphQLAPI(path: candidate, schema: schema)
+            }
+            for session in sessions {
+                if let schema = (try? await session.send(introspection)).flatMap({ try? GraphQLSchemaModel(introspection: $0.response.body) }) {
+                    return GraphQLAPI(path: candidate, schema: schema)
+                }
             }
             // Introspection off: what validation errors give away (field suggestions, types, required arguments).
             let recovered = await SchemaRecoverer(ask: { document in
