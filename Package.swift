@@ -115,7 +115,7 @@ let package = Package(
         // zlib, for gzip-compressed traffic files.
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Traffic inventory: HAR, access logs and gateway records in; endpoint templates, sensitive data, spec diff, a drafted spec out.
-        .target(name: "RampartDiscover", dependencies: ["RampartCore", "RampartSpec", "CZlib"]),
+        .target(name: "RampartDiscover", dependencies: ["RampartCore", "RampartSpec", "RampartGraphQL", "CZlib"]),
         // Renderers shared by every command.
         .target(name: "RampartReport", dependencies: ["RampartCore"]),
         // The CLI: parses arguments, wires modules, nothing else.
@@ -130,6 +130,9 @@ let package = Package(
         ),
         // Benchmarks/scan: the HTTP engine's throughput against the lab.
         .executableTarget(name: "rampart-engine-bench", dependencies: ["RampartHTTP"], path: "Benchmarks/scan/EngineBench"),
+        // Benchmarks/gateway/graphql.sh: the CPU time of the gateway's GraphQL policy per request.
+        .executableTarget(name: "rampart-graphql-bench", dependencies: ["RampartGateway", .product(name: "NIOCore", package: "swift-nio")],
+                          path: "Benchmarks/gateway/GraphQLBench"),
         .testTarget(name: "RampartCoreTests", dependencies: ["RampartCore"]),
         .testTarget(name: "RampartSpecTests", dependencies: ["RampartSpec"], exclude: ["Fixtures"]),
         // Local HTTP(S) servers and certificates for tests; not part of the product.

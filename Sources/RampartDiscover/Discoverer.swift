@@ -33,11 +33,16 @@ public struct Discovery {
     /// Hosts named by the traffic, most requests first.
     public var hosts: [(host: String, requests: Int)]
     public var requests: Int
+    /// GraphQL operations behind GraphQL endpoints, most requested first.
+    public var graphQL: [GraphQLOperationSeen] = []
+    /// A draft SDL of the GraphQL that traffic used (empty without GraphQL traffic).
+    public var graphQLSchema = ""
 }
 
 /// Reads traffic files into one inventory.
 public final class Discoverer {
     private let trie = PathTrie()
+    private let graphQL = GraphQLTraffic()
     private var summaries: [ReadSummary] = []
     private var hosts: [String: Int] = [:]
     private var requests = 0
@@ -59,6 +64,7 @@ public final class Discoverer {
         if requests % 100_000 == 0 { onProgress?(requests) }
         if let host = record.host { hosts[host, default: 0] += 1 }
         trie.add(record)
+        _ = graphQL.add(record)
     }
 
     public func finish() -> Discovery {
@@ -75,7 +81,9 @@ public final class Discoverer {
                 firstSeen: stats.firstSeen, lastSeen: stats.lastSeen,
                 sensitive: stats.sensitive.map { ($0.key, $0.value) }.sorted { $0.0 < $1.0 }, stats: stats)
         }
+        let graphQLOperations = graphQL.operations.values.sorted { ($0.requests, $1.label) > ($1.requests, $0.label) }
         return Discovery(inputs: summaries, operations: operations, hosts: hosts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { ($0.key, $0.value) },
-                         requests: requests)
+                         requests: requests, graphQL: graphQLOperations,
+                         graphQLSchema: graphQLOperations.isEmpty ? "" : graphQL.sdl(requests: graphQLOperations.reduce(0) { $0 + $1.requests }))
     }
 }

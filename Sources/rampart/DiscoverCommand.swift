@@ -26,6 +26,7 @@ struct DiscoverCommand: ParsableCommand {
           rampart discover --input traffic.har
           rampart discover --input access.log.gz --input traffic.har --spec openapi.yaml
           rampart discover --input access.log --emit-spec discovered.yaml
+          rampart discover --input graphql-traffic.har --emit-schema discovered.graphql
           rampart discover --input traffic.har --spec openapi.yaml --format html --output inventory.html --fail-on high
         """)
 
@@ -43,6 +44,9 @@ struct DiscoverCommand: ParsableCommand {
 
     @Option(help: "Write an OpenAPI 3.1 draft of the traffic to this file (YAML, or JSON when it ends in .json).")
     var emitSpec: String?
+
+    @Option(help: "Write a GraphQL SDL draft of the GraphQL operations in the traffic (root fields, arguments, the types answers showed) to this file.")
+    var emitSchema: String?
 
     @Option(help: "The most bytes one traffic file may hold once decompressed; gzip that expands more than 250 times is refused as a bomb.")
     var maxInputBytes: UInt64 = 16 << 30
@@ -87,9 +91,14 @@ struct DiscoverCommand: ParsableCommand {
             try Terminal.write((emitSpec.hasSuffix(".json") ? document.json() : document.yaml()) + "\n", to: emitSpec)
             Terminal.note("wrote an OpenAPI 3.1 draft of \(discovery.operations.count) operation(s) to \(emitSpec)")
         }
+        if let emitSchema {
+            guard !discovery.graphQL.isEmpty else { throw CLIFailure.input("--emit-schema: the traffic holds no GraphQL request") }
+            try Terminal.write(discovery.graphQLSchema, to: emitSchema)
+            Terminal.note("wrote a GraphQL SDL draft of \(discovery.graphQL.count) operation(s) to \(emitSchema)")
+        }
         let report = Report(tool: .init(version: Rampart.version), command: "discover", target: files.map(\.0).joined(separator: " "),
                             findings: findings, rules: DiscoverRules.all,
-                            tables: [InventoryTables.endpoints(discovery), InventoryTables.inputs(discovery)])
+                            tables: [InventoryTables.endpoints(discovery)] + (discovery.graphQL.isEmpty ? [] : [InventoryTables.graphQL(discovery)]) + [InventoryTables.inputs(discovery)])
         try self.report.emit(report)
         if self.report.failOn.fails(report.findings) { throw ExitCode(1) }
     }
@@ -106,6 +115,18 @@ enum InventoryTables {
                  operation.statuses.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " "),
                  operation.authSummary, String(operation.clients), date(operation.firstSeen), date(operation.lastSeen),
                  Set(operation.sensitive.map(\.sighting.kind)).sorted().map(\.rawValue).joined(separator: " ")]
+            })
+    }
+
+    static func graphQL(_ discovery: Discovery) -> Report.Table {
+        Report.Table(
+            title: "GraphQL operations (\(discovery.graphQL.count))",
+            columns: ["endpoint", "operation", "requests", "errors", "statuses", "callers", "fields used", "first seen", "last seen"],
+            rows: discovery.graphQL.map { operation in
+                [operation.endpoint, operation.label, String(operation.requests), String(operation.errors),
+                 operation.statuses.sorted { $0.key < $1.key }.map { "\($0.key)×\($0.value)" }.joined(separator: " "),
+                 operation.callers.sorted().prefix(5).joined(separator: " ") + (operation.callers.count > 5 ? " (+\(operation.callers.count - 5))" : ""),
+                 operation.fieldsUsed.sorted().joined(separator: " "), date(operation.firstSeen), date(operation.lastSeen)]
             })
     }
 

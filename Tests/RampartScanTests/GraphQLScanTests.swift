@@ -254,3 +254,39 @@ private func scanShop(secure: Bool, only rules: Set<String>, graphQLPath: String
         #expect(found.contains { $0.ruleId == "sensitive-data-exposure" }, "\(found.map(\.message))")
     }
 }
+
+/// The gateway counts tokens on the bytes (parsing without locations is a third faster); the count must be the
+/// lexer's own, which GraphQLSwift links from the document's start when it keeps locations.
+@Test(arguments: [
+    #"query Q($id: ID! = "a, b # c") { account(id: $id) { ...F owner @include(if: true) { id } } } fragment F on Account { id nickname }"#,
+    "{ a: f(x: -1.5e+10, y: [1, 2], z: {k: \"\\\"q\\\"\"}) b:g # comment, with tokens { }\n c }",
+    #"query { f(text: """block "" string with "quotes" and \""" inside""") id...F } fragment F on T { x }"#,
+    "mutation M { create(input: {n: null, b: false, e: ENUM_VALUE}) { id } }",
+])
+func tokensAreCountedAsTheLexerCountsThem(_ document: String) throws {
+    let parsed = try parse(source: document)
+    var lexed = 0
+    var token = parsed.loc?.startToken
+    while let current = token, current.kind != .eof {
+        if current.kind != .sof && current.kind != .comment { lexed += 1 }
+        token = current.next
+    }
+    #expect(lexed > 10)
+    #expect(GraphQLQueryShape.countTokens(document) == lexed)
+}
+
+@Test func queryShapesMeasureDepthAliasesDirectivesCostAndFragments() throws {
+    let shape = try GraphQLQueryShape(document: """
+        query Deep($show: Boolean!) { a: accounts { ...Owned owner @include(if: $show) { id } } me { id } }
+        fragment Owned on Account { id owner { accounts { id } } }
+        """)
+    #expect(shape.operationType == "query" && shape.operationName == "Deep" && shape.rootFields == ["accounts", "me"])
+    #expect(shape.depth == 4 && shape.aliases == 1 && shape.directives == 1 && !shape.introspection)
+    #expect(shape.fieldPaths.contains("accounts.owner.accounts.id"))
+    #expect(shape.label == "query Deep")
+    #expect(try GraphQLQueryShape(document: "{ __schema { types { name } } }").introspection)
+    #expect(throws: GraphQLQueryShape.Invalid.self) { try GraphQLQueryShape(document: "query A { a } query B { b }") }
+    #expect(try GraphQLQueryShape(document: "query A { a } query B { b }", operationName: "B").rootFields == ["b"])
+    // Fragments that spread each other are followed once.
+    #expect(try GraphQLQueryShape(document: "{ ...A } fragment A on Q { a ...B } fragment B on Q { b ...A }").rootFields == ["a", "b"])
+}

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import RampartCore
@@ -8,12 +9,16 @@ import RampartGraphQL
 /// Applies a route's `graphql:` policy: every request's document is parsed once (GraphQLSwift) and measured; one
 /// above a limit, or not allowed to this caller, is answered by the gateway with a GraphQL-shaped error and never
 /// reaches the upstream. Answers lose their field suggestions and debug output on the way back.
-final class GraphQLGuard: Sendable {
+public final class GraphQLGuard: Sendable {
     let policy: GraphQLPolicy
     /// SHA-256 (hex) of the documents allowed to run, when the policy names a persisted-query file.
     let persisted: Set<String>?
+    /// Measured documents by text (and operation name): clients send the same few documents with new variables, and
+    /// GraphQLSwift's parse is most of the policy's cost. Bounded; emptied when full.
+    private let shapes = NIOLockedValueBox<[String: Result<GraphQLQueryShape, GraphQLQueryShape.Invalid>]>([:])
+    static let maximumCachedShapes = 4_096
 
-    init(policy: GraphQLPolicy, persistedQueries: Data?) throws(GraphQLGuardError) {
+    public init(policy: GraphQLPolicy, persistedQueries: Data? = nil) throws(GraphQLGuardError) {
         self.policy = policy
         guard let persistedQueries else { persisted = nil; return }
         persisted = try Self.hashes(persistedQueries)
@@ -44,7 +49,7 @@ final class GraphQLGuard: Sendable {
     }
 
     /// What the guard decided about one request.
-    enum Outcome {
+    public enum Outcome: Sendable {
         /// Let through; what it asks for, for the audit log and metrics.
         case pass(operation: String, cost: Int)
         case refuse(status: HTTPResponseStatus, message: String, headers: [(String, String)], operation: String?)
@@ -58,7 +63,7 @@ final class GraphQLGuard: Sendable {
     }
 
     /// A POST's body (`application/json`: one operation or a batch; `application/graphql`: the document itself).
-    func check(post body: ByteBufferView, contentType: String?, caller: Principal?, client: String, route: String, limiter: any RateLimitStore) -> Outcome {
+    public func check(post body: ByteBufferView, contentType: String?, caller: Principal?, client: String, route: String, limiter: any RateLimitStore) -> Outcome {
         let type = (contentType ?? "").split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
         let sent: [Sent]
         switch type {
@@ -110,7 +115,10 @@ final class GraphQLGuard: Sendable {
             }
             if let persisted, !persisted.contains(Self.sha256(query)) { return refuse(.badRequest, "this document is not an allowed persisted query") }
             let shape: GraphQLQueryShape
-            do { shape = try GraphQLQueryShape(document: query, operationName: sent.operationName) } catch { return refuse(.badRequest, error.description) }
+            switch measure(query, operationName: sent.operationName) {
+            case .success(let measured): shape = measured
+            case .failure(let error): return refuse(.badRequest, error.description)
+            }
             let label = shape.label
             if let problem = limitExceeded(shape) { return refuse(.badRequest, problem, operation: label) }
             if get && shape.operationType != "query" { return refuse(.methodNotAllowed, "\(shape.operationType)s are not accepted over GET", headers: [("Allow", "POST")], operation: label) }
@@ -128,6 +136,19 @@ final class GraphQLGuard: Sendable {
             cost += shape.cost
         }
         return .pass(operation: labels.joined(separator: "; "), cost: cost)
+    }
+
+    /// The document's shape, from the cache or measured now (documents too large to be worth keeping are not kept).
+    func measure(_ document: String, operationName: String?) -> Result<GraphQLQueryShape, GraphQLQueryShape.Invalid> {
+        let key = operationName.map { document + "\u{1F}" + $0 } ?? document
+        if let known = shapes.withLockedValue({ $0[key] }) { return known }
+        let measured = Result { () throws(GraphQLQueryShape.Invalid) in try GraphQLQueryShape(document: document, operationName: operationName, collectingFieldPaths: false) }
+        guard key.utf8.count <= 16 * 1024 else { return measured }
+        shapes.withLockedValue { cache in
+            if cache.count >= Self.maximumCachedShapes { cache.removeAll(keepingCapacity: true) }
+            cache[key] = measured
+        }
+        return measured
     }
 
     /// The first limit the document goes over, said the way the client should read it.
@@ -215,6 +236,6 @@ final class GraphQLGuard: Sendable {
     }
 }
 
-struct GraphQLGuardError: Error, CustomStringConvertible {
-    var description: String
+public struct GraphQLGuardError: Error, CustomStringConvertible {
+    public var description: String
 }
