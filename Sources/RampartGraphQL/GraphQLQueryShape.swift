@@ -36,6 +36,10 @@ public struct GraphQLQueryShape: Sendable {
     /// Measures `document`, running the operation named `operationName` (or the only one). `fieldPaths` is left
     /// empty unless asked for (the gateway measures every request and does not need them).
     public init(document: String, operationName: String? = nil, collectingFieldPaths: Bool = true) throws(Invalid) {
+        // GraphQLSwift's parser recurses once per level: a hostile document nested thousands deep would exhaust the stack.
+        if Self.maximumNesting(document) > Self.maximumParsedNesting {
+            throw Invalid(description: "the document nests more than \(Self.maximumParsedNesting) levels")
+        }
         let parsed: Document
         // Without locations: the parser builds no token list (a third of its time); tokens are counted on the bytes.
         do { parsed = try parse(source: document, noLocation: true) } catch {
@@ -143,6 +147,32 @@ public struct GraphQLQueryShape: Sendable {
             }
         }
         return count
+    }
+
+    /// Deeper documents are refused before they are parsed (no real query comes near).
+    public static let maximumParsedNesting = 128
+
+    /// The deepest nesting of `{`, `(` and `[` outside strings and comments, on the bytes.
+    public static func maximumNesting(_ document: String) -> Int {
+        var depth = 0, deepest = 0
+        var inString = false, inComment = false, escaped = false
+        for byte in document.utf8 {
+            if inComment { inComment = byte != UInt8(ascii: "\n") && byte != UInt8(ascii: "\r"); continue }
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "#"): inComment = true
+            case UInt8(ascii: "{"), UInt8(ascii: "("), UInt8(ascii: "["):
+                depth += 1
+                deepest = max(deepest, depth)
+            case UInt8(ascii: "}"), UInt8(ascii: ")"), UInt8(ascii: "]"): depth -= 1
+            default: break
+            }
+        }
+        return deepest
     }
 
     static func isLetter(_ byte: UInt8) -> Bool { (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z") }

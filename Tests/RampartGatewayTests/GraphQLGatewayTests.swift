@@ -131,6 +131,12 @@ func queriesAboveTheLimitsAreRefusedBeforeTheUpstream(_ limit: String, _ documen
     #expect(asUser.status == 403 && refusal(asUser) == "introspection is not allowed")
     let asAdmin = try await gateway.send(introspection, key: GraphQLGateway.keys.ops)
     #expect(asAdmin.status == 200 && (asAdmin.json["data"] as? [String: Any])?["__schema"] != nil, "introspection allowed per role")
+    // Nested deeper than max_depth (5), as the standard introspection query is: an admin runs it whole, but not with a
+    // query of the data beside it.
+    let deep = "__schema { types { fields { type { ofType { ofType { name } } } } } }"
+    #expect(try await gateway.send(GraphQLGateway.query("query { \(deep) }"), key: GraphQLGateway.keys.ops).status == 200)
+    let smuggled = try await gateway.send(GraphQLGateway.query("query { \(deep) accounts { owner { accounts { owner { accounts { id } } } } } }"), key: GraphQLGateway.keys.ops)
+    #expect(smuggled.status == 400 && refusal(smuggled)?.contains("depth") == true)
     await gateway.stop()
 }
 
@@ -227,4 +233,39 @@ func badGraphQLSettingsNameTheLine(_ setting: String, _ message: String) async t
     do { try await GatewayServer.check(parsed, baseDirectory: folder) } catch {
         #expect("\(error)".hasPrefix("queries.json: cannot use these persisted queries: entry 2: syntax error"), "\(error)")
     }
+}
+
+/// Hostile bodies: broken JSON, broken documents, documents nested far deeper than any parser should recurse, huge
+/// batches. Each gets a clear refusal; none crashes or hangs the check.
+@Test func hostileBodiesAreRefusedAndNeverCrashTheCheck() throws {
+    let policy = try GraphQLGuard(policy: GraphQLPolicy())
+    let limiter = InMemoryRateLimitStore()
+    func check(_ body: String, type: String = "application/json") -> GraphQLGuard.Outcome {
+        policy.check(post: ByteBuffer(string: body).readableBytesView, contentType: type, caller: nil, client: "127.0.0.1", route: "g", limiter: limiter)
+    }
+    let deep = String(repeating: "{ a ", count: 50_000) + String(repeating: "}", count: 50_000)
+    var bodies = [
+        "", "{", "[]", "null", #"{"query": 5}"#, #"{"query": ""}"#, #"{"query": "{"}"#, #"{"query": "query { a(b: \"unterminated) }"}"#,
+        String(decoding: try JSONSerialization.data(withJSONObject: ["query": deep]), as: UTF8.self),
+        String(decoding: try JSONSerialization.data(withJSONObject: ["query": "query { a(x: " + String(repeating: "[", count: 20_000) + "1" + String(repeating: "]", count: 20_000) + ") }"]), as: UTF8.self),
+        "[" + Array(repeating: #"{"query":"{ a }"}"#, count: 5_000).joined(separator: ",") + "]",
+    ]
+    // A valid body cut and flipped at many places.
+    let valid = Array(#"{"query":"query Q($id: ID!) { account(id: $id) { id owner { name } } }","variables":{"id":"1"}}"#.utf8)
+    var generator = SystemRandomNumberGenerator()
+    for _ in 0..<300 {
+        var bytes = valid
+        bytes[Int.random(in: 0..<bytes.count, using: &generator)] = UInt8.random(in: 0x20...0x7e, using: &generator)
+        bodies.append(String(decoding: bytes.prefix(Int.random(in: 1...bytes.count, using: &generator)), as: UTF8.self))
+    }
+    for body in bodies {
+        if case .refuse(let status, let message, _, _) = check(body) {
+            #expect([400, 403, 405, 415].contains(Int(status.code)) && !message.isEmpty)
+        }
+    }
+    guard case .refuse(_, let message, _, _) = check(String(decoding: try JSONSerialization.data(withJSONObject: ["query": deep]), as: UTF8.self)) else {
+        Issue.record("a document nested 50,000 levels deep passed"); return
+    }
+    #expect(message == "the document nests more than 128 levels")
+    guard case .refuse = check("query=%7B%7D", type: "application/x-www-form-urlencoded") else { Issue.record("a form post passed"); return }
 }

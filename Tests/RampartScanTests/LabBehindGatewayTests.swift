@@ -15,6 +15,9 @@ private let edgeRules = [
     "cors-reflects-origin", "missing-security-headers", "technology-banner", "http-trace-enabled",
     "no-rate-limiting", "business-flow-no-anti-automation",
     "old-api-version-live", "exposed-env-file", "exposed-git-metadata", "debug-endpoint-exposed", "graphql-introspection",
+    // The GraphQL route's `graphql:` policy: limits, no batches, JSON POSTs only, clean answers, sign-in for every operation.
+    "graphql-depth-unlimited", "graphql-alias-overloading", "graphql-batching", "graphql-directive-overloading", "graphql-field-duplication",
+    "graphql-introspection-depth", "graphql-field-suggestions", "graphql-csrf", "graphql-ide-exposed", "graphql-debug-output", "anonymous-write-as-any-user",
 ]
 
 /// Flaws in the bank's own logic, which no proxy can fix; still finding them shows the scan really went through the gateway.
@@ -33,7 +36,8 @@ private let upstreamRules = ["bola-read", "sql-injection", "jwt-weak-secret"]
     let runner = ScanRunner(target: target, description: try APIDescription(SpecDocument(text: Lab.openAPIDocument, file: "openapi.json")),
                             configuration: try ScanConfiguration.parse(SpecDocument(text: Lab.scanConfiguration, file: "rampart.yml").root),
                             engineOptions: EngineOptions(requestsPerSecond: nil, concurrency: 8), rulePacks: try RulePackLoader.builtIn())
-    let behind = Set(try await runner.run().findings.map(\.ruleId))
+    let findings = try await runner.run().findings
+    let behind = Set(findings.map(\.ruleId))
     await gateway.stop()
     await lab.stop()
     for rule in edgeRules {
@@ -41,4 +45,7 @@ private let upstreamRules = ["bola-read", "sql-injection", "jwt-weak-secret"]
         #expect(!behind.contains(rule), "\(rule) is still reported behind the gateway")
     }
     for rule in upstreamRules { #expect(behind.contains(rule), "\(rule): the scan should still reach the bank's own flaws") }
+    // Through the GraphQL route too: the schema (introspected as the admin identity), and the missing owner checks.
+    #expect(findings.contains { $0.ruleId == "bola-read" && $0.location.path == "/graphql" }, "\(findings.filter { $0.location.path == "/graphql" }.map(\.ruleId))")
+    #expect(!findings.contains { $0.ruleId == "bfla-admin-operation" && $0.location.path == "/graphql" }, "users is for admins at the gateway")
 }

@@ -120,7 +120,10 @@ public final class GraphQLGuard: Sendable {
             case .failure(let error): return refuse(.badRequest, error.description)
             }
             let label = shape.label
-            if let problem = limitExceeded(shape) { return refuse(.badRequest, problem, operation: label) }
+            // The standard introspection query is nested deeper than any sensible limit: a caller allowed to introspect
+            // runs it whole (its cost is bounded by the schema), as long as the document asks for nothing else.
+            let exempt = shape.introspection && shape.rootFields.allSatisfy { $0.hasPrefix("__") } && allowed(policy.introspection, caller)
+            if !exempt, let problem = limitExceeded(shape) { return refuse(.badRequest, problem, operation: label) }
             if get && shape.operationType != "query" { return refuse(.methodNotAllowed, "\(shape.operationType)s are not accepted over GET", headers: [("Allow", "POST")], operation: label) }
             if shape.introspection && !allowed(policy.introspection, caller) { return refuse(.forbidden, "introspection is not allowed", operation: label) }
             for field in shape.rootFields {

@@ -16,28 +16,32 @@ public struct GraphQLAPI: Sendable {
 
     /// The first path that answers `{ __typename }` as GraphQL does, then its schema. Nothing is found when the
     /// target serves no GraphQL (one small POST per common path).
-    /// Introspection refused anonymously is asked again as each of `sessions` (servers that allow it per role).
+    /// An endpoint that answers only signed-in callers (behind a gateway, say) is probed and introspected as each of
+    /// `sessions` too; schema recovery from errors asks as the first caller the endpoint answered.
     static func discover(base: URL, path: String?, schema: GraphQLSchemaModel?, engine: HTTPEngine, sessions: [Session] = []) async -> GraphQLAPI? {
+        // Anonymously first, then as each identity.
+        let callers: [@Sendable (OutboundRequest) async -> Exchange?] = [{ try? await engine.send($0) }] + sessions.map { session in { try? await session.send($0) } }
         for candidate in path.map({ [$0] }) ?? commonPaths {
             let url = URL(string: candidate, relativeTo: base)?.absoluteURL ?? base
-            let probe = OutboundRequest(method: "POST", url: url, headers: [("Accept", "application/json")], json: ["query": "query { __typename }"])
-            guard let answer = try? await engine.send(probe), let data = (answer.response.json as? [String: Any])?["data"] as? [String: Any],
-                  data["__typename"] is String else { continue }
-            if let schema { return GraphQLAPI(path: candidate, schema: schema) }
-            let introspection = OutboundRequest(method: "POST", url: url, headers: [("Accept", "application/json")],
-                                                json: ["query": GraphQLSchemaModel.introspectionQuery])
-            if let schema = (try? await engine.send(introspection)).flatMap({ try? GraphQLSchemaModel(introspection: $0.response.body) }) {
-                return GraphQLAPI(path: candidate, schema: schema)
+            @Sendable func request(_ document: String) -> OutboundRequest {
+                OutboundRequest(method: "POST", url: url, headers: [("Accept", "application/json")], json: ["query": document])
             }
-            for session in sessions {
-                if let schema = (try? await session.send(introspection)).flatMap({ try? GraphQLSchemaModel(introspection: $0.response.body) }) {
+            var answering: [@Sendable (OutboundRequest) async -> Exchange?] = []
+            for send in callers {
+                guard let answer = await send(request("query { __typename }")), let data = (answer.response.json as? [String: Any])?["data"] as? [String: Any],
+                      data["__typename"] is String else { continue }
+                answering.append(send)
+            }
+            guard let first = answering.first else { continue }
+            if let schema { return GraphQLAPI(path: candidate, schema: schema) }
+            for send in answering {
+                if let schema = await send(request(GraphQLSchemaModel.introspectionQuery)).flatMap({ try? GraphQLSchemaModel(introspection: $0.response.body) }) {
                     return GraphQLAPI(path: candidate, schema: schema)
                 }
             }
             // Introspection off: what validation errors give away (field suggestions, types, required arguments).
             let recovered = await SchemaRecoverer(ask: { document in
-                let request = OutboundRequest(method: "POST", url: url, headers: [("Accept", "application/json")], json: ["query": document])
-                guard let answer = try? await engine.send(request), let json = answer.response.json as? [String: Any] else { return nil }
+                guard let answer = await first(request(document)), let json = answer.response.json as? [String: Any] else { return nil }
                 return (json["errors"] as? [[String: Any]] ?? []).compactMap { $0["message"] as? String }
             }).recover()
             return GraphQLAPI(path: candidate, schema: recovered, recovered: recovered != nil)
