@@ -205,7 +205,7 @@ public final class GraphQLGuard: Sendable {
     }
 
     /// The answer without suggestions and debug output; nil when nothing had to change.
-    func clean(_ body: ByteBuffer) -> Data? {
+    public func clean(_ body: ByteBuffer) -> Data? {
         guard mayNeedCleaning(body), var answer = try? JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else { return nil }
         if policy.stripDebug, var extensions = answer["extensions"] as? [String: Any] {
             extensions["tracing"] = nil
