@@ -224,6 +224,15 @@ struct LabGraphQL: Sendable {
             "authorId": InputObjectField(type: GraphQLNonNull(GraphQLInt)), "message": InputObjectField(type: GraphQLNonNull(GraphQLString)),
         ])
         let mutation = try GraphQLObjectType(name: "Mutation", fields: [
+            // The same sign-in as POST /api/v2/auth/login, for clients that speak only GraphQL: a bearer token.
+            "signIn": GraphQLField(type: GraphQLString, args: ["email": GraphQLArgument(type: GraphQLNonNull(GraphQLString)),
+                                                                "password": GraphQLArgument(type: GraphQLNonNull(GraphQLString))], resolve: { _, args, _, _ in
+                let email = args["email"].string ?? ""
+                guard state.allow("login:\(email.lowercased())", limit: 5, per: 60).allowed else { throw Refusal(description: "too many login attempts; try again later") }
+                guard let row = try database.query("SELECT * FROM users WHERE email = ?", [.text(email)]).first,
+                      row["password_hash"]?.text == LabState.hash(args["password"].string ?? "") else { throw Refusal(description: "invalid email or password") }
+                return state.tokens.issueHS256(subject: row["id"]?.integer ?? 0, role: row["role"]?.text ?? "user")
+            }),
             "openAccount": GraphQLField(type: accountType, args: ["nickname": GraphQLArgument(type: GraphQLNonNull(GraphQLString))], resolve: { _, args, context, _ in
                 let caller = try signedIn(context)
                 let nickname = String((args["nickname"].string ?? "").prefix(secure ? 64 : 100_000))

@@ -5,6 +5,7 @@ import NIOHTTP1
 import RampartCore
 import RampartGraphQL
 import RampartHTTP
+import RampartLab
 import RampartSpec
 @testable import RampartScan
 import RampartTestSupport
@@ -289,4 +290,34 @@ func tokensAreCountedAsTheLexerCountsThem(_ document: String) throws {
     #expect(try GraphQLQueryShape(document: "query A { a } query B { b }", operationName: "B").rootFields == ["b"])
     // Fragments that spread each other are followed once.
     #expect(try GraphQLQueryShape(document: "{ ...A } fragment A on Q { a ...B } fragment B on Q { b ...A }").rootFields == ["a", "b"])
+}
+
+/// Identities that sign in through a GraphQL mutation (the token read out of `data`), on the lab's GraphQL API without
+/// its REST description: the scan finds the endpoint, creates accounts as each user through `openAccount`, and catches
+/// `account(id:)` handing one user's account to the other.
+@Test func identitiesSignInThroughAGraphQLMutationAndObjectAccessIsTestedWithThem() async throws {
+    let lab = try await Lab(secure: false).start()
+    func identity(_ name: String) -> String {
+        """
+            \(name):
+              role: user
+              signup: {method: POST, path: /api/v2/auth/signup, json: {email: \(name)@gql.lab, password: \(name)-gql-password, name: \(name)}}
+              login:
+                method: POST
+                path: /graphql
+                json: {query: "mutation { signIn(email: \\"\(name)@gql.lab\\", password: \\"\(name)-gql-password\\") }"}
+                token: /data/signIn
+        """
+    }
+    let configuration = try ScanConfiguration.parse(SpecDocument(text: "scan:\n  identities:\n" + identity("ann") + "\n" + identity("ben") + "\n", file: "rampart.yml").root)
+    var options = ScanOptions()
+    options.onlyRules = ["bola-read", "bola-write"]
+    options.graphQLPath = "/graphql"
+    let result = try await ScanRunner(target: lab.url, description: nil, configuration: configuration,
+                                      engineOptions: EngineOptions(requestsPerSecond: nil, concurrency: 4), options: options).run()
+    await lab.stop()
+    let graphQL = result.findings.filter { $0.location.path == "/graphql" }
+    #expect(graphQL.contains { $0.ruleId == "bola-read" && $0.location.parameter == "query account(id)" && $0.message.hasPrefix("ben read ann's Account") },
+            "\(result.findings.map { "\($0.ruleId) \($0.location.display): \($0.message)" })")
+    #expect(graphQL.contains { $0.ruleId == "bola-write" && $0.location.parameter == "mutation renameAccount(id)" })
 }
