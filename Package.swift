@@ -174,7 +174,7 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
-        .testTarget(name: "RampartDiscoverTests", dependencies: ["RampartDiscover", "RampartSpec", "RampartCore", "RampartTestSupport"]),
+        .testTarget(name: "RampartDiscoverTests", dependencies: ["RampartDiscover", "RampartGraphQL", "RampartSpec", "RampartCore", "RampartTestSupport"]),
         .testTarget(name: "RampartReportTests", dependencies: ["RampartReport", "RampartSpec"], exclude: ["Fixtures"]),
         .testTarget(
             name: "RampartCLITests",

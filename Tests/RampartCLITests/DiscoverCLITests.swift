@@ -122,3 +122,26 @@ struct DiscoverCLITests {
     #expect(draft.contains("free") && draft.contains("pro"), "an ordinary small set still becomes an enum: \(draft)")
     for secret in secrets { #expect(!draft.contains(secret), "\(secret) written into the draft") }
 }
+
+/// GraphQL traffic in a HAR file: the report lists its operations, and --emit-schema writes the SDL draft; without
+/// GraphQL in the traffic, --emit-schema is a usage error.
+@Test func graphQLTrafficIsListedPerOperationAndDraftedAsSDL() async throws {
+    let folder = try CLI.temporaryFolder()
+    func entry(_ request: String, _ answer: String) -> String {
+        let quoted = { (text: String) in text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") }
+        return #"{"startedDateTime":"2026-12-07T10:00:00Z","request":{"method":"POST","url":"http://api.example/graphql","headers":[],"postData":{"mimeType":"application/json","text":"\#(quoted(request))"}},"response":{"status":200,"headers":[],"content":{"mimeType":"application/json","text":"\#(quoted(answer))"}}}"#
+    }
+    let entries = [
+        entry(#"{"query":"query A($id: ID!) { account(id: $id) { id balance } }","variables":{"id":"7"}}"#, #"{"data":{"account":{"id":"7","balance":3.5}}}"#),
+        entry(#"{"query":"mutation { openAccount(nickname: \"n\") { id } }"}"#, #"{"data":{"openAccount":{"id":"9"}}}"#),
+    ]
+    try #"{"log":{"entries":[\#(entries.joined(separator: ","))]}}"#.write(toFile: folder + "/graphql.har", atomically: true, encoding: .utf8)
+    let result = try await CLI.detached("discover", "--har", "graphql.har", "--emit-schema", "schema.graphql", "--format", "markdown", "--fail-on", "none", in: folder)
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stdout.contains("GraphQL operations (2)") && result.stdout.contains("mutation openAccount"), "\(result.stdout)")
+    let sdl = try String(contentsOfFile: folder + "/schema.graphql", encoding: .utf8)
+    #expect(sdl.contains("account(id: ID!): Account") && sdl.contains("openAccount(nickname: String): OpenAccount"), "\(sdl)")
+    try #"{"log":{"entries":[]}}"#.write(toFile: folder + "/rest.har", atomically: true, encoding: .utf8)
+    let none = try await CLI.detached("discover", "--har", "rest.har", "--emit-schema", "none.graphql", in: folder)
+    #expect(none.status == 2 && none.stderr.contains("--emit-schema: the traffic holds no GraphQL request"), "\(none.stderr)")
+}

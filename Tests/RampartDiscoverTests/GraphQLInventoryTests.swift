@@ -1,5 +1,6 @@
 import Foundation
 import RampartDiscover
+import RampartGraphQL
 import Testing
 
 /// GraphQL traffic is one `POST /graphql` to the path inventory; the operations behind it are listed one by one.
@@ -43,6 +44,12 @@ import Testing
         #expect(sdl.contains("type Mutation {\n  renameAccount(id: String, nickname: String): RenameAccount\n}"), "\(sdl)")
         #expect(sdl.contains("type Account {\n  balance: Float\n  id: ID\n  nickname: String\n  owner: Owner\n}"), "\(sdl)")
         #expect(sdl.contains("type Product {\n  id: ID\n  inStock: Boolean\n  name: String\n}"), "\(sdl)")
+    }
+
+    /// The draft is SDL GraphQLSwift builds a schema from, so `rampart scan --graphql-schema` can take it.
+    @Test func theSchemaDraftIsValidSDL() async throws {
+        let schema = try await GraphQLSchemaModel(sdl: Self.discovery().graphQLSchema)
+        #expect(Set(schema.queries.map(\.name)) == ["account", "products"] && schema.mutations.map(\.name) == ["renameAccount"])
     }
 
     @Test func trafficWithoutGraphQLHasNoOperationsAndNoDraft() {
