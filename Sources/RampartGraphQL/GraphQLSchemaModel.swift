@@ -112,6 +112,10 @@ public struct GraphQLSchemaModel: Sendable {
     /// From SDL (`schema.graphql`): built and validated by GraphQLSwift, then introspected in-process.
     public init(sdl: String) async throws {
         let schema: GraphQLSchema
+        // The parser recurses once per level: a file nested thousands deep would exhaust the stack.
+        guard GraphQLQueryShape.maximumNesting(sdl) <= GraphQLQueryShape.maximumParsedNesting else {
+            throw InvalidSchema(description: "the SDL nests more than \(GraphQLQueryShape.maximumParsedNesting) levels")
+        }
         do { schema = try buildSchema(source: sdl) } catch { throw InvalidSchema(description: Self.firstLine(of: error)) }
         let result = try await graphql(schema: schema, request: Self.introspectionQuery)
         if let error = result.errors.first { throw InvalidSchema(description: error.message) }

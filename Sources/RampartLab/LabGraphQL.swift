@@ -43,7 +43,7 @@ struct LabGraphQL: Sendable {
     func answer(_ request: Request, get: Bool) async -> Response {
         let caller = Caller(user: routes.user(request))
         let type = request.headers[.contentType]?.lowercased() ?? ""
-        var operations: [[String: Any]]
+        let operations: [[String: Any]]
         var batched = false
         if get {
             guard !secure else { return Self.errors(.methodNotAllowed, ["GraphQL requests are POST application/json"]) }
@@ -87,6 +87,8 @@ struct LabGraphQL: Sendable {
     func execute(_ sent: [String: Any], caller: Caller) async -> [String: Any] {
         let query = sent["query"] as? String ?? ""
         let operationName = sent["operationName"] as? String
+        // Even the careless lab keeps its process alive: GraphQLSwift's parser recurses once per level of nesting.
+        if GraphQLQueryShape.maximumNesting(query) > GraphQLQueryShape.maximumParsedNesting { return ["errors": [["message": "query nested too deep"]]] }
         if secure {
             // The document is measured before anything runs (the same measure the gateway's `graphql:` uses).
             do {

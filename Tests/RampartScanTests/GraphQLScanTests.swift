@@ -190,6 +190,8 @@ private func scanShop(secure: Bool, only rules: Set<String>, graphQLPath: String
         #expect(fromSDL.queries.map(\.name).sorted() == ["search", "user"])
         #expect(fromSDL.types["User"]?.fields.first { $0.name == "friends" }?.type.description == "[User]")
         await #expect { try await GraphQLSchemaModel(sdl: "type Query { user(: Int) }") } throws: { "\($0)".contains("Syntax Error") }
+        let hostile = "type Query { a(x: I = " + String(repeating: "[", count: 100_000) + ") }"
+        await #expect { try await GraphQLSchemaModel(sdl: hostile) } throws: { "\($0)" == "the SDL nests more than 128 levels" }
         #expect(throws: GraphQLSchemaModel.InvalidSchema.self) { try GraphQLSchemaModel(introspection: Data(#"{"errors":[{"message":"introspection is off"}]}"#.utf8)) }
     }
 

@@ -60,8 +60,14 @@ final class GraphQLTraffic {
     /// The documents a request carries: a JSON body (one operation or a batch), `application/graphql`, or a GET's `?query=`.
     static func requests(in record: TrafficRecord) -> [(String, String?)] {
         if record.method == "GET" {
-            guard let query = record.query.first(where: { $0.name == "query" })?.value.removingPercentEncoding ?? record.query.first(where: { $0.name == "query" })?.value else { return [] }
-            return [(query.replacingOccurrences(of: "+", with: " "), record.query.first { $0.name == "operationName" }?.value)]
+            // Query values as they were sent: form encoding (`+` for a space), then percent-encoding.
+            func value(_ name: String) -> String? {
+                record.query.first { $0.name == name }.map { raw in
+                    let spaced = raw.value.replacingOccurrences(of: "+", with: " ")
+                    return spaced.removingPercentEncoding ?? spaced
+                }
+            }
+            return value("query").map { [($0, value("operationName"))] } ?? []
         }
         guard record.method == "POST", let body = record.requestBody, !body.isEmpty else { return [] }
         if record.requestContentType?.lowercased().hasPrefix("application/graphql") == true, !body.hasPrefix("{") { return [(body, nil)] }

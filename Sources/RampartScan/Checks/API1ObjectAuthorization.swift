@@ -11,9 +11,7 @@ struct BOLARead: ScanCheck {
 
     func run(_ scan: ScanContext) async {
         await knownObjects(scan)
-        await GraphQLAccess.reads(scan, anonymous: false) { target, message, exchange in
-            scan.report(rule, at: scan.graphQLLocation(GraphQLAccess.label(target)), message, proof: exchange)
-        }
+        await GraphQLAccess.reads(scan, anonymous: false) { scan.report(rule, at: $0, $1, proof: $2) }
         guard scan.users.count >= 2 else { return }
         let owner = scan.users[0].identity.name, intruder = scan.users[1].identity.name
         for object in scan.objects(of: owner) {
@@ -70,9 +68,7 @@ struct BOLAWrite: ScanCheck {
         remediation: "Authorize every write against the object's owner, not only the caller's authentication.")
 
     func run(_ scan: ScanContext) async {
-        await GraphQLAccess.writes(scan) { target, message, exchange in
-            scan.report(rule, at: scan.graphQLLocation(GraphQLAccess.label(target)), message, proof: exchange)
-        }
+        await GraphQLAccess.writes(scan) { scan.report(rule, at: $0, $1, proof: $2) }
         guard scan.users.count >= 2 else { return }
         let owner = scan.users[0].identity.name, intruder = scan.users[1].identity.name
         for object in scan.createdObjects(of: owner) {

@@ -34,9 +34,7 @@ struct MissingAuthentication: ScanCheck {
             }
         }
         await writesWithoutCredentials(scan)
-        await GraphQLAccess.reads(scan, anonymous: true) { target, message, exchange in
-            scan.report(rule, at: scan.graphQLLocation(GraphQLAccess.label(target)), message, proof: exchange)
-        }
+        await GraphQLAccess.reads(scan, anonymous: true) { scan.report(rule, at: $0, $1, proof: $2) }
     }
 
     /// Changes to objects the scan created (its own, so this is safe), sent without credentials and read back as the

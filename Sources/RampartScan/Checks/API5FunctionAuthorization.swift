@@ -10,7 +10,7 @@ struct AdminOperationReachable: ScanCheck {
         remediation: "Check the caller's role or scope for every privileged operation, deny by default, and keep admin APIs on a separate route or host.")
 
     func run(_ scan: ScanContext) async {
-        await GraphQLAccess.privileged(scan) { operation, message, exchange in scan.report(rule, at: scan.graphQLLocation(operation), message, proof: exchange) }
+        await GraphQLAccess.privileged(scan) { scan.report(rule, at: $0, $1, proof: $2) }
         for endpoint in scan.endpoints {
             // Reads, and creates on a collection (as seeding does); changes to existing objects only when allowed.
             guard let roles = scan.allowedRoles(for: endpoint),

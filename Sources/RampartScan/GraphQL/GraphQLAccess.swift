@@ -74,7 +74,8 @@ enum GraphQLAccess {
 
     static func identifier(_ value: Any?) -> String? {
         if let text = value as? String, !text.isEmpty { return text }
-        if let number = value as? NSNumber, !(value is Bool) { return number.stringValue }
+        // JSON true/false are numbers too (of type char): not ids.
+        if let number = value as? NSNumber, String(cString: number.objCType) != "c" { return number.stringValue }
         return nil
     }
 
@@ -95,9 +96,9 @@ enum GraphQLAccess {
     static func isIdentifier(_ argument: GraphQLSchemaModel.InputValue) -> Bool {
         guard argument.type.kind == "SCALAR", !(argument.type.description.hasPrefix("[")) else { return false }
         if argument.type.name == "ID" { return true }
-        let lower = argument.name.lowercased()
-        return ["Int", "String"].contains(argument.type.name) && (lower == "id" || lower.hasSuffix("id") && argument.name.dropLast(2).last.map { $0.isLowercase } == true
-            || lower.hasSuffix("_id"))
+        guard ["Int", "String"].contains(argument.type.name) else { return false }
+        // `id`, `account_id`, or `accountId` (not `paid` or `valid`: the `Id` of a camel-case name is capitalised).
+        return argument.name.lowercased() == "id" || argument.name.lowercased().hasSuffix("_id") || argument.name.hasSuffix("Id")
     }
 
     /// `field` asked for the object `id` as `identity`, other arguments filled in (`given` fixes some).
@@ -114,7 +115,7 @@ enum GraphQLAccess {
     // MARK: The checks' GraphQL halves
 
     /// BOLA read: each user's objects asked for by the other user (and, for `anonymous`, without credentials).
-    static func reads(_ scan: ScanContext, anonymous: Bool, report: (ByID, String, Exchange) -> Void) async {
+    static func reads(_ scan: ScanContext, anonymous: Bool, report: (Location, String, Exchange) -> Void) async {
         let users = scan.users.prefix(2).map(\.identity.name)
         guard users.count == 2 || (anonymous && !users.isEmpty) else { return }
         for target in byID(scan, kind: "query") {
@@ -126,7 +127,7 @@ enum GraphQLAccess {
                     let intruders: [String?] = anonymous ? [nil] : users.filter { $0 != owner }
                     for intruder in intruders {
                         guard let (exchange, data) = await ask(target, id: object.id, as: intruder, in: scan), identifier(data?["id"]) == object.id else { continue }
-                        report(target, "\(intruder ?? "a request without credentials") read \(owner)'s \(target.type) \(object.id) through \(label(target))", exchange)
+                        report(scan.graphQLLocation(label(target)), "\(intruder ?? "a request without credentials") read \(owner)'s \(target.type) \(object.id) through \(label(target))", exchange)
                         break search
                     }
                 }
@@ -136,7 +137,7 @@ enum GraphQLAccess {
 
     /// BOLA write: a mutation by id run by one user on the other's object (one the scan created), with a marker in a
     /// string argument; confirmed when the owner reads the marker back (or the answer shows the object changed).
-    static func writes(_ scan: ScanContext, report: (ByID, String, Exchange) -> Void) async {
+    static func writes(_ scan: ScanContext, report: (Location, String, Exchange) -> Void) async {
         let users = scan.users.prefix(2).map(\.identity.name)
         guard users.count == 2 else { return }
         let readers = byID(scan, kind: "query")
@@ -154,13 +155,13 @@ enum GraphQLAccess {
                 confirmed = readBack.map { "\($0)".contains(marker) } ?? false
             }
             guard confirmed else { continue }
-            report(target, "\(intruder) changed \(owner)'s \(target.type) \(object.id) through \(label(target)); \(owner) reads the change back", exchange)
+            report(scan.graphQLLocation(label(target)), "\(intruder) changed \(owner)'s \(target.type) \(object.id) through \(label(target)); \(owner) reads the change back", exchange)
         }
     }
 
     /// BFLA: root fields reserved to some roles (rampart.yml `only: {"query users": [admin]}`, or a staff word in the
     /// name) answered with data to a lower level or to no identity, as they answer the allowed role.
-    static func privileged(_ scan: ScanContext, report: (String, String, Exchange) -> Void) async {
+    static func privileged(_ scan: ScanContext, report: (Location, String, Exchange) -> Void) async {
         guard let builder = scan.graphQL?.builder else { return }
         let fields = builder.schema.queries.map { ("query", $0) } + builder.schema.mutations.map { ("mutation", $0) }
         for (kind, field) in fields {
@@ -178,7 +179,7 @@ enum GraphQLAccess {
                 guard let exchange = await scan.send(operation, as: name), let data = GraphQLAnswer.data(of: exchange)?[field.name], !(data is NSNull),
                       (data as? [Any])?.isEmpty != true else { continue }
                 let who = caller.map { "\($0.identity.name) (role \($0.identity.role), level \($0.identity.level))" } ?? "a request without credentials"
-                report("\(kind) \(field.name)", "\(who) ran \(kind) \(field.name), which only \(roles.joined(separator: ", ")) may run, and was answered with data", exchange)
+                report(scan.graphQLLocation("\(kind) \(field.name)"), "\(who) ran \(kind) \(field.name), which only \(roles.joined(separator: ", ")) may run, and was answered with data", exchange)
                 break
             }
         }
