@@ -274,7 +274,8 @@ func ambiguousRequestsAreRefusedAndTheConnectionClosed(_ request: String) async 
     }
     let received = try await slow.eventLoop.submit({ reader.received }).get()
     #expect(received == big.utf8.count, "\(received) bytes of the body")
-    try await slow.close()
+    // (A loaded machine may see the gateway close it first; either way it is gone.)
+    try? await slow.close()
     // The pooled upstream connection now serves other clients at once.
     for _ in 0..<3 {
         let answer = try await fetch(url(server, "/small"))
