@@ -35,7 +35,7 @@ private let upstreamRules = ["bola-read", "sql-injection", "jwt-weak-secret"]
     let target = URL(string: "http://127.0.0.1:\(gateway.addresses[0].port!)")!
     let runner = ScanRunner(target: target, description: try APIDescription(SpecDocument(text: Lab.openAPIDocument, file: "openapi.json")),
                             configuration: try ScanConfiguration.parse(SpecDocument(text: Lab.scanConfiguration, file: "rampart.yml").root),
-                            engineOptions: EngineOptions(requestsPerSecond: nil, concurrency: 8), rulePacks: try RulePackLoader.builtIn())
+                            engineOptions: EngineOptions(requestsPerSecond: nil, concurrency: 8, timeout: .seconds(30)), rulePacks: try RulePackLoader.builtIn())
     let findings = try await runner.run().findings
     let behind = Set(findings.map(\.ruleId))
     await gateway.stop()

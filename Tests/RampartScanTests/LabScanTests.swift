@@ -13,12 +13,14 @@ enum LabScan {
     static let vulnerable = Task { try await vulnerableRun.value.result }
     static let secure = Task { try await run(secure: true).result }
 
+    /// Requests may take 30 s (the CLI's default is 10): the whole suite shares two cores in CI, and a sign-in that
+    /// waits behind it must not fail the scan.
     static func run(secure: Bool) async throws -> (result: ScanResult, issuedTokens: [String]) {
         let lab = try await Lab(secure: secure).start()
         let description = try APIDescription(SpecDocument(text: Lab.openAPIDocument, file: "openapi.json"))
         let configuration = try ScanConfiguration.parse(SpecDocument(text: Lab.scanConfiguration, file: "rampart.yml").root)
         let runner = ScanRunner(target: lab.url, description: description, configuration: configuration,
-                                engineOptions: EngineOptions(requestsPerSecond: nil, concurrency: 8), rulePacks: try RulePackLoader.builtIn())
+                                engineOptions: EngineOptions(requestsPerSecond: nil, concurrency: 8, timeout: .seconds(30)), rulePacks: try RulePackLoader.builtIn())
         let result = try await runner.run()
         let issued = lab.issuedTokens
         await lab.stop()
