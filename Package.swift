@@ -116,8 +116,8 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Traffic inventory: HAR, access logs and gateway records in; endpoint templates, sensitive data, spec diff, a drafted spec out.
         .target(name: "RampartDiscover", dependencies: ["RampartCore", "RampartSpec", "RampartGraphQL", "CZlib"]),
-        // `rampart serve`, the platform (issue #15; so far its findings lifecycle and SARIF imports).
-        .target(name: "RampartServer", dependencies: ["RampartCore"]),
+        // `rampart serve`, the platform (issue #15; so far its findings lifecycle, SARIF imports and encryption at rest).
+        .target(name: "RampartServer", dependencies: ["RampartCore", .product(name: "Crypto", package: "swift-crypto")]),
         // Renderers shared by every command.
         .target(name: "RampartReport", dependencies: ["RampartCore"]),
         // The CLI: parses arguments, wires modules, nothing else.
