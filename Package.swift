@@ -116,8 +116,9 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Traffic inventory: HAR, access logs and gateway records in; endpoint templates, sensitive data, spec diff, a drafted spec out.
         .target(name: "RampartDiscover", dependencies: ["RampartCore", "RampartSpec", "RampartGraphQL", "CZlib"]),
-        // `rampart serve`, the platform (issue #15; so far its findings lifecycle, SARIF imports and encryption at rest).
-        .target(name: "RampartServer", dependencies: ["RampartCore", .product(name: "Crypto", package: "swift-crypto")]),
+        // `rampart serve`, the platform (issue #15; so far its findings lifecycle, SARIF imports, encryption at rest and credentials).
+        .target(name: "RampartServer", dependencies: ["RampartCore", .product(name: "Crypto", package: "swift-crypto"),
+                                                      .product(name: "_CryptoExtras", package: "swift-crypto")]),
         // Renderers shared by every command.
         .target(name: "RampartReport", dependencies: ["RampartCore"]),
         // The CLI: parses arguments, wires modules, nothing else.
