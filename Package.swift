@@ -116,7 +116,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
         // Traffic inventory: HAR, access logs and gateway records in; endpoint templates, sensitive data, spec diff, a drafted spec out.
         .target(name: "RampartDiscover", dependencies: ["RampartCore", "RampartSpec", "RampartGraphQL", "CZlib"]),
-        // `rampart serve`, the platform (issue #15; so far its findings lifecycle, SARIF imports, encryption at rest and credentials).
+        // `rampart serve`, the platform (issue #15; so far its findings lifecycle, SARIF imports, encryption at rest, credentials and the job queue's rules).
         .target(name: "RampartServer", dependencies: ["RampartCore", .product(name: "Crypto", package: "swift-crypto"),
                                                       .product(name: "_CryptoExtras", package: "swift-crypto")]),
         // Renderers shared by every command.
@@ -178,7 +178,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "RampartDiscoverTests", dependencies: ["RampartDiscover", "RampartGraphQL", "RampartSpec", "RampartCore", "RampartTestSupport"]),
-        .testTarget(name: "RampartServerTests", dependencies: ["RampartServer", "RampartCore", "RampartReport"]),
+        .testTarget(name: "RampartServerTests", dependencies: ["RampartServer", "RampartCore", "RampartReport",
+                                                              .product(name: "NIOConcurrencyHelpers", package: "swift-nio")]),
         .testTarget(name: "RampartReportTests", dependencies: ["RampartReport", "RampartSpec"], exclude: ["Fixtures"]),
         .testTarget(
             name: "RampartCLITests",
