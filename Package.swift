@@ -170,7 +170,7 @@ let package = Package(
         .testTarget(
             name: "RampartGatewayTests",
             dependencies: [
-                "RampartGateway", "RampartSpec", "RampartLab", "RampartTestSupport",
+                "RampartGateway", "RampartSpec", "RampartLab", "RampartDiscover", "RampartTestSupport",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 @testable import RampartGateway
+import RampartDiscover
 import RampartLab
 import RampartSpec
 import Testing
@@ -15,7 +16,8 @@ private struct GraphQLGateway {
     let folder: String
     static let keys = (ops: "ops-key-7c1d", app: "app-key-2b9e")
 
-    static func start(policy: String, files: [String: String] = [:]) async throws -> GraphQLGateway {
+    /// `extra` is added to the gateway's top level (a traffic log, say).
+    static func start(policy: String, files: [String: String] = [:], extra: String = "") async throws -> GraphQLGateway {
         let lab = try await Lab().start()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-graphql-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -24,6 +26,7 @@ private struct GraphQLGateway {
         gateway:
           listeners: [{address: "127.0.0.1:0"}]
           audit_log: audit.jsonl
+        \(extra)
           upstreams: {lab: {url: "\(lab.url.absoluteString)"}}
           authenticators:
             keys:
@@ -175,6 +178,29 @@ private func refusal(_ answer: (status: UInt, body: String, json: [String: Any])
         #expect(!through.body.contains("Did you mean") && !through.body.contains("stacktrace") && !through.body.contains("products"))
         #expect(through.body.contains(#"Cannot query field \"productz\" on type \"Query\"."#), "the error itself stays: \(through.body)")
         await gateway.stop()
+    }
+
+    @Test func getRunsQueriesButNeverMutationsWhenAllowed() async throws {
+        let gateway = try await GraphQLGateway.start(policy: "allow_get: true")
+        let query = try await gateway.send(nil, get: #"query { products(search: "card") { id } }"#)
+        #expect(query.status == 200 && (query.json["data"] as? [String: Any])?["products"] != nil, "\(query.body)")
+        let mutation = try await gateway.send(nil, get: #"mutation { openAccount(nickname: "x") { id } }"#)
+        #expect(mutation.status == 405 && refusal(mutation) == "mutations are not accepted over GET")
+        await gateway.stop()
+    }
+
+    /// The gateway's traffic log holds GraphQL bodies, and discover reads the operations out of it, with who called them.
+    @Test func theGatewaysTrafficLogFeedsDiscoversGraphQLInventory() async throws {
+        let gateway = try await GraphQLGateway.start(policy: GraphQLGateway.policy, extra: "  traffic_log: {path: traffic.jsonl}")
+        #expect(try await gateway.send(GraphQLGateway.query(#"query Search { products(search: "card") { id name } }"#)).status == 200)
+        #expect(try await gateway.send(GraphQLGateway.query("query { users { email } }"), key: GraphQLGateway.keys.ops).status == 200)
+        await gateway.stop()
+        let discoverer = Discoverer()
+        _ = try discoverer.add(path: gateway.folder + "/traffic.jsonl")
+        let operations = Dictionary(uniqueKeysWithValues: discoverer.finish().graphQL.map { ($0.label, $0) })
+        #expect(operations["query products"]?.callers == ["keys:app"] && operations["query products"]?.fieldsUsed.contains("products.name") == true,
+                "\(operations.keys.sorted())")
+        #expect(operations["query users"]?.callers == ["keys:ops"])
     }
 
     @Test func onlyPersistedQueriesRunWhenAnAllowListIsGiven() async throws {
