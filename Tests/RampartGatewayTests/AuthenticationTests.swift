@@ -53,7 +53,7 @@ private func protectedGateway(_ upstream: URL, auditLog: String? = nil) async th
         ci: {api_key: {header: X-API-Key, keys: [{name: ci-bot, hash: "\(APIKeyAuthenticator.hash("ci-secret-key", salt: "s4lt"))", roles: [deployer]}]}}
       routes:
         - {path: /admin, upstream: api, authenticate: [demo], authorize: {roles: [admin]}}
-        - {path: /limited, upstream: api, authenticate: [demo], rate_limits: [{key: sub, limit: 5, per: 60}]}
+        - {path: /limited, upstream: api, authenticate: [demo], rate_limits: [{key: sub, limit: 5, per: 600}]}
         - {path: "/users/{id}", upstream: api, authenticate: [demo], authorize: {owner: {parameter: id, claim: sub, unless_role: admin}}}
         - {path: /deploy, upstream: api, authenticate: [ci]}
         - {path: /, upstream: api, authenticate: [demo]}
@@ -166,7 +166,7 @@ func forgedOrWrongTokensAre401(_ name: String, _ token: String?) async throws {
             last = response
         }
         #expect(statuses.prefix(5).allSatisfy { $0 == .ok } && statuses[5] == .tooManyRequests, "\(statuses)")
-        #expect(last?.headers.first(name: "retry-after").flatMap(Int.init).map { (1...12).contains($0) } == true, "one request frees up every 12 s")
+        #expect(last?.headers.first(name: "retry-after").flatMap(Int.init).map { (1...120).contains($0) } == true, "one request frees up every 120 s (a long period: six requests on a loaded machine must not outlast it)")
         #expect(last?.headers.first(name: "ratelimit-remaining") == "0")
         let bob = Tokens.rs256(Tokens.claims(["sub": "bob"]))
         let answer8 = try await call(server, "/limited", token: bob)

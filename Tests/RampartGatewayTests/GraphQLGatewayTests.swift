@@ -55,7 +55,7 @@ private struct GraphQLGateway {
         introspection: [admin]
         operations:
           users: {roles: [admin]}
-          ping: {rate_limit: {limit: 2, per: 60}}
+          ping: {rate_limit: {limit: 2, per: 600}}
         """
 
     /// POSTs `body` (JSON by default) as the app or ops key; GET when `body` is nil and `query` is given.
