@@ -249,7 +249,7 @@ private func refusal(_ answer: (status: UInt, body: String, json: [String: Any])
     @Test func aPersistedQueryFileThatIsNotGraphQLStopsTheStart() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("rampart-pq-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        try #"["query { ok }", "query {"]"#.write(toFile: folder + "/queries.json", atomically: true, encoding: .utf8)
+        try #"["query A { ok } query B { ko }", "query {"]"#.write(toFile: folder + "/queries.json", atomically: true, encoding: .utf8)
         let text = """
         gateway:
           listeners: [{address: "127.0.0.1:0"}]
@@ -260,7 +260,7 @@ private func refusal(_ answer: (status: UInt, body: String, json: [String: Any])
         let parsed = try GatewayConfiguration.parse(SpecDocument(text: text, file: "gateway.yml").root)
         await #expect(throws: (any Error).self) { try await GatewayServer.check(parsed, baseDirectory: folder) }
         do { try await GatewayServer.check(parsed, baseDirectory: folder) } catch {
-            #expect("\(error)".hasPrefix("queries.json: cannot use these persisted queries: entry 2: syntax error"), "\(error)")
+            #expect("\(error)".hasPrefix("queries.json: cannot use these persisted queries: entry 2 is not a GraphQL document"), "\(error)")
         }
     }
 

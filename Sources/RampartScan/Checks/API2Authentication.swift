@@ -474,7 +474,8 @@ struct PredictableSessionToken: ScanCheck {
                 report(scan, "\(first.identity) and \(other.identity) were given the same session token")
                 return
             }
-            if let numbers = Optional(first.values.compactMap { Int($0) }), numbers.count == 3, numbers[1] > numbers[0], numbers[2] - numbers[1] <= 16, numbers[1] - numbers[0] <= 16 {
+            let numbers = first.values.compactMap { Int($0) }
+            if numbers.count == 3, numbers[1] > numbers[0], numbers[2] - numbers[1] <= 16, numbers[1] - numbers[0] <= 16 {
                 report(scan, "\(first.identity)'s three logins got the session tokens \(numbers.map(String.init).joined(separator: ", ")): they count up")
                 return
             }

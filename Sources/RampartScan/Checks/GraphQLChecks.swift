@@ -41,11 +41,10 @@ struct AnonymousWriteAsAnyUser: ScanCheck {
         id: "anonymous-write-as-any-user", title: "Anyone can create objects as any user", severity: .high, owasp: .api2, cwe: [306, 639],
         description: "A mutation that takes the acting user's id from the client (authorId, userId, ownerId) succeeded without credentials: anyone can write in any user's name.",
         remediation: "Require authentication for every state change and take the acting user from the session or token, never from an argument.")
-    static let creating = ["create", "add", "new", "post", "submit", "insert", "publish", "upload", "send", "write"]
 
     func run(_ scan: ScanContext) async {
         guard let builder = scan.graphQL?.builder else { return }
-        for field in builder.schema.mutations where Self.creating.contains(where: field.name.lowercased().hasPrefix) {
+        for field in builder.schema.mutations where GraphQLAccess.creates(field) {
             defer { scan.operationDone() }
             guard let owner = Self.ownerArgument(of: field, in: builder.schema) else { continue }
             let operation = builder.operation(field, kind: "mutation")

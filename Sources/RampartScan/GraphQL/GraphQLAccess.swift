@@ -10,7 +10,12 @@ enum GraphQLAccess {
     /// Objects are remembered as `graphql:Type`, beside REST's collections.
     static let prefix = "graphql:"
     /// Verbs of mutations that create an object (`createPost`, `openAccount`).
-    static let creating = AnonymousWriteAsAnyUser.creating + ["open", "register", "make", "start"]
+    static let creating = ["create", "add", "new", "post", "submit", "insert", "publish", "upload", "send", "write", "open", "register", "make", "start"]
+
+    /// Whether a mutation's name says it creates an object.
+    static func creates(_ field: GraphQLSchemaModel.Field) -> Bool {
+        creating.contains(where: field.name.lowercased().hasPrefix)
+    }
 
     /// A root field that addresses one object by an id argument: `account(id: ID!)`, `renameAccount(accountId: …)`.
     struct ByID {
@@ -28,7 +33,7 @@ enum GraphQLAccess {
     static func seed(_ scan: ScanContext) async {
         guard let builder = scan.graphQL?.builder else { return }
         for user in scan.users.prefix(2).map(\.identity.name) {
-            for field in builder.schema.mutations where creating.contains(where: field.name.lowercased().hasPrefix)
+            for field in builder.schema.mutations where creates(field)
                 && field.type.kind == "OBJECT" && AnonymousWriteAsAnyUser.ownerArgument(of: field, in: builder.schema) == nil {
                 guard let exchange = await scan.send(builder.operation(field, kind: "mutation"), as: user),
                       let created = GraphQLAnswer.data(of: exchange)?[field.name] as? [String: Any], let id = identifier(created["id"]) else { continue }
@@ -166,7 +171,7 @@ enum GraphQLAccess {
         let fields = builder.schema.queries.map { ("query", $0) } + builder.schema.mutations.map { ("mutation", $0) }
         for (kind, field) in fields {
             guard let roles = scan.configuration.roles(graphQL: kind, field: field.name) ?? staffOnly(field.name, scan),
-                  kind == "query" || scan.options.allowDestructive || creating.contains(where: field.name.lowercased().hasPrefix) else { continue }
+                  kind == "query" || scan.options.allowDestructive || creates(field) else { continue }
             defer { scan.operationDone() }
             let operation = builder.operation(field, kind: kind)
             let allowed = scan.sessions.filter { roles.contains($0.identity.role) }.sorted { $0.identity.level < $1.identity.level }
